@@ -1,0 +1,115 @@
+#!/usr/bin/env python3
+"""Demo app: one stack with an IP-restricted notebook, settings from cdk.json context.
+
+Override on the command line, e.g. `cdk synth -c allowedCidrs=198.51.100.0/24,2001:db8::/32`
+or `-c 'allowedCidrs=["198.51.100.0/24"]'`.
+"""
+
+from __future__ import annotations
+
+import json
+
+import aws_cdk as cdk
+from aws_cdk import aws_iam as iam
+from constructs import Construct
+
+from sagemaker_notebook_access import IpRestrictedNotebook
+
+# RFC 5737 documentation ranges: they route nowhere, so a deploy with the
+# placeholder is safe but useless until replaced.
+DOCUMENTATION_RANGES = ("192.0.2.0/24", "198.51.100.0/24", "203.0.113.0/24", "2001:db8::/32")
+
+
+def parse_cidr_context(value: object) -> list[str]:
+    """Context arrives as a list (cdk.json) or a string (-c): comma-separated or JSON."""
+    if isinstance(value, list):
+        return [str(item).strip() for item in value]
+    if isinstance(value, str):
+        text = value.strip()
+        if text.startswith("["):
+            parsed = json.loads(text)
+            if not isinstance(parsed, list):
+                raise ValueError(f"allowedCidrs {value!r} must be a JSON list of CIDR strings")
+            return [str(item).strip() for item in parsed]
+        return [part.strip() for part in text.split(",") if part.strip()]
+    raise ValueError(
+        f"allowedCidrs must be a list or a comma-separated string of CIDRs, got {value!r}"
+    )
+
+
+def context_flag(app: cdk.App, key: str, default: bool) -> bool:
+    value = app.node.try_get_context(key)
+    if value is None:
+        return default
+    return str(value).strip().lower() not in ("false", "0", "no", "off")
+
+
+class NotebookAccessStack(cdk.Stack):
+    """The demo: a notebook, its API, and a group of users allowed to open it."""
+
+    def __init__(
+        self,
+        scope: Construct,
+        id: str,
+        *,
+        allowed_cidrs: list[str],
+        notebook_instance_name: str | None,
+        **kwargs,
+    ) -> None:
+        super().__init__(scope, id, **kwargs)
+        access = IpRestrictedNotebook(
+            self,
+            "Notebook",
+            allowed_cidrs=allowed_cidrs,
+            notebook_instance_name=notebook_instance_name,
+        )
+        if any(cidr in DOCUMENTATION_RANGES for cidr in access.allowed_cidrs):
+            cdk.Annotations.of(self).add_warning_v2(
+                "sagemaker-notebook-access:placeholder-cidrs",
+                f"allowedCidrs {access.allowed_cidrs} contains a documentation range "
+                "(placeholder): set your own with -c allowedCidrs=<cidr>[,<cidr>] or in cdk.json",
+            )
+        users = iam.Group(self, "NotebookUsers")
+        access.grant_open(users)
+        access.ip_policy.attach_to_group(users)
+
+        name = access.notebook.notebook_instance_name
+        cdk.CfnOutput(self, "ApiUrl", value=access.api.url, description="Presigned URL API stage URL")
+        cdk.CfnOutput(self, "NotebookName", value=name, description="Notebook instance name")
+        cdk.CfnOutput(
+            self,
+            "NotebookUsersGroup",
+            value=users.group_name,
+            description="Add IAM users to this group to let them open the notebook",
+        )
+        cdk.CfnOutput(
+            self,
+            "OpenNotebookCommand",
+            value=cdk.Fn.join(
+                "", ["notebook-url --stack-name ", self.stack_name, " ", name]
+            ),
+            description="Open the notebook (needs AWS credentials of a NotebookUsers member)",
+        )
+
+
+def main() -> None:
+    app = cdk.App()
+    cidrs = parse_cidr_context(app.node.try_get_context("allowedCidrs") or "")
+    name = app.node.try_get_context("notebookInstanceName") or None
+    stack = NotebookAccessStack(
+        app,
+        "SageMakerNotebookAccess",
+        allowed_cidrs=cidrs,
+        notebook_instance_name=name,
+        description="IP-restricted SageMaker notebook with a presigned-URL API",
+    )
+    if context_flag(app, "nag", default=True):
+        from compliance import register_nag_packs
+
+        register_nag_packs(app)
+    app.synth()
+    del stack
+
+
+if __name__ == "__main__":
+    main()

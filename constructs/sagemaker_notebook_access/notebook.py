@@ -1,0 +1,200 @@
+"""NotebookInstance: a SageMaker notebook instance that is hardened unless told otherwise.
+
+KMS-encrypted volume, inside a private subnet of your VPC, no direct internet,
+no root, IMDSv2 only, Amazon Linux 2023, and an execution role that can do
+almost nothing.
+"""
+
+from __future__ import annotations
+
+from aws_cdk import ArnFormat, RemovalPolicy, Resource, Stack
+from aws_cdk import aws_ec2 as ec2
+from aws_cdk import aws_iam as iam
+from aws_cdk import aws_kms as kms
+from aws_cdk import aws_sagemaker as sagemaker
+from constructs import Construct
+
+from .validation import (
+    VOLUME_SIZE_MAX_GB,
+    VOLUME_SIZE_MIN_GB,
+    ValidationError,
+    validate_instance_type,
+    validate_int_range,
+    validate_notebook_name,
+)
+
+DEFAULT_INSTANCE_TYPE = "ml.t3.medium"
+DEFAULT_VOLUME_SIZE_GB = 5
+PLATFORM_IDENTIFIER = "notebook-al2023-v1"
+# Where SageMaker writes a notebook instance's own logs (jupyter, lifecycle scripts).
+NOTEBOOK_LOG_GROUP = "/aws/sagemaker/NotebookInstances"
+
+
+class NotebookInstance(Resource):
+    """A SageMaker notebook instance with secure defaults.
+
+    :param vpc: the VPC the notebook's network interface goes into. Required.
+    :param notebook_instance_name: the name (1..63 letters, digits, hyphens). Default:
+        CloudFormation generates one; read it from ``notebook_instance_name``.
+    :param instance_type: ``ml.<family>.<size>``. Default: ``ml.t3.medium``.
+    :param volume_size_in_gb: ML storage volume, 5..16384 GB. Default: 5.
+    :param role: execution role the notebook runs as. Default: a new role that may
+        only write the notebook's own logs, use its KMS key and describe/stop
+        itself. Widen it with ``role.add_to_principal_policy`` or a ``grant_*``.
+    :param encryption_key: KMS key for the storage volume. Default: a new key with
+        rotation on.
+    :param vpc_subnets: where to place the notebook (the first matching subnet is
+        used). Default: the VPC's private subnets, else its isolated subnets.
+        Public subnets are refused.
+    :param security_group: security group for the notebook. Default: a new group with
+        no inbound rules and outbound HTTPS (443) only.
+    :param removal_policy: what happens to the KMS key the construct creates when it
+        leaves the stack. Default: ``RemovalPolicy.RETAIN`` (data encrypted with it
+        stays readable).
+    """
+
+    def __init__(
+        self,
+        scope: Construct,
+        id: str,
+        *,
+        vpc: ec2.IVpc,
+        notebook_instance_name: str | None = None,
+        instance_type: str = DEFAULT_INSTANCE_TYPE,
+        volume_size_in_gb: int = DEFAULT_VOLUME_SIZE_GB,
+        role: iam.IRole | None = None,
+        encryption_key: kms.IKey | None = None,
+        vpc_subnets: ec2.SubnetSelection | None = None,
+        security_group: ec2.ISecurityGroup | None = None,
+        removal_policy: RemovalPolicy = RemovalPolicy.RETAIN,
+    ) -> None:
+        validate_notebook_name(notebook_instance_name)
+        validate_instance_type(instance_type)
+        validate_int_range(
+            volume_size_in_gb,
+            prop="volume_size_in_gb",
+            minimum=VOLUME_SIZE_MIN_GB,
+            maximum=VOLUME_SIZE_MAX_GB,
+            unit="GB",
+        )
+        super().__init__(scope, id, physical_name=notebook_instance_name)
+
+        subnet = self._choose_subnet(vpc, vpc_subnets)
+        self.encryption_key: kms.IKey = encryption_key or kms.Key(
+            self,
+            "Key",
+            description=f"Encrypts the storage volume of notebook {self.node.path}",
+            enable_key_rotation=True,
+            removal_policy=removal_policy,
+        )
+        self.security_group: ec2.ISecurityGroup = security_group or self._default_security_group(
+            vpc
+        )
+        self.connections = ec2.Connections(security_groups=[self.security_group])
+        self.role: iam.IRole = role or iam.Role(
+            self,
+            "Role",
+            assumed_by=iam.ServicePrincipal("sagemaker.amazonaws.com"),
+            description=f"Execution role of notebook {self.node.path}",
+        )
+
+        resource = sagemaker.CfnNotebookInstance(
+            self,
+            "Resource",
+            notebook_instance_name=notebook_instance_name,
+            instance_type=instance_type,
+            volume_size_in_gb=volume_size_in_gb,
+            role_arn=self.role.role_arn,
+            kms_key_id=self.encryption_key.key_id,
+            subnet_id=subnet.subnet_id,
+            security_group_ids=[self.security_group.security_group_id],
+            direct_internet_access="Disabled",
+            root_access="Disabled",
+            platform_identifier=PLATFORM_IDENTIFIER,
+            instance_metadata_service_configuration=sagemaker.CfnNotebookInstance.InstanceMetadataServiceConfigurationProperty(
+                minimum_instance_metadata_service_version="2"
+            ),
+        )
+        self.cfn_notebook_instance = resource
+        # A given name is known at synth time; keeping it concrete lets routes,
+        # outputs and policies show it. Otherwise CloudFormation generates it.
+        self.notebook_instance_name: str = notebook_instance_name or resource.attr_notebook_instance_name
+        self.notebook_instance_arn: str = resource.attr_notebook_instance_arn
+
+        self.execution_policy = iam.ManagedPolicy(
+            self,
+            "ExecutionPolicy",
+            description=f"Least privilege for notebook {self.node.path}",
+            statements=self._execution_statements(),
+            roles=[self.role],
+        )
+        # The role must be able to use the key before SageMaker creates the volume.
+        self.encryption_key.grant(
+            self.role, "kms:Decrypt", "kms:GenerateDataKey", "kms:CreateGrant", "kms:DescribeKey"
+        )
+        resource.node.add_dependency(self.role)
+
+    def _choose_subnet(
+        self, vpc: ec2.IVpc, vpc_subnets: ec2.SubnetSelection | None
+    ) -> ec2.ISubnet:
+        if vpc_subnets is None:
+            if vpc.private_subnets:
+                vpc_subnets = ec2.SubnetSelection(subnet_type=ec2.SubnetType.PRIVATE_WITH_EGRESS)
+            else:
+                vpc_subnets = ec2.SubnetSelection(subnet_type=ec2.SubnetType.PRIVATE_ISOLATED)
+        subnets = vpc.select_subnets(**_selection_kwargs(vpc_subnets)).subnets
+        if not subnets:
+            raise ValidationError(
+                "vpc_subnets selects no subnet in the vpc: the notebook needs a private "
+                "or isolated subnet"
+            )
+        public_ids = {s.subnet_id for s in vpc.public_subnets}
+        if subnets[0].subnet_id in public_ids:
+            raise ValidationError(
+                "vpc_subnets selects a public subnet; place the notebook in a private or "
+                "isolated subnet"
+            )
+        return subnets[0]
+
+    def _default_security_group(self, vpc: ec2.IVpc) -> ec2.SecurityGroup:
+        group = ec2.SecurityGroup(
+            self,
+            "SecurityGroup",
+            vpc=vpc,
+            description="Notebook instance: no inbound, outbound HTTPS only",
+            allow_all_outbound=False,
+        )
+        # HTTPS reaches the VPC endpoints (and, in a VPC with NAT, package mirrors).
+        group.add_egress_rule(ec2.Peer.any_ipv4(), ec2.Port.tcp(443), "HTTPS out")
+        return group
+
+    def _execution_statements(self) -> list[iam.PolicyStatement]:
+        stack = Stack.of(self)
+        log_group_arn = stack.format_arn(
+            service="logs",
+            resource="log-group",
+            resource_name=NOTEBOOK_LOG_GROUP,
+            arn_format=ArnFormat.COLON_RESOURCE_NAME,
+        )
+        return [
+            iam.PolicyStatement(
+                sid="WriteOwnLogs",
+                actions=["logs:CreateLogGroup", "logs:CreateLogStream", "logs:PutLogEvents"],
+                resources=[
+                    log_group_arn,
+                    f"{log_group_arn}:log-stream:{self.notebook_instance_name}/*",
+                ],
+            ),
+            iam.PolicyStatement(
+                sid="DescribeAndStopItself",
+                actions=["sagemaker:DescribeNotebookInstance", "sagemaker:StopNotebookInstance"],
+                resources=[self.notebook_instance_arn],
+            ),
+        ]
+
+
+def _selection_kwargs(selection: ec2.SubnetSelection) -> dict:
+    names = ("availability_zones", "one_per_az", "subnet_filters", "subnet_group_name", "subnets",
+             "subnet_type")
+    return {name: getattr(selection, name) for name in names if getattr(selection, name) is not None}
+

@@ -1,0 +1,600 @@
+"""PresignedUrlApi: a SigV4 REST API whose Lambda mints presigned notebook URLs.
+
+The API only admits the allow-list (resource policy) and IAM-granted callers
+(IAM authorization); the Lambda reaches SageMaker through an interface endpoint,
+and its role carries the IP deny, so a URL it mints only opens from the allow-list.
+"""
+
+from __future__ import annotations
+
+import json
+from collections.abc import Sequence
+from pathlib import Path
+
+from aws_cdk import ArnFormat, Duration, Fn, RemovalPolicy, Stack
+from aws_cdk import aws_apigateway as apigw
+from aws_cdk import aws_ec2 as ec2
+from aws_cdk import aws_iam as iam
+from aws_cdk import aws_kms as kms
+from aws_cdk import aws_lambda as lambda_
+from aws_cdk import aws_logs as logs
+from constructs import Construct
+
+from .ip_policy import PRESIGN_ACTION, deny_presign_outside_cidrs
+from .notebook import NotebookInstance
+from .validation import (
+    NOTEBOOK_NAME_MAX_LENGTH,
+    SESSION_DURATION_MAX_SECONDS,
+    SESSION_DURATION_MIN_SECONDS,
+    ValidationError,
+    is_token,
+    normalize_cidrs,
+    validate_int_range,
+    validate_notebook_name,
+    validate_positive_number,
+)
+
+NAME_PARAMETER = "NotebookInstanceName"
+DESCRIBE_ACTION = "sagemaker:DescribeNotebookInstance"
+START_ACTION = "sagemaker:StartNotebookInstance"
+# Lambda caps all environment variables of a function at 4 KiB together. The
+# served-notebook list gets what the other variables leave; a name that is a
+# token (CloudFormation generates it) is counted at the 63-character maximum.
+ENVIRONMENT_LIMIT_BYTES = 4096
+LAMBDA_TIMEOUT = Duration.seconds(20)
+DEFAULT_THROTTLING_RATE_LIMIT = 10
+DEFAULT_THROTTLING_BURST_LIMIT = 20
+
+
+def handler_code_path() -> Path:
+    """The handler's folder: inside the installed wheel first, the source tree second."""
+    here = Path(__file__).resolve().parent
+    for candidate in (
+        here / "lambda_src" / "presigned_url",
+        here.parent.parent / "lambda" / "presigned_url",
+    ):
+        if (candidate / "handler.py").is_file():
+            return candidate
+    raise FileNotFoundError(
+        "the presigned_url handler is missing from this installation of "
+        "sagemaker_notebook_access (looked in lambda_src/ and ../../lambda/)"
+    )
+
+
+NotebookRef = NotebookInstance | str
+
+
+class PresignedUrlApi(Construct):
+    """REST API ``POST /notebooks/{NotebookInstanceName}/url`` that returns a presigned URL.
+
+    :param vpc: the VPC the Lambda runs in; the construct adds a SageMaker API
+        interface endpoint (private DNS) to it unless ``endpoint`` is given. Required.
+    :param allowed_cidrs: IPv4/IPv6 CIDRs allowed to call the API and to open the
+        URLs it mints. Required, non-empty.
+    :param notebooks: notebooks the API serves (``NotebookInstance`` objects or names of
+        existing notebooks). Default: none; add with ``add_notebook``.
+    :param notebook_name_prefix: also serve every notebook whose name starts with this
+        prefix (IAM resources become ``notebook-instance/<prefix>*``). For fleets too
+        big for an explicit list. Default: no prefix.
+    :param allow_start: add ``POST /notebooks/{name}/start`` and let the Lambda start a
+        Stopped notebook. Default: False (no route, no permission).
+    :param max_session_duration_seconds: longest session a caller may request,
+        1800..43200. Default: 43200 (SageMaker's maximum).
+    :param default_session_duration_seconds: session length when the body omits it.
+        Default: ``max_session_duration_seconds``.
+    :param endpoint: an existing SageMaker API interface endpoint (``com.amazonaws.<region>.
+        sagemaker.api``, private DNS on) to use instead of creating one.
+    :param vpc_subnets: subnets for the Lambda and the endpoint. Default: the VPC's
+        private subnets, else its isolated subnets.
+    :param throttling_rate_limit: stage steady-state requests per second. Default: 10.
+    :param throttling_burst_limit: stage burst, requests. Default: 20.
+    :param stage_name: the API stage. Default: ``"v1"``.
+    :param log_retention: retention of the Lambda and access log groups. Default: one year.
+    :param encryption_key: KMS key for the log groups. Default: a new key, rotation on.
+    :param removal_policy: for the log groups and the key. Default: ``RemovalPolicy.RETAIN``.
+    :param reserved_concurrent_executions: Lambda reserved concurrency. Default: 10.
+        Pass ``None`` in accounts whose concurrency quota is still 10.
+    :param allow_all_ips: accept ``0.0.0.0/0`` or ``::/0`` in ``allowed_cidrs``. Default: False.
+    """
+
+    def __init__(
+        self,
+        scope: Construct,
+        id: str,
+        *,
+        vpc: ec2.IVpc,
+        allowed_cidrs: Sequence[str],
+        notebooks: Sequence[NotebookRef] = (),
+        notebook_name_prefix: str | None = None,
+        allow_start: bool = False,
+        max_session_duration_seconds: int = SESSION_DURATION_MAX_SECONDS,
+        default_session_duration_seconds: int | None = None,
+        endpoint: ec2.IInterfaceVpcEndpoint | None = None,
+        vpc_subnets: ec2.SubnetSelection | None = None,
+        throttling_rate_limit: float = DEFAULT_THROTTLING_RATE_LIMIT,
+        throttling_burst_limit: int = DEFAULT_THROTTLING_BURST_LIMIT,
+        stage_name: str = "v1",
+        log_retention: logs.RetentionDays = logs.RetentionDays.ONE_YEAR,
+        encryption_key: kms.IKey | None = None,
+        removal_policy: RemovalPolicy = RemovalPolicy.RETAIN,
+        reserved_concurrent_executions: int | None = 10,
+        allow_all_ips: bool = False,
+    ) -> None:
+        super().__init__(scope, id)
+        self.allowed_cidrs = normalize_cidrs(allowed_cidrs, allow_all_ips=allow_all_ips)
+        self._validate_props(
+            notebook_name_prefix=notebook_name_prefix,
+            max_session_duration_seconds=max_session_duration_seconds,
+            default_session_duration_seconds=default_session_duration_seconds,
+            throttling_rate_limit=throttling_rate_limit,
+            throttling_burst_limit=throttling_burst_limit,
+        )
+        self.vpc = vpc
+        self.allow_start = allow_start
+        self.notebook_name_prefix = notebook_name_prefix or ""
+        self.stage_name = stage_name
+        self._notebook_names: list[str] = []
+        subnets = vpc_subnets or _private_subnets(vpc)
+
+        self.encryption_key: kms.IKey = encryption_key or self._logs_key(removal_policy)
+
+        self.function_security_group = ec2.SecurityGroup(
+            self,
+            "FunctionSecurityGroup",
+            vpc=vpc,
+            description="Presigned URL Lambda: outbound HTTPS to the SageMaker API endpoint only",
+            allow_all_outbound=False,
+        )
+        self.endpoint: ec2.IInterfaceVpcEndpoint = endpoint or ec2.InterfaceVpcEndpoint(
+            self,
+            "SageMakerApiEndpoint",
+            vpc=vpc,
+            service=ec2.InterfaceVpcEndpointAwsService.SAGEMAKER_API,
+            private_dns_enabled=True,
+            subnets=subnets,
+            open=False,
+        )
+        self.endpoint.connections.allow_default_port_from(
+            self.function_security_group, "Presigned URL Lambda to SageMaker API"
+        )
+
+        self.role = iam.Role(
+            self,
+            "FunctionRole",
+            assumed_by=iam.ServicePrincipal("lambda.amazonaws.com"),
+            description="Mints presigned SageMaker notebook URLs for the served notebooks",
+        )
+        self.function_log_group = logs.LogGroup(
+            self,
+            "FunctionLogs",
+            encryption_key=self.encryption_key,
+            retention=log_retention,
+            removal_policy=removal_policy,
+        )
+        self._notebook_statement = iam.PolicyStatement(
+            sid="MintForServedNotebooks",
+            actions=[PRESIGN_ACTION, DESCRIBE_ACTION] + ([START_ACTION] if allow_start else []),
+            resources=[],
+        )
+        if self.notebook_name_prefix:
+            self._notebook_statement.add_resources(_notebook_arn(self, f"{self.notebook_name_prefix}*"))
+        self.function_policy = iam.ManagedPolicy(
+            self,
+            "FunctionPolicy",
+            description="Presigned URL Lambda: its logs, its network interfaces, the served notebooks",
+            roles=[self.role],
+            statements=self._function_statements(),
+        )
+
+        self.function = lambda_.Function(
+            self,
+            "Function",
+            description="Mints presigned SageMaker notebook URLs (POST /notebooks/{name}/url)",
+            runtime=lambda_.Runtime.PYTHON_3_14,
+            architecture=lambda_.Architecture.ARM_64,
+            handler="handler.handler",
+            code=lambda_.Code.from_asset(
+                str(handler_code_path()), exclude=["__pycache__", "*.pyc"]
+            ),
+            timeout=LAMBDA_TIMEOUT,
+            memory_size=256,
+            role=self.role,
+            vpc=vpc,
+            vpc_subnets=subnets,
+            security_groups=[self.function_security_group],
+            log_group=self.function_log_group,
+            logging_format=lambda_.LoggingFormat.JSON,
+            application_log_level_v2=lambda_.ApplicationLogLevel.INFO,
+            system_log_level_v2=lambda_.SystemLogLevel.WARN,
+            tracing=lambda_.Tracing.ACTIVE,
+            reserved_concurrent_executions=reserved_concurrent_executions,
+            environment={
+                "NOTEBOOK_NAMES": "",
+                "NOTEBOOK_NAME_PREFIX": self.notebook_name_prefix,
+                "ALLOWED_CIDRS": ",".join(self.allowed_cidrs),
+                "ALLOW_START": "true" if allow_start else "false",
+                "MAX_SESSION_DURATION_SECONDS": str(max_session_duration_seconds),
+                "DEFAULT_SESSION_DURATION_SECONDS": str(
+                    default_session_duration_seconds or max_session_duration_seconds
+                ),
+            },
+        )
+        # A VPC function is created with its ENIs: the role needs the ENI permissions first.
+        self.function.node.add_dependency(self.function_policy)
+        self._restrict_endpoint_policy(endpoint is None)
+
+        self.access_log_group = logs.LogGroup(
+            self,
+            "AccessLogs",
+            encryption_key=self.encryption_key,
+            retention=log_retention,
+            removal_policy=removal_policy,
+        )
+        self.rest_api = self._rest_api(throttling_rate_limit, throttling_burst_limit)
+
+        for notebook in notebooks:
+            self.add_notebook(notebook)
+
+    # ------------------------------------------------------------ public
+
+    @property
+    def url(self) -> str:
+        """The stage URL, e.g. ``https://abc123.execute-api.eu-west-1.amazonaws.com/v1/``."""
+        return self.rest_api.url
+
+    @property
+    def notebook_names(self) -> list[str]:
+        """Names of the notebooks served explicitly (tokens for generated names)."""
+        return list(self._notebook_names)
+
+    def add_notebook(self, notebook: NotebookRef) -> None:
+        """Serve one more notebook: a ``NotebookInstance`` or the name of an existing one."""
+        name, arn = self._name_and_arn(notebook)
+        if not is_token(name) and name in self._notebook_names:
+            raise ValidationError(f"notebook {name!r} is already served by {self.node.path}")
+        projected = self._environment_bytes(extra_names=[name])
+        if projected > ENVIRONMENT_LIMIT_BYTES:
+            raise ValidationError(
+                f"cannot serve notebook {name!r}: the Lambda environment would need "
+                f"{projected} bytes (limit {ENVIRONMENT_LIMIT_BYTES}, names counted at up to "
+                f"{NOTEBOOK_NAME_MAX_LENGTH} characters); give the notebooks a common name "
+                "prefix and pass notebook_name_prefix instead of adding them one by one"
+            )
+        self._notebook_names.append(name)
+        self.function.add_environment("NOTEBOOK_NAMES", Fn.join(",", self._notebook_names))
+        self._notebook_statement.add_resources(arn)
+        if isinstance(notebook, NotebookInstance) and self.endpoint is not None:
+            # The notebook reaches the SageMaker API (to stop itself when idle) via the endpoint.
+            self.endpoint.connections.allow_default_port_from(
+                notebook.connections, "Notebook to SageMaker API"
+            )
+
+    def grant_open(self, grantee: iam.IGrantable, notebook: NotebookRef | None = None) -> iam.Grant:
+        """Let ``grantee`` call the API for ``notebook`` (default: every served notebook).
+
+        Grants ``execute-api:Invoke`` on that notebook's routes only: the route
+        contains the name, so IAM scopes the grant per notebook.
+        """
+        if notebook is None:
+            name = "*"
+        else:
+            name, _ = self._name_and_arn(notebook)
+        routes = ["url"] + (["start"] if self.allow_start else [])
+        return iam.Grant.add_to_principal(
+            grantee=grantee,
+            actions=["execute-api:Invoke"],
+            resource_arns=[
+                self.rest_api.arn_for_execute_api("POST", f"/notebooks/{name}/{route}", self.stage_name)
+                for route in routes
+            ],
+        )
+
+    # ------------------------------------------------------------ building
+
+    def _validate_props(
+        self,
+        *,
+        notebook_name_prefix: str | None,
+        max_session_duration_seconds: int,
+        default_session_duration_seconds: int | None,
+        throttling_rate_limit: float,
+        throttling_burst_limit: int,
+    ) -> None:
+        if notebook_name_prefix is not None:
+            if notebook_name_prefix == "" or "*" in notebook_name_prefix:
+                raise ValidationError(
+                    f"notebook_name_prefix {notebook_name_prefix!r} must be a non-empty "
+                    "start of a notebook name (letters, digits, hyphens), without wildcards"
+                )
+            validate_notebook_name(notebook_name_prefix.rstrip("-") or "x", prop="notebook_name_prefix")
+        validate_int_range(
+            max_session_duration_seconds,
+            prop="max_session_duration_seconds",
+            minimum=SESSION_DURATION_MIN_SECONDS,
+            maximum=SESSION_DURATION_MAX_SECONDS,
+            unit="seconds",
+        )
+        validate_int_range(
+            default_session_duration_seconds,
+            prop="default_session_duration_seconds",
+            minimum=SESSION_DURATION_MIN_SECONDS,
+            maximum=max_session_duration_seconds,
+            unit="seconds",
+        )
+        validate_positive_number(throttling_rate_limit, prop="throttling_rate_limit")
+        validate_int_range(
+            throttling_burst_limit, prop="throttling_burst_limit", minimum=1, maximum=5000
+        )
+
+    def _logs_key(self, removal_policy: RemovalPolicy) -> kms.Key:
+        key = kms.Key(
+            self,
+            "LogsKey",
+            description=f"Encrypts the log groups of {self.node.path}",
+            enable_key_rotation=True,
+            removal_policy=removal_policy,
+        )
+        stack = Stack.of(self)
+        # CloudWatch Logs encrypts with the key only when the key policy lets it,
+        # scoped to this account's log groups in this region.
+        key.add_to_resource_policy(
+            iam.PolicyStatement(
+                sid="AllowCloudWatchLogsOfThisAccount",
+                principals=[iam.ServicePrincipal(f"logs.{stack.region}.amazonaws.com")],
+                actions=[
+                    "kms:Encrypt*",
+                    "kms:Decrypt*",
+                    "kms:ReEncrypt*",
+                    "kms:GenerateDataKey*",
+                    "kms:Describe*",
+                ],
+                resources=["*"],
+                conditions={
+                    "ArnLike": {
+                        "kms:EncryptionContext:aws:logs:arn": stack.format_arn(
+                            service="logs", resource="log-group", resource_name="*",
+                            arn_format=ArnFormat.COLON_RESOURCE_NAME,
+                        )
+                    }
+                },
+            )
+        )
+        return key
+
+    def _function_statements(self) -> list[iam.PolicyStatement]:
+        return [
+            iam.PolicyStatement(
+                sid="WriteOwnLogs",
+                actions=["logs:CreateLogStream", "logs:PutLogEvents"],
+                resources=[
+                    self.function_log_group.log_group_arn,
+                    f"{self.function_log_group.log_group_arn}:log-stream:*",
+                ],
+            ),
+            # ENI and X-Ray actions do not support resource-level permissions:
+            # https://docs.aws.amazon.com/service-authorization/latest/reference/list_amazonec2.html
+            iam.PolicyStatement(
+                sid="ManageOwnNetworkInterfaces",
+                actions=[
+                    "ec2:CreateNetworkInterface",
+                    "ec2:DescribeNetworkInterfaces",
+                    "ec2:DescribeSubnets",
+                    "ec2:DeleteNetworkInterface",
+                    "ec2:AssignPrivateIpAddresses",
+                    "ec2:UnassignPrivateIpAddresses",
+                ],
+                resources=["*"],
+            ),
+            iam.PolicyStatement(
+                sid="WriteTraces",
+                actions=["xray:PutTraceSegments", "xray:PutTelemetryRecords"],
+                resources=["*"],
+            ),
+            self._notebook_statement,
+            deny_presign_outside_cidrs(
+                self.allowed_cidrs,
+                exempt_vpc_endpoint_ids=[self.endpoint.vpc_endpoint_id],
+                sid="DenyUrlsThatWouldOpenOutsideAllowedCidrs",
+            ),
+        ]
+
+    def _restrict_endpoint_policy(self, owns_endpoint: bool) -> None:
+        if not owns_endpoint or not isinstance(self.endpoint, ec2.InterfaceVpcEndpoint):
+            return
+        # Adding statements replaces the endpoint's default full-access policy.
+        self.endpoint.add_to_policy(
+            iam.PolicyStatement(
+                sid="AnyCallButPresign",
+                principals=[iam.AnyPrincipal()],
+                not_actions=[PRESIGN_ACTION],
+                resources=["*"],
+            )
+        )
+        self.endpoint.add_to_policy(
+            iam.PolicyStatement(
+                sid="PresignOnlyByTheMintingRole",
+                principals=[iam.ArnPrincipal(self.role.role_arn)],
+                actions=[PRESIGN_ACTION],
+                resources=["*"],
+            )
+        )
+
+    def _rest_api(self, rate_limit: float, burst_limit: int) -> apigw.RestApi:
+        api = apigw.RestApi(
+            self,
+            "RestApi",
+            description="Mints presigned SageMaker notebook URLs for IAM-authorized callers",
+            endpoint_types=[apigw.EndpointType.REGIONAL],
+            cloud_watch_role=False,
+            policy=iam.PolicyDocument(
+                statements=[
+                    # Deny only. An Allow to "*" here would admit signed requests from
+                    # any AWS account; identity policies (grant_open) do the allowing.
+                    iam.PolicyStatement(
+                        sid="DenyOutsideAllowedCidrs",
+                        effect=iam.Effect.DENY,
+                        principals=[iam.AnyPrincipal()],
+                        actions=["execute-api:Invoke"],
+                        resources=["execute-api:/*"],
+                        conditions={"NotIpAddress": {"aws:SourceIp": self.allowed_cidrs}},
+                    )
+                ]
+            ),
+            default_method_options=apigw.MethodOptions(
+                authorization_type=apigw.AuthorizationType.IAM
+            ),
+            deploy_options=apigw.StageOptions(
+                stage_name=self.stage_name,
+                throttling_rate_limit=rate_limit,
+                throttling_burst_limit=burst_limit,
+                tracing_enabled=True,
+                # Execution data tracing would write response bodies (URLs) to logs.
+                data_trace_enabled=False,
+                access_log_destination=apigw.LogGroupLogDestination(self.access_log_group),
+                access_log_format=apigw.AccessLogFormat.custom(json.dumps(ACCESS_LOG_FIELDS)),
+            ),
+        )
+        integration = apigw.LambdaIntegration(self.function)
+        validator = api.add_request_validator(
+            "Validator", validate_request_body=True, validate_request_parameters=True
+        )
+        body_model = api.add_model(
+            "SessionRequest",
+            content_type="application/json",
+            schema=apigw.JsonSchema(
+                schema=apigw.JsonSchemaVersion.DRAFT4,
+                title="SessionRequest",
+                type=apigw.JsonSchemaType.OBJECT,
+                additional_properties=False,
+                properties={
+                    "SessionExpirationDurationInSeconds": apigw.JsonSchema(
+                        type=apigw.JsonSchemaType.INTEGER,
+                        minimum=SESSION_DURATION_MIN_SECONDS,
+                        maximum=SESSION_DURATION_MAX_SECONDS,
+                    )
+                },
+            ),
+        )
+        notebook = api.root.add_resource("notebooks").add_resource(f"{{{NAME_PARAMETER}}}")
+        path_parameters = {f"method.request.path.{NAME_PARAMETER}": True}
+        notebook.add_resource("url").add_method(
+            "POST",
+            integration,
+            request_validator=validator,
+            request_parameters=path_parameters,
+            request_models={"application/json": body_model},
+        )
+        if self.allow_start:
+            notebook.add_resource("start").add_method(
+                "POST", integration, request_validator=validator, request_parameters=path_parameters
+            )
+        for response_type, status, code in GATEWAY_RESPONSES:
+            message = (
+                "$context.error.validationErrorString"
+                if response_type is apigw.ResponseType.BAD_REQUEST_BODY
+                else "$context.error.messageString"
+            )
+            api.add_gateway_response(
+                f"{code}{status}{response_type.response_type}".replace("_", ""),
+                type=response_type,
+                status_code=str(status),
+                response_headers={
+                    "Cache-Control": "'no-store'",
+                    "Content-Type": "'application/json'",
+                    **({"Retry-After": "'5'"} if status in (429, 503) else {}),
+                },
+                templates={
+                    "application/json": (
+                        f'{{"error":"{code}","message":{_quoted(message)},'
+                        '"requestId":"$context.requestId"}'
+                    )
+                },
+            )
+        return api
+
+    def _name_and_arn(self, notebook: NotebookRef) -> tuple[str, str]:
+        if isinstance(notebook, NotebookInstance):
+            return notebook.notebook_instance_name, notebook.notebook_instance_arn
+        if isinstance(notebook, str):
+            validate_notebook_name(notebook, prop="notebook")
+            # SageMaker writes notebook instance names in lower case inside ARNs.
+            arn_name = notebook if is_token(notebook) else notebook.lower()
+            return notebook, _notebook_arn(self, arn_name)
+        raise ValidationError(
+            f"notebook must be a NotebookInstance or a notebook name, got {type(notebook).__name__}"
+        )
+
+    def _environment_bytes(self, extra_names: Sequence[str] = ()) -> int:
+        names = [*self._notebook_names, *extra_names]
+        names_bytes = sum(
+            NOTEBOOK_NAME_MAX_LENGTH if is_token(n) else len(n) for n in names
+        ) + max(len(names) - 1, 0)
+        fixed = {
+            "NOTEBOOK_NAMES": "",
+            "NOTEBOOK_NAME_PREFIX": self.notebook_name_prefix,
+            "ALLOWED_CIDRS": ",".join(self.allowed_cidrs),
+            "ALLOW_START": "false",
+            "MAX_SESSION_DURATION_SECONDS": "43200",
+            "DEFAULT_SESSION_DURATION_SECONDS": "43200",
+            # Lambda adds none of its own to this budget, but leave room for the
+            # user's additions (AWS_ENDPOINT_URL_SAGEMAKER, tracing options).
+            "_HEADROOM": "x" * 256,
+        }
+        return names_bytes + sum(len(k) + len(v) for k, v in fixed.items())
+
+
+# (response type, status, error code): the JSON error shape of DESIGN.md for
+# what API Gateway rejects before the Lambda runs.
+GATEWAY_RESPONSES = (
+    (apigw.ResponseType.DEFAULT_4_XX, 400, "BadRequest"),
+    (apigw.ResponseType.DEFAULT_5_XX, 500, "InternalError"),
+    (apigw.ResponseType.ACCESS_DENIED, 403, "Forbidden"),
+    (apigw.ResponseType.MISSING_AUTHENTICATION_TOKEN, 403, "Forbidden"),
+    (apigw.ResponseType.INVALID_SIGNATURE, 403, "Forbidden"),
+    (apigw.ResponseType.EXPIRED_TOKEN, 403, "Forbidden"),
+    (apigw.ResponseType.UNAUTHORIZED, 401, "Unauthorized"),
+    (apigw.ResponseType.THROTTLED, 429, "Throttled"),
+    (apigw.ResponseType.QUOTA_EXCEEDED, 429, "Throttled"),
+    (apigw.ResponseType.REQUEST_TOO_LARGE, 413, "PayloadTooLarge"),
+    (apigw.ResponseType.BAD_REQUEST_BODY, 400, "ValidationError"),
+    (apigw.ResponseType.BAD_REQUEST_PARAMETERS, 400, "ValidationError"),
+    (apigw.ResponseType.INTEGRATION_TIMEOUT, 504, "UpstreamTimeout"),
+)
+
+# API Gateway access log, one JSON line per request. No body, no response data.
+ACCESS_LOG_FIELDS = {
+    "requestId": "$context.requestId",
+    "extendedRequestId": "$context.extendedRequestId",
+    "requestTime": "$context.requestTime",
+    "sourceIp": "$context.identity.sourceIp",
+    "caller": "$context.identity.caller",
+    "userArn": "$context.identity.userArn",
+    "httpMethod": "$context.httpMethod",
+    "resourcePath": "$context.resourcePath",
+    "path": "$context.path",
+    "status": "$context.status",
+    "responseLength": "$context.responseLength",
+    "integrationLatency": "$context.integrationLatency",
+    "errorType": "$context.error.responseType",
+    "wafStatus": "$context.waf.status",
+}
+
+
+def _quoted(variable: str) -> str:
+    # messageString is already a quoted JSON string; validationErrorString is not.
+    return variable if variable.endswith("messageString") else f'"{variable}"'
+
+
+def _notebook_arn(scope: Construct, name: str) -> str:
+    return Stack.of(scope).format_arn(
+        service="sagemaker", resource="notebook-instance", resource_name=name
+    )
+
+
+def _private_subnets(vpc: ec2.IVpc) -> ec2.SubnetSelection:
+    subnet_type = (
+        ec2.SubnetType.PRIVATE_WITH_EGRESS if vpc.private_subnets else ec2.SubnetType.PRIVATE_ISOLATED
+    )
+    return ec2.SubnetSelection(subnet_type=subnet_type)
+
+

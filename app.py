@@ -11,9 +11,9 @@ import json
 
 import aws_cdk as cdk
 from aws_cdk import aws_iam as iam
-from constructs import Construct
-
 from sagemaker_notebook_access import IpRestrictedNotebook
+
+from constructs import Construct
 
 # RFC 5737 documentation ranges: they route nowhere, so a deploy with the
 # placeholder is safe but useless until replaced.
@@ -74,7 +74,9 @@ class NotebookAccessStack(cdk.Stack):
         access.ip_policy.attach_to_group(users)
 
         name = access.notebook.notebook_instance_name
-        cdk.CfnOutput(self, "ApiUrl", value=access.api.url, description="Presigned URL API stage URL")
+        cdk.CfnOutput(
+            self, "ApiUrl", value=access.api.url, description="Presigned URL API stage URL"
+        )
         cdk.CfnOutput(self, "NotebookName", value=name, description="Notebook instance name")
         cdk.CfnOutput(
             self,
@@ -85,9 +87,7 @@ class NotebookAccessStack(cdk.Stack):
         cdk.CfnOutput(
             self,
             "OpenNotebookCommand",
-            value=cdk.Fn.join(
-                "", ["notebook-url --stack-name ", self.stack_name, " ", name]
-            ),
+            value=cdk.Fn.join("", ["notebook-url --stack-name ", self.stack_name, " ", name]),
             description="Open the notebook (needs AWS credentials of a NotebookUsers member)",
         )
 

@@ -12,6 +12,7 @@ from aws_cdk import aws_ec2 as ec2
 from aws_cdk import aws_iam as iam
 from aws_cdk import aws_kms as kms
 from aws_cdk import aws_sagemaker as sagemaker
+
 from constructs import Construct
 
 from .validation import (
@@ -118,7 +119,9 @@ class NotebookInstance(Resource):
         self.cfn_notebook_instance = resource
         # A given name is known at synth time; keeping it concrete lets routes,
         # outputs and policies show it. Otherwise CloudFormation generates it.
-        self.notebook_instance_name: str = notebook_instance_name or resource.attr_notebook_instance_name
+        self.notebook_instance_name: str = (
+            notebook_instance_name or resource.attr_notebook_instance_name
+        )
         self.notebook_instance_arn: str = resource.attr_notebook_instance_arn
 
         self.execution_policy = iam.ManagedPolicy(
@@ -134,9 +137,7 @@ class NotebookInstance(Resource):
         )
         resource.node.add_dependency(self.role)
 
-    def _choose_subnet(
-        self, vpc: ec2.IVpc, vpc_subnets: ec2.SubnetSelection | None
-    ) -> ec2.ISubnet:
+    def _choose_subnet(self, vpc: ec2.IVpc, vpc_subnets: ec2.SubnetSelection | None) -> ec2.ISubnet:
         if vpc_subnets is None:
             if vpc.private_subnets:
                 vpc_subnets = ec2.SubnetSelection(subnet_type=ec2.SubnetType.PRIVATE_WITH_EGRESS)
@@ -194,7 +195,14 @@ class NotebookInstance(Resource):
 
 
 def _selection_kwargs(selection: ec2.SubnetSelection) -> dict:
-    names = ("availability_zones", "one_per_az", "subnet_filters", "subnet_group_name", "subnets",
-             "subnet_type")
-    return {name: getattr(selection, name) for name in names if getattr(selection, name) is not None}
-
+    names = (
+        "availability_zones",
+        "one_per_az",
+        "subnet_filters",
+        "subnet_group_name",
+        "subnets",
+        "subnet_type",
+    )
+    return {
+        name: getattr(selection, name) for name in names if getattr(selection, name) is not None
+    }

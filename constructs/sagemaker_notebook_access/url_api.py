@@ -18,6 +18,7 @@ from aws_cdk import aws_iam as iam
 from aws_cdk import aws_kms as kms
 from aws_cdk import aws_lambda as lambda_
 from aws_cdk import aws_logs as logs
+
 from constructs import Construct
 
 from .ip_policy import PRESIGN_ACTION, deny_presign_outside_cidrs
@@ -177,11 +178,13 @@ class PresignedUrlApi(Construct):
             resources=[],
         )
         if self.notebook_name_prefix:
-            self._notebook_statement.add_resources(_notebook_arn(self, f"{self.notebook_name_prefix}*"))
+            self._notebook_statement.add_resources(
+                _notebook_arn(self, f"{self.notebook_name_prefix}*")
+            )
         self.function_policy = iam.ManagedPolicy(
             self,
             "FunctionPolicy",
-            description="Presigned URL Lambda: its logs, its network interfaces, the served notebooks",
+            description="Presigned URL Lambda: own logs, own network interfaces, served notebooks",
             roles=[self.role],
             statements=self._function_statements(),
         )
@@ -284,7 +287,9 @@ class PresignedUrlApi(Construct):
             grantee=grantee,
             actions=["execute-api:Invoke"],
             resource_arns=[
-                self.rest_api.arn_for_execute_api("POST", f"/notebooks/{name}/{route}", self.stage_name)
+                self.rest_api.arn_for_execute_api(
+                    "POST", f"/notebooks/{name}/{route}", self.stage_name
+                )
                 for route in routes
             ],
         )
@@ -306,7 +311,9 @@ class PresignedUrlApi(Construct):
                     f"notebook_name_prefix {notebook_name_prefix!r} must be a non-empty "
                     "start of a notebook name (letters, digits, hyphens), without wildcards"
                 )
-            validate_notebook_name(notebook_name_prefix.rstrip("-") or "x", prop="notebook_name_prefix")
+            validate_notebook_name(
+                notebook_name_prefix.rstrip("-") or "x", prop="notebook_name_prefix"
+            )
         validate_int_range(
             max_session_duration_seconds,
             prop="max_session_duration_seconds",
@@ -352,7 +359,9 @@ class PresignedUrlApi(Construct):
                 conditions={
                     "ArnLike": {
                         "kms:EncryptionContext:aws:logs:arn": stack.format_arn(
-                            service="logs", resource="log-group", resource_name="*",
+                            service="logs",
+                            resource="log-group",
+                            resource_name="*",
                             arn_format=ArnFormat.COLON_RESOURCE_NAME,
                         )
                     }
@@ -526,9 +535,9 @@ class PresignedUrlApi(Construct):
 
     def _environment_bytes(self, extra_names: Sequence[str] = ()) -> int:
         names = [*self._notebook_names, *extra_names]
-        names_bytes = sum(
-            NOTEBOOK_NAME_MAX_LENGTH if is_token(n) else len(n) for n in names
-        ) + max(len(names) - 1, 0)
+        names_bytes = sum(NOTEBOOK_NAME_MAX_LENGTH if is_token(n) else len(n) for n in names) + max(
+            len(names) - 1, 0
+        )
         fixed = {
             "NOTEBOOK_NAMES": "",
             "NOTEBOOK_NAME_PREFIX": self.notebook_name_prefix,
@@ -593,8 +602,8 @@ def _notebook_arn(scope: Construct, name: str) -> str:
 
 def _private_subnets(vpc: ec2.IVpc) -> ec2.SubnetSelection:
     subnet_type = (
-        ec2.SubnetType.PRIVATE_WITH_EGRESS if vpc.private_subnets else ec2.SubnetType.PRIVATE_ISOLATED
+        ec2.SubnetType.PRIVATE_WITH_EGRESS
+        if vpc.private_subnets
+        else ec2.SubnetType.PRIVATE_ISOLATED
     )
     return ec2.SubnetSelection(subnet_type=subnet_type)
-
-

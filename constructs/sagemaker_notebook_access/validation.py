@@ -65,8 +65,7 @@ def normalize_cidrs(
     """
     if isinstance(cidrs, str):
         raise ValidationError(
-            f"{prop} must be a list of CIDR strings, got the string {cidrs!r}; "
-            f"write [{cidrs!r}]"
+            f"{prop} must be a list of CIDR strings, got the string {cidrs!r}; write [{cidrs!r}]"
         )
     if cidrs is None or len(list(cidrs)) == 0:
         raise ValidationError(

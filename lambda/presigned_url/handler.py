@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import base64
 import binascii
+import contextlib
 import ipaddress
 import json
 import logging
@@ -193,9 +194,7 @@ def raw_body_of(event: dict[str, Any]) -> bytes:
         try:
             encoded = base64.b64decode(encoded, validate=True)
         except (binascii.Error, ValueError):
-            raise ApiError(
-                400, "ValidationError", "the request body is not valid base64"
-            ) from None
+            raise ApiError(400, "ValidationError", "the request body is not valid base64") from None
     if len(encoded) > MAX_BODY_BYTES:
         raise _too_large()
     return encoded
@@ -203,7 +202,9 @@ def raw_body_of(event: dict[str, Any]) -> bytes:
 
 def _too_large() -> ApiError:
     return ApiError(
-        413, "PayloadTooLarge", f"the request body is over {MAX_BODY_BYTES} bytes; send at most that"
+        413,
+        "PayloadTooLarge",
+        f"the request body is over {MAX_BODY_BYTES} bytes; send at most that",
     )
 
 
@@ -328,7 +329,9 @@ def _is_not_found(error: ClientError) -> bool:
     code = _error_code(error)
     message = str(error.response.get("Error", {}).get("Message", ""))
     # DescribeNotebookInstance answers a missing notebook with ValidationException "RecordNotFound".
-    return code in NOT_FOUND_CODES or (code == "ValidationException" and "RecordNotFound" in message)
+    return code in NOT_FOUND_CODES or (
+        code == "ValidationException" and "RecordNotFound" in message
+    )
 
 
 def upstream_error(error: Exception, name: str) -> ApiError:
@@ -398,10 +401,9 @@ def mint_url(name: str, duration: int) -> str:
 
 def _discard(future: Any) -> None:
     """Wait out a call whose result is not used, so no URL outlives the request."""
-    try:
+    # Its outcome is irrelevant once the other call decided the response.
+    with contextlib.suppress(Exception):
         future.result()
-    except Exception:  # noqa: S110  (its outcome is irrelevant once another call decided)
-        pass
 
 
 def start_notebook(name: str) -> str:

@@ -23,18 +23,28 @@ DOCUMENTATION_RANGES = ("192.0.2.0/24", "198.51.100.0/24", "203.0.113.0/24", "20
 def parse_cidr_context(value: object) -> list[str]:
     """Context arrives as a list (cdk.json) or a string (-c): comma-separated or JSON."""
     if isinstance(value, list):
-        return [str(item).strip() for item in value]
+        return _cidr_strings(value)
     if isinstance(value, str):
         text = value.strip()
         if text.startswith("["):
-            parsed = json.loads(text)
-            if not isinstance(parsed, list):
-                raise ValueError(f"allowedCidrs {value!r} must be a JSON list of CIDR strings")
-            return [str(item).strip() for item in parsed]
+            try:
+                parsed = json.loads(text)
+            except json.JSONDecodeError:
+                raise ValueError(
+                    f"allowedCidrs {value!r} is not valid JSON; write "
+                    "'[\"203.0.113.0/24\"]' or a comma-separated list"
+                ) from None
+            return _cidr_strings(parsed)
         return [part.strip() for part in text.split(",") if part.strip()]
     raise ValueError(
         f"allowedCidrs must be a list or a comma-separated string of CIDRs, got {value!r}"
     )
+
+
+def _cidr_strings(items: list) -> list[str]:
+    if not all(isinstance(item, str) for item in items):
+        raise ValueError(f"allowedCidrs entries must be CIDR strings, got {items!r}")
+    return [item.strip() for item in items]
 
 
 def context_flag(app: cdk.App, key: str, default: bool) -> bool:

@@ -1,0 +1,8 @@
+"""`python -m sagemaker_notebook_access`: the notebook-url client, without the console script."""
+
+import sys
+
+from .cli import main
+
+if __name__ == "__main__":
+    sys.exit(main())

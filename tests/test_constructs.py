@@ -1,0 +1,258 @@
+"""The foundation's constructs, asserted on one synthesized default stack (aws_cdk.assertions)."""
+
+from __future__ import annotations
+
+import json
+
+import aws_cdk as cdk
+import pytest
+from aws_cdk import aws_iam as iam
+from aws_cdk.assertions import Capture, Match, Template
+from conftest import TEST_ENV
+from sagemaker_notebook_access import IpRestrictedNotebook, NotebookIpPolicy
+
+ALLOWED = ["203.0.113.0/24", "2001:db8::/32"]
+PRESIGN = "sagemaker:CreatePresignedNotebookInstanceUrl"
+
+
+@pytest.fixture(scope="module")
+def built():
+    app = cdk.App()
+    stack = cdk.Stack(app, "Default", env=cdk.Environment(**TEST_ENV))
+    access = IpRestrictedNotebook(
+        stack, "Access", allowed_cidrs=ALLOWED, notebook_instance_name="team-notebook"
+    )
+    users = iam.Group(stack, "Users")
+    access.grant_open(users)
+    return access, Template.from_stack(stack)
+
+
+@pytest.fixture(scope="module")
+def template(built) -> Template:
+    return built[1]
+
+
+def resources(template: Template, type_: str) -> dict:
+    return template.find_resources(type_)
+
+
+def only(template: Template, type_: str) -> dict:
+    found = resources(template, type_)
+    assert len(found) == 1, f"expected one {type_}, found {len(found)}"
+    return next(iter(found.values()))
+
+
+def test_notebook_is_hardened(template):
+    template.has_resource_properties(
+        "AWS::SageMaker::NotebookInstance",
+        {
+            "NotebookInstanceName": "team-notebook",
+            "DirectInternetAccess": "Disabled",
+            "RootAccess": "Disabled",
+            "PlatformIdentifier": "notebook-al2023-v1",
+            "InstanceMetadataServiceConfiguration": {"MinimumInstanceMetadataServiceVersion": "2"},
+            "InstanceType": "ml.t3.medium",
+            "VolumeSizeInGB": 5,
+            "KmsKeyId": {"Ref": Match.any_value()},
+            "SubnetId": {"Ref": Match.any_value()},
+            "SecurityGroupIds": Match.any_value(),
+        },
+    )
+
+
+def test_notebook_key_rotates_and_is_its_volume_key(template):
+    notebook = only(template, "AWS::SageMaker::NotebookInstance")
+    key_id = notebook["Properties"]["KmsKeyId"]["Ref"]
+    key = template.to_json()["Resources"][key_id]
+    assert key["Type"] == "AWS::KMS::Key"
+    assert key["Properties"]["EnableKeyRotation"] is True
+
+
+def test_notebook_sits_in_an_isolated_subnet(template):
+    notebook = only(template, "AWS::SageMaker::NotebookInstance")
+    subnet = template.to_json()["Resources"][notebook["Properties"]["SubnetId"]["Ref"]]
+    tags = {t["Key"]: t["Value"] for t in subnet["Properties"]["Tags"]}
+    assert tags["aws-cdk:subnet-type"] == "Isolated"
+    assert subnet["Properties"].get("MapPublicIpOnLaunch") is False
+
+
+def test_notebook_security_group_has_no_ingress_and_only_https_out(template):
+    notebook = only(template, "AWS::SageMaker::NotebookInstance")
+    group_id = notebook["Properties"]["SecurityGroupIds"][0]["Fn::GetAtt"][0]
+    group = template.to_json()["Resources"][group_id]["Properties"]
+    assert "SecurityGroupIngress" not in group
+    assert group["SecurityGroupEgress"] == [
+        {
+            "CidrIp": "0.0.0.0/0",
+            "Description": "HTTPS out",
+            "FromPort": 443,
+            "IpProtocol": "tcp",
+            "ToPort": 443,
+        }
+    ]
+
+
+def test_ip_policy_denies_presign_outside_both_families(template):
+    template.has_resource_properties(
+        "AWS::IAM::ManagedPolicy",
+        {
+            "PolicyDocument": {
+                "Statement": [
+                    {
+                        "Effect": "Deny",
+                        "Action": PRESIGN,
+                        "Condition": {"NotIpAddress": {"aws:SourceIp": ALLOWED}},
+                        "Resource": {"Fn::GetAtt": [Match.any_value(), "NotebookInstanceArn"]},
+                        "Sid": Match.any_value(),
+                    }
+                ],
+                "Version": "2012-10-17",
+            }
+        },
+    )
+
+
+def test_ip_policy_alone_is_one_deny_statement_and_attaches_where_told():
+    app = cdk.App()
+    stack = cdk.Stack(app, "PolicyOnly", env=cdk.Environment(**TEST_ENV))
+    role = iam.Role(stack, "Analyst", assumed_by=iam.AccountRootPrincipal())
+    NotebookIpPolicy(stack, "Policy", allowed_cidrs=["198.51.100.0/24"], roles=[role])
+    template = Template.from_stack(stack)
+    policy = only(template, "AWS::IAM::ManagedPolicy")["Properties"]
+    assert policy["PolicyDocument"]["Statement"] == [
+        {
+            "Sid": "DenyPresignedUrlOutsideAllowedCidrs",
+            "Effect": "Deny",
+            "Action": PRESIGN,
+            "Resource": "*",
+            "Condition": {"NotIpAddress": {"aws:SourceIp": ["198.51.100.0/24"]}},
+        }
+    ]
+    (role_id,) = template.find_resources("AWS::IAM::Role")
+    assert policy["Roles"] == [{"Ref": role_id}]
+
+
+def test_api_method_is_post_url_route_with_iam_authorization(template):
+    methods = resources(template, "AWS::ApiGateway::Method")
+    assert len(methods) == 1, "only POST /notebooks/{name}/url exists without allow_start"
+    method = next(iter(methods.values()))["Properties"]
+    assert method["HttpMethod"] == "POST"
+    assert method["AuthorizationType"] == "AWS_IAM"
+    assert method["Integration"]["Type"] == "AWS_PROXY"
+    paths = {
+        r["Properties"]["PathPart"]
+        for r in resources(template, "AWS::ApiGateway::Resource").values()
+    }
+    assert paths == {"notebooks", "{NotebookInstanceName}", "url"}
+
+
+def test_api_resource_policy_only_denies_outside_the_allow_list(template):
+    api = only(template, "AWS::ApiGateway::RestApi")["Properties"]
+    statements = api["Policy"]["Statement"]
+    assert all(s["Effect"] == "Deny" for s in statements), "an Allow to * admits any account"
+    assert statements == [
+        {
+            "Sid": "DenyOutsideAllowedCidrs",
+            "Effect": "Deny",
+            "Principal": {"AWS": "*"},
+            "Action": "execute-api:Invoke",
+            "Resource": "execute-api:/*",
+            "Condition": {"NotIpAddress": {"aws:SourceIp": ALLOWED}},
+        }
+    ]
+
+
+def test_function_is_latest_python_on_arm_with_explicit_limits(template):
+    function = next(
+        f["Properties"]
+        for f in resources(template, "AWS::Lambda::Function").values()
+        if f["Properties"].get("Handler") == "handler.handler"
+    )
+    assert function["Runtime"] == "python3.14"
+    assert function["Architectures"] == ["arm64"]
+    assert function["Timeout"] == 20
+    assert function["MemorySize"] == 256
+    assert function["VpcConfig"]["SubnetIds"]
+    assert function["LoggingConfig"]["LogFormat"] == "JSON"
+    env = function["Environment"]["Variables"]
+    assert env["ALLOWED_CIDRS"] == ",".join(ALLOWED)
+    assert env["NOTEBOOK_NAMES"] == "team-notebook"
+    assert env["ALLOW_START"] == "false"
+
+
+def _function_policy_statements(template: Template) -> list[dict]:
+    statements = []
+    for policy in resources(template, "AWS::IAM::ManagedPolicy").values():
+        for statement in policy["Properties"]["PolicyDocument"]["Statement"]:
+            statements.append(statement)
+    return statements
+
+
+def test_function_role_may_mint_and_describe_only_the_served_notebook(template):
+    statements = _function_policy_statements(template)
+    mint = next(s for s in statements if s.get("Sid") == "MintForServedNotebooks")
+    assert mint["Effect"] == "Allow"
+    assert sorted(mint["Action"]) == sorted([PRESIGN, "sagemaker:DescribeNotebookInstance"])
+    (notebook_id,) = template.find_resources("AWS::SageMaker::NotebookInstance")
+    assert mint["Resource"] == {"Fn::GetAtt": [notebook_id, "NotebookInstanceArn"]}
+
+
+def test_function_role_deny_exempts_only_the_construct_endpoint(template):
+    statements = _function_policy_statements(template)
+    deny = next(s for s in statements if s.get("Sid") == "DenyUrlsThatWouldOpenOutsideAllowedCidrs")
+    assert deny["Effect"] == "Deny"
+    assert deny["Action"] == PRESIGN
+    assert deny["Condition"]["NotIpAddress"] == {"aws:SourceIp": ALLOWED}
+    endpoint_refs = deny["Condition"]["StringNotEquals"]["aws:SourceVpce"]
+    assert len(endpoint_refs) == 1
+    endpoint = template.to_json()["Resources"][endpoint_refs[0]["Ref"]]
+    assert endpoint["Type"] == "AWS::EC2::VPCEndpoint"
+    assert endpoint["Properties"]["VpcEndpointType"] == "Interface"
+    assert endpoint["Properties"]["PrivateDnsEnabled"] is True
+
+
+def test_endpoint_policy_lets_only_the_minting_role_presign(template):
+    endpoint = next(
+        e["Properties"]
+        for e in resources(template, "AWS::EC2::VPCEndpoint").values()
+        if e["Properties"].get("VpcEndpointType") == "Interface"
+    )
+    assert "sagemaker.api" in json.dumps(endpoint["ServiceName"])
+    statements = endpoint["PolicyDocument"]["Statement"]
+    presigners = [s for s in statements if s.get("Action") == PRESIGN and s["Effect"] == "Allow"]
+    assert len(presigners) == 1
+    assert presigners[0]["Principal"] != {"AWS": "*"}
+    others = [s for s in statements if s.get("NotAction")]
+    assert others and all(s["NotAction"] == PRESIGN for s in others)
+
+
+def test_default_vpc_has_no_nat_and_has_both_endpoints(template):
+    template.resource_count_is("AWS::EC2::NatGateway", 0)
+    template.resource_count_is("AWS::EC2::InternetGateway", 0)
+    services = Capture()
+    template.has_resource_properties(
+        "AWS::EC2::VPCEndpoint", {"VpcEndpointType": "Gateway", "ServiceName": services}
+    )
+    assert "s3" in json.dumps(services.as_object())
+    subnets = resources(template, "AWS::EC2::Subnet")
+    assert len(subnets) == 2
+
+
+def test_grant_open_allows_invoke_on_this_notebooks_route_only(template):
+    grants = [
+        s
+        for policy in list(resources(template, "AWS::IAM::Policy").values())
+        + list(resources(template, "AWS::IAM::ManagedPolicy").values())
+        for s in policy["Properties"]["PolicyDocument"]["Statement"]
+        if s.get("Action") == "execute-api:Invoke" and s["Effect"] == "Allow"
+    ]
+    assert len(grants) == 1
+    arn = json.dumps(grants[0]["Resource"])
+    assert "/POST/notebooks/team-notebook/url" in arn
+    assert "*/url" not in arn
+
+
+def test_api_url_is_exposed(built):
+    access, _ = built
+    assert cdk.Token.is_unresolved(access.api.url)
+    assert access.vpc is not None and access.notebook.notebook_instance_name == "team-notebook"

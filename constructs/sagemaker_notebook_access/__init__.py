@@ -1,10 +1,21 @@
-"""CDK constructs for SageMaker notebooks that open only from an IP allow-list."""
+"""CDK constructs for SageMaker notebooks that open only from an IP allow-list.
 
-from .ip_policy import NotebookIpPolicy
-from .notebook import NotebookInstance
-from .restricted_notebook import IpRestrictedNotebook
-from .url_api import PresignedUrlApi
-from .validation import ValidationError
+Names load on first use (PEP 562), so the `notebook-url` client does not pay
+for importing aws-cdk-lib (and its Node.js runtime) it never uses.
+"""
+
+from __future__ import annotations
+
+import importlib
+from typing import TYPE_CHECKING
+
+_PUBLIC = {
+    "IpRestrictedNotebook": ".restricted_notebook",
+    "NotebookInstance": ".notebook",
+    "NotebookIpPolicy": ".ip_policy",
+    "PresignedUrlApi": ".url_api",
+    "ValidationError": ".validation",
+}
 
 __all__ = [
     "IpRestrictedNotebook",
@@ -13,3 +24,22 @@ __all__ = [
     "PresignedUrlApi",
     "ValidationError",
 ]
+
+if TYPE_CHECKING:
+    from .ip_policy import NotebookIpPolicy
+    from .notebook import NotebookInstance
+    from .restricted_notebook import IpRestrictedNotebook
+    from .url_api import PresignedUrlApi
+    from .validation import ValidationError
+
+
+def __getattr__(name: str):
+    if name in _PUBLIC:
+        value = getattr(importlib.import_module(_PUBLIC[name], __name__), name)
+        globals()[name] = value
+        return value
+    raise AttributeError(f"module {__name__!r} has no attribute {name!r}")
+
+
+def __dir__() -> list[str]:
+    return sorted({*globals(), *__all__})

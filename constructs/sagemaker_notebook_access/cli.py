@@ -360,7 +360,8 @@ class ApiClient:
             headers={"Content-Type": "application/json", "Accept": "application/json"},
         )
         SigV4Auth(self.credentials, SIGNING_SERVICE, self.region).add_auth(signed)
-        request = urllib.request.Request(
+        # The scheme is https (or http to localhost): normalize_api_url checked it.
+        request = urllib.request.Request(  # noqa: S310
             url, data=body, method="POST", headers=dict(signed.headers.items())
         )
         request.add_header("User-Agent", f"{PROG} (sagemaker-notebook-access)")
@@ -404,7 +405,7 @@ def api_error(response: ApiResponse, notebook: str, *, hint: str = "") -> CliErr
     code = response.text("error")
     message = response.text("message")
     request_id = response.text("requestId") or response.header("x-amzn-requestid")
-    if response.body is None and 300 <= response.status < 400:
+    if 300 <= response.status < 400:
         message = "the API answered with a redirect; check the API URL"
     elif not message:
         message = "the API gave no error message"
@@ -599,7 +600,13 @@ def run(args: argparse.Namespace, stdout: TextIO, stderr: TextIO) -> None:
     else:
         response = request_url(api, notebook, duration)
     if response.status != 200:
-        raise api_error(response, notebook)
+        hint = ""
+        if is_missing_route(response):
+            hint = (
+                "the API has no such route: check the API URL (the stage URL, ending in the "
+                "stage name, e.g. .../v1/)"
+            )
+        raise api_error(response, notebook, hint=hint)
     deliver(
         authorized_url(response),
         print_url=args.print_url,

@@ -1,18 +1,49 @@
-"""cdk-nag v3 packs the demo app (and the tests) run over everything they synthesize."""
+"""cdk-nag v3 packs the demo app (and the tests) run over everything they synthesize.
+
+cdk-nag v3 packs are CDK validation plugins: at synthesis CDK runs them, drops the
+findings acknowledged with ``Validations.of(construct).acknowledge(...)`` (they move to
+``suppressedViolations``) and writes ``validation-report.json`` into the cloud
+assembly. Errors fail the synthesis; warnings do not, so tests read the report.
+"""
 
 from __future__ import annotations
 
+import json
+from pathlib import Path
+
 import aws_cdk as cdk
-from cdk_nag import (
-    AwsSolutionsChecks,
-    HIPAASecurityChecks,
-    NIST80053R5Checks,
-    PCIDSS321Checks,
-    ServerlessChecks,
+from aws_cdk import cx_api
+from sagemaker_notebook_access.acknowledgments import ACKNOWLEDGED_RULES
+
+from constructs import IConstruct
+
+# Plugin names as they appear in the validation report (and as acknowledgment prefixes).
+PACK_NAMES = ("AwsSolutions", "NIST.800.53.R5", "HIPAA.Security", "PCI.DSS.321", "Serverless")
+REPORT_FILE = "validation-report.json"
+
+# What the demo app itself acknowledges; the library's own list is ACKNOWLEDGED_RULES.
+_EMPTY_GROUP = (
+    "the demo's NotebookUsers group is created empty on purpose: people are added to it by "
+    "the account's identity process after deployment (the stack outputs its name), and "
+    "CloudFormation-managed IAM users would be long-lived credentials"
 )
+DEMO_ACKNOWLEDGED_RULES: dict[str, str] = {
+    "HIPAA.Security::HIPAA.Security-IAMGroupHasUsers": _EMPTY_GROUP,
+    "PCI.DSS.321::PCI.DSS.321-IAMGroupHasUsers": _EMPTY_GROUP,
+}
+ALL_ACKNOWLEDGED_RULES: dict[str, str] = {**ACKNOWLEDGED_RULES, **DEMO_ACKNOWLEDGED_RULES}
 
 
-def nag_packs(scope) -> list:
+def nag_packs(scope: IConstruct) -> list:
+    # Imported here: the acknowledgments below must work where cdk-nag is not installed.
+    from cdk_nag import (
+        AwsSolutionsChecks,
+        HIPAASecurityChecks,
+        NIST80053R5Checks,
+        PCIDSS321Checks,
+        ServerlessChecks,
+    )
+
     return [
         AwsSolutionsChecks(scope),
         NIST80053R5Checks(scope),
@@ -22,5 +53,81 @@ def nag_packs(scope) -> list:
     ]
 
 
-def register_nag_packs(app: cdk.App) -> None:
+def register_nag_packs(app: cdk.Stage) -> None:
     cdk.Validations.of(app).add_plugins(*nag_packs(app))
+
+
+def acknowledge_demo(scope: IConstruct, *rule_ids: str) -> None:
+    """Acknowledge demo-app rules on ``scope`` with the reasons in DEMO_ACKNOWLEDGED_RULES."""
+    cdk.Validations.of(scope).acknowledge(
+        *(cdk.Acknowledgment(id=rule, reason=DEMO_ACKNOWLEDGED_RULES[rule]) for rule in rule_ids)
+    )
+
+
+# ----------------------------------------------------------------- reading the report
+
+
+def synth_with_packs(app: cdk.App) -> tuple[cx_api.CloudAssembly, dict]:
+    """Register the five packs on ``app``, synthesize it, return the assembly and the report.
+
+    Create the app with ``NO_FAIL_CONTEXT`` so that error findings land in the report
+    instead of raising at the first one.
+    """
+    register_nag_packs(app)
+    assembly = app.synth()
+    return assembly, read_report(assembly.directory)
+
+
+# Keeps error findings from aborting synthesis; the report still holds them.
+NO_FAIL_CONTEXT = {"@aws-cdk/core:failSynthOnValidationErrors": False}
+
+
+def read_report(assembly_dir: str | Path) -> dict:
+    path = Path(assembly_dir) / REPORT_FILE
+    if not path.is_file():
+        # CDK writes no report when no plugin has anything to say.
+        return {"pluginReports": []}
+    return json.loads(path.read_text())
+
+
+def findings(
+    report: dict, severities: tuple[str, ...] = ("error", "warning"), path_prefix: str = ""
+) -> list[str]:
+    """Unacknowledged pack findings at ``severities`` under ``path_prefix``, one line each."""
+    lines = []
+    for plugin in report.get("pluginReports", []):
+        if plugin["pluginName"] not in PACK_NAMES:
+            continue
+        for violation in plugin.get("violations", []):
+            if violation.get("severity") not in severities:
+                continue
+            for construct in violation.get("violatingConstructs", []):
+                path = construct.get("constructPath") or ""
+                if path.startswith(path_prefix):
+                    lines.append(
+                        f"{violation['severity']} {violation['ruleName']} at {path}: "
+                        f"{violation.get('description', '')}"
+                    )
+    return sorted(lines)
+
+
+def acknowledged(report: dict, path_prefix: str = "") -> dict[str, list[dict]]:
+    """Acknowledged rule id -> the findings it suppressed under ``path_prefix``.
+
+    Each finding: ``constructPath``, ``acknowledgedAt`` (where acknowledge() was called)
+    and ``reason``.
+    """
+    result: dict[str, list[dict]] = {}
+    for plugin in report.get("pluginReports", []):
+        for violation in plugin.get("suppressedViolations") or []:
+            for construct in violation.get("violatingConstructs", []):
+                path = construct.get("constructPath") or ""
+                if path.startswith(path_prefix):
+                    result.setdefault(violation["acknowledgedId"], []).append(
+                        {
+                            "constructPath": path,
+                            "acknowledgedAt": violation.get("acknowledgedAt"),
+                            "reason": violation.get("reason"),
+                        }
+                    )
+    return result

@@ -77,7 +77,7 @@ CONSUMER_APP = textwrap.dedent(
 
 
     app = cdk.App()
-    TeamStack(app, "%(stack)s")
+    TeamStack(app, "__STACK__")
     app.synth()
 
     # Where everything came from, for the test to check.
@@ -98,8 +98,7 @@ CONSUMER_APP = textwrap.dedent(
             probe,
         )
     '''
-    % {"stack": STACK_NAME}
-)
+).replace("__STACK__", STACK_NAME)
 
 
 def run(command: list[str], *, cwd: Path, env: dict[str, str] | None = None) -> str:
@@ -297,10 +296,12 @@ def test_two_url_functions_with_handler_in_their_asset(consumer):
 
 
 def test_grants_scope_each_notebook_route(consumer):
-    policies = resources(consumer["template"], "AWS::IAM::Policy")
-    text = json.dumps(
-        [p for p in policies.values() if path_of(p).startswith(f"{STACK_NAME}/Analysts/")]
-    )
+    template = consumer["template"]
+    policies = [
+        *resources(template, "AWS::IAM::Policy").values(),
+        *resources(template, "AWS::IAM::ManagedPolicy").values(),
+    ]
+    text = json.dumps([p for p in policies if path_of(p).startswith(f"{STACK_NAME}/Analysts/")])
     assert "/POST/notebooks/analysis/url" in text
     assert "/POST/notebooks/reporting/url" in text
     assert "/notebooks/*/url" not in text

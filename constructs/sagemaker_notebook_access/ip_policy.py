@@ -12,7 +12,7 @@ from aws_cdk import aws_iam as iam
 
 from constructs import Construct
 
-from .validation import normalize_cidrs
+from .validation import normalize_cidrs, warn_if_open
 
 PRESIGN_ACTION = "sagemaker:CreatePresignedNotebookInstanceUrl"
 
@@ -63,7 +63,8 @@ class NotebookIpPolicy(iam.ManagedPolicy):
     :param users: IAM users to attach the policy to. Default: none.
     :param groups: IAM groups to attach the policy to. Default: none.
     :param roles: IAM roles to attach the policy to. Default: none.
-    :param allow_all_ips: accept ``0.0.0.0/0`` or ``::/0`` in ``allowed_cidrs``. Default: False.
+    :param allow_all_ips: accept ``0.0.0.0/0`` or ``::/0`` in ``allowed_cidrs`` (the
+        policy then adds an acknowledgeable warning). Default: False.
     """
 
     def __init__(
@@ -92,3 +93,6 @@ class NotebookIpPolicy(iam.ManagedPolicy):
             roles=list(roles),
         )
         self.allowed_cidrs: list[str] = cidrs
+        warn_if_open(
+            self, cidrs, what="this policy lets its holders open notebooks from any network"
+        )

@@ -15,6 +15,7 @@ from aws_cdk import aws_sagemaker as sagemaker
 
 from constructs import Construct
 
+from .idle_stop_lifecycle import on_start_content
 from .validation import (
     VOLUME_SIZE_MAX_GB,
     VOLUME_SIZE_MIN_GB,
@@ -27,8 +28,14 @@ from .validation import (
 DEFAULT_INSTANCE_TYPE = "ml.t3.medium"
 DEFAULT_VOLUME_SIZE_GB = 5
 PLATFORM_IDENTIFIER = "notebook-al2023-v1"
-# Where SageMaker writes a notebook instance's own logs (jupyter, lifecycle scripts).
+DEFAULT_IDLE_TIMEOUT_MINUTES = 60
+# The checker runs every 5 minutes: a shorter timeout could not be honoured.
+IDLE_TIMEOUT_MIN_MINUTES = 5
+IDLE_TIMEOUT_MAX_MINUTES = 1440
+# Where SageMaker writes a notebook instance's own logs (jupyter, lifecycle scripts):
+# one stream per source, "<notebook name>/<suffix>" (SageMaker developer guide, CloudWatch).
 NOTEBOOK_LOG_GROUP = "/aws/sagemaker/NotebookInstances"
+NOTEBOOK_LOG_STREAM_SUFFIXES = ("jupyter.log", "LifecycleConfigOnCreate", "LifecycleConfigOnStart")
 
 
 class NotebookInstance(Resource):
@@ -49,9 +56,15 @@ class NotebookInstance(Resource):
         Public subnets are refused.
     :param security_group: security group for the notebook. Default: a new group with
         no inbound rules and outbound HTTPS (443) only.
-    :param removal_policy: what happens to the KMS key the construct creates when it
-        leaves the stack. Default: ``RemovalPolicy.RETAIN`` (data encrypted with it
-        stays readable).
+    :param idle_timeout_minutes: stop the instance after this many minutes (5..1440) without
+        Jupyter activity: no kernel busy, no kernel or terminal active. A lifecycle
+        configuration installs a checker (embedded, no download) that runs every 5 minutes
+        and the role may stop this notebook. ``None`` disables it (no lifecycle
+        configuration, no stop permission). Default: 60.
+    :param removal_policy: what happens to the KMS key the construct creates (not one you
+        pass in) when it leaves the stack or is replaced. Default: ``RemovalPolicy.RETAIN``:
+        the key stays, so data encrypted with it stays readable; ``DESTROY`` schedules the
+        key's deletion.
     """
 
     def __init__(
@@ -67,9 +80,17 @@ class NotebookInstance(Resource):
         encryption_key: kms.IKey | None = None,
         vpc_subnets: ec2.SubnetSelection | None = None,
         security_group: ec2.ISecurityGroup | None = None,
+        idle_timeout_minutes: int | None = DEFAULT_IDLE_TIMEOUT_MINUTES,
         removal_policy: RemovalPolicy = RemovalPolicy.RETAIN,
     ) -> None:
         validate_notebook_name(notebook_instance_name)
+        validate_int_range(
+            idle_timeout_minutes,
+            prop="idle_timeout_minutes",
+            minimum=IDLE_TIMEOUT_MIN_MINUTES,
+            maximum=IDLE_TIMEOUT_MAX_MINUTES,
+            unit="minutes",
+        )
         validate_instance_type(instance_type)
         validate_int_range(
             volume_size_in_gb,
@@ -99,6 +120,19 @@ class NotebookInstance(Resource):
             description=f"Execution role of notebook {self.node.path}",
         )
 
+        self.idle_timeout_minutes = idle_timeout_minutes
+        self.lifecycle_config: sagemaker.CfnNotebookInstanceLifecycleConfig | None = None
+        if idle_timeout_minutes is not None:
+            self.lifecycle_config = sagemaker.CfnNotebookInstanceLifecycleConfig(
+                self,
+                "IdleStop",
+                on_start=[
+                    sagemaker.CfnNotebookInstanceLifecycleConfig.NotebookInstanceLifecycleHookProperty(
+                        content=on_start_content(idle_timeout_minutes)
+                    )
+                ],
+            )
+
         resource = sagemaker.CfnNotebookInstance(
             self,
             "Resource",
@@ -112,6 +146,11 @@ class NotebookInstance(Resource):
             direct_internet_access="Disabled",
             root_access="Disabled",
             platform_identifier=PLATFORM_IDENTIFIER,
+            lifecycle_config_name=(
+                self.lifecycle_config.attr_notebook_instance_lifecycle_config_name
+                if self.lifecycle_config is not None
+                else None
+            ),
             instance_metadata_service_configuration=sagemaker.CfnNotebookInstance.InstanceMetadataServiceConfigurationProperty(
                 minimum_instance_metadata_service_version="2"
             ),
@@ -131,11 +170,27 @@ class NotebookInstance(Resource):
             statements=self._execution_statements(),
             roles=[self.role],
         )
-        # The role must be able to use the key before SageMaker creates the volume.
-        self.encryption_key.grant(
-            self.role, "kms:Decrypt", "kms:GenerateDataKey", "kms:CreateGrant", "kms:DescribeKey"
+        # A managed policy, not key.grant's inline one; the notebook waits for it because
+        # the role must be able to use the key before SageMaker creates the volume.
+        self.key_policy = iam.ManagedPolicy(
+            self,
+            "VolumeKeyPolicy",
+            description=f"Use of the volume key of notebook {self.node.path}",
+            statements=[
+                iam.PolicyStatement(
+                    sid="UseVolumeKey",
+                    actions=[
+                        "kms:Decrypt",
+                        "kms:GenerateDataKey",
+                        "kms:CreateGrant",
+                        "kms:DescribeKey",
+                    ],
+                    resources=[self.encryption_key.key_arn],
+                )
+            ],
+            roles=[self.role],
         )
-        resource.node.add_dependency(self.role)
+        resource.node.add_dependency(self.key_policy)
 
     def _choose_subnet(self, vpc: ec2.IVpc, vpc_subnets: ec2.SubnetSelection | None) -> ec2.ISubnet:
         if vpc_subnets is None:
@@ -177,18 +232,22 @@ class NotebookInstance(Resource):
             resource_name=NOTEBOOK_LOG_GROUP,
             arn_format=ArnFormat.COLON_RESOURCE_NAME,
         )
+        stops_itself = self.lifecycle_config is not None
         return [
             iam.PolicyStatement(
                 sid="WriteOwnLogs",
                 actions=["logs:CreateLogGroup", "logs:CreateLogStream", "logs:PutLogEvents"],
-                resources=[
-                    log_group_arn,
-                    f"{log_group_arn}:log-stream:{self.notebook_instance_name}/*",
+                resources=[log_group_arn]
+                + [
+                    f"{log_group_arn}:log-stream:{self.notebook_instance_name}/{suffix}"
+                    for suffix in NOTEBOOK_LOG_STREAM_SUFFIXES
                 ],
             ),
+            # Stopping itself is for idle auto-stop only; disabled, the role cannot stop it.
             iam.PolicyStatement(
-                sid="DescribeAndStopItself",
-                actions=["sagemaker:DescribeNotebookInstance", "sagemaker:StopNotebookInstance"],
+                sid="DescribeAndStopItself" if stops_itself else "DescribeItself",
+                actions=["sagemaker:DescribeNotebookInstance"]
+                + (["sagemaker:StopNotebookInstance"] if stops_itself else []),
                 resources=[self.notebook_instance_arn],
             ),
         ]

@@ -1,29 +1,48 @@
 """IpRestrictedNotebook: a hardened notebook that only opens from an IP allow-list.
 
 Composes NotebookInstance, NotebookIpPolicy and PresignedUrlApi, and creates a
-private VPC (no NAT, SageMaker API and S3 endpoints) when none is given.
+private VPC (no NAT, SageMaker API and S3 endpoints, flow logs) when none is given.
 """
 
 from __future__ import annotations
 
 from collections.abc import Sequence
 
-from aws_cdk import Annotations, RemovalPolicy
+from aws_cdk import Annotations, RemovalPolicy, Stack
 from aws_cdk import aws_ec2 as ec2
 from aws_cdk import aws_iam as iam
 from aws_cdk import aws_kms as kms
+from aws_cdk import aws_logs as logs
 
 from constructs import Construct
 
+from .acknowledgments import acknowledge
 from .ip_policy import NotebookIpPolicy
-from .notebook import DEFAULT_INSTANCE_TYPE, DEFAULT_VOLUME_SIZE_GB, NotebookInstance
+from .log_key import create_log_key
+from .notebook import (
+    DEFAULT_IDLE_TIMEOUT_MINUTES,
+    DEFAULT_INSTANCE_TYPE,
+    DEFAULT_VOLUME_SIZE_GB,
+    NotebookInstance,
+)
 from .url_api import PresignedUrlApi
 from .validation import ValidationError, normalize_cidrs
 
 
-def create_private_vpc(scope: Construct, id: str) -> ec2.Vpc:
-    """Two AZs of isolated subnets: nothing in them reaches or is reached from the internet."""
-    return ec2.Vpc(
+def create_private_vpc(
+    scope: Construct,
+    id: str,
+    *,
+    flow_logs_key: kms.IKey | None = None,
+    log_retention: logs.RetentionDays = logs.RetentionDays.ONE_YEAR,
+    removal_policy: RemovalPolicy = RemovalPolicy.RETAIN,
+) -> ec2.Vpc:
+    """Two AZs of isolated subnets: nothing in them reaches or is reached from the internet.
+
+    All traffic is recorded by a VPC flow log into a KMS-encrypted log group
+    (``flow_logs_key``; default: a new key) kept for ``log_retention``.
+    """
+    vpc = ec2.Vpc(
         scope,
         id,
         max_azs=2,
@@ -36,7 +55,68 @@ def create_private_vpc(scope: Construct, id: str) -> ec2.Vpc:
         gateway_endpoints={
             "S3": ec2.GatewayVpcEndpointOptions(service=ec2.GatewayVpcEndpointAwsService.S3)
         },
+        restrict_default_security_group=False,
     )
+    acknowledge(
+        vpc,
+        "NIST.800.53.R5::NIST.800.53.R5-VPCDefaultSecurityGroupClosed",
+        "HIPAA.Security::HIPAA.Security-VPCDefaultSecurityGroupClosed",
+        "PCI.DSS.321::PCI.DSS.321-VPCDefaultSecurityGroupClosed",
+    )
+    key = flow_logs_key or create_log_key(
+        vpc,
+        "FlowLogsKey",
+        description=f"Encrypts the flow logs of {vpc.node.path}",
+        removal_policy=removal_policy,
+    )
+    log_group = logs.LogGroup(
+        vpc,
+        "FlowLogs",
+        encryption_key=key,
+        retention=log_retention,
+        removal_policy=removal_policy,
+    )
+    stack = Stack.of(vpc)
+    # Only this account's flow logs may use the role (confused-deputy guard).
+    role = iam.Role(
+        vpc,
+        "FlowLogsRole",
+        description=f"Delivers the flow logs of {vpc.node.path}",
+        assumed_by=iam.ServicePrincipal(
+            "vpc-flow-logs.amazonaws.com",
+            conditions={
+                "StringEquals": {"aws:SourceAccount": stack.account},
+                "ArnLike": {
+                    "aws:SourceArn": stack.format_arn(
+                        service="ec2", resource="vpc-flow-log", resource_name="*"
+                    )
+                },
+            },
+        ),
+    )
+    # The log group's Arn attribute ends in ":*": its own streams, no other group's.
+    policy = iam.ManagedPolicy(
+        vpc,
+        "FlowLogsPolicy",
+        description=f"Writes the flow logs of {vpc.node.path}",
+        statements=[
+            iam.PolicyStatement(
+                actions=["logs:CreateLogStream", "logs:PutLogEvents", "logs:DescribeLogStreams"],
+                resources=[log_group.log_group_arn],
+            )
+        ],
+        roles=[role],
+    )
+    flow_log = vpc.add_flow_log(
+        "FlowLog",
+        # Immutable: the policy above has the statements CDK would add inline.
+        destination=ec2.FlowLogDestination.to_cloud_watch_logs(
+            log_group, role.without_policy_updates()
+        ),
+        traffic_type=ec2.FlowLogTrafficType.ALL,
+    )
+    flow_log.node.add_dependency(policy)
+    return vpc
 
 
 class IpRestrictedNotebook(Construct):
@@ -55,6 +135,8 @@ class IpRestrictedNotebook(Construct):
     :param allow_start: let callers start a Stopped notebook through the API (only when
         the construct creates the API). Default: False.
     :param allow_all_ips: accept an open allow-list (``0.0.0.0/0``/``::/0``). Default: False.
+    :param idle_timeout_minutes: stop the notebook after this many minutes (5..1440) without
+        Jupyter kernel or terminal activity; ``None`` disables. Default: 60.
     :param removal_policy: for the keys and log groups the construct creates.
         Default: ``RemovalPolicy.RETAIN``.
     """
@@ -74,6 +156,7 @@ class IpRestrictedNotebook(Construct):
         encryption_key: kms.IKey | None = None,
         allow_start: bool = False,
         allow_all_ips: bool = False,
+        idle_timeout_minutes: int | None = DEFAULT_IDLE_TIMEOUT_MINUTES,
         removal_policy: RemovalPolicy = RemovalPolicy.RETAIN,
     ) -> None:
         super().__init__(scope, id)
@@ -83,15 +166,19 @@ class IpRestrictedNotebook(Construct):
                 "allow_start=True needs an api created with allow_start=True; "
                 f"{api.node.path} has no start route"
             )
-        if allow_all_ips:
-            Annotations.of(self).add_warning_v2(
-                "sagemaker-notebook-access:open-allow-list",
-                "allowed_cidrs admits every IP address (allow_all_ips=True): any network "
-                "can open this notebook with a valid URL",
+        # One key for every log group the construct creates (flow, API, Lambda, WAF logs).
+        logs_key: kms.IKey | None = None
+        if vpc is None and api is None:
+            logs_key = create_log_key(
+                self,
+                "LogsKey",
+                description=f"Encrypts the log groups of {self.node.path}",
+                removal_policy=removal_policy,
             )
-        self.vpc: ec2.IVpc = vpc or (
-            api.vpc if api is not None else create_private_vpc(self, "Vpc")
-        )
+            vpc = create_private_vpc(
+                self, "Vpc", flow_logs_key=logs_key, removal_policy=removal_policy
+            )
+        self.vpc: ec2.IVpc = vpc or api.vpc
         self.notebook = NotebookInstance(
             self,
             "Notebook",
@@ -101,6 +188,7 @@ class IpRestrictedNotebook(Construct):
             volume_size_in_gb=volume_size_in_gb,
             role=role,
             encryption_key=encryption_key,
+            idle_timeout_minutes=idle_timeout_minutes,
             removal_policy=removal_policy,
         )
         self.ip_policy = NotebookIpPolicy(
@@ -118,6 +206,7 @@ class IpRestrictedNotebook(Construct):
                 allowed_cidrs=cidrs,
                 allow_start=allow_start,
                 allow_all_ips=allow_all_ips,
+                encryption_key=logs_key,
                 removal_policy=removal_policy,
             )
         elif sorted(api.allowed_cidrs) != sorted(cidrs):

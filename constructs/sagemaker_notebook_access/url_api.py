@@ -11,7 +11,7 @@ import json
 from collections.abc import Sequence
 from pathlib import Path
 
-from aws_cdk import ArnFormat, Duration, Fn, RemovalPolicy, Stack
+from aws_cdk import Duration, Fn, Names, RemovalPolicy, Stack
 from aws_cdk import aws_apigateway as apigw
 from aws_cdk import aws_ec2 as ec2
 from aws_cdk import aws_iam as iam
@@ -21,27 +21,47 @@ from aws_cdk import aws_logs as logs
 
 from constructs import Construct
 
+from .acknowledgments import acknowledge
 from .ip_policy import PRESIGN_ACTION, deny_presign_outside_cidrs
+from .log_key import create_log_key
 from .notebook import NotebookInstance
 from .validation import (
     NOTEBOOK_NAME_MAX_LENGTH,
     SESSION_DURATION_MAX_SECONDS,
     SESSION_DURATION_MIN_SECONDS,
+    THROTTLING_BURST_MAX,
+    THROTTLING_RATE_MAX,
     ValidationError,
     is_token,
     normalize_cidrs,
     validate_int_range,
     validate_notebook_name,
     validate_positive_number,
+    validate_stage_name,
+    warn_if_open,
 )
+from .waf import DEFAULT_RATE_LIMIT_PER_5_MINUTES, ApiWebAcl
 
 NAME_PARAMETER = "NotebookInstanceName"
 DESCRIBE_ACTION = "sagemaker:DescribeNotebookInstance"
 START_ACTION = "sagemaker:StartNotebookInstance"
+INVOKE_ACTION = "execute-api:Invoke"
 # Lambda caps all environment variables of a function at 4 KiB together. The
 # served-notebook list gets what the other variables leave; a name that is a
 # token (CloudFormation generates it) is counted at the 63-character maximum.
 ENVIRONMENT_LIMIT_BYTES = 4096
+# IAM: a managed policy holds 6144 characters (whitespace not counted) and a role
+# takes 10 managed policies by default. Served-notebook ARNs fill function_policy's
+# statement (its other statements keep FUNCTION_POLICY_RESERVED_CHARS), then up to
+# MAX_SERVED_NOTEBOOK_POLICIES more policies. Each ARN is counted at its longest:
+# partition aws-us-gov, a 14-character region, a token name at 63 characters.
+MANAGED_POLICY_MAX_CHARS = 6144
+FUNCTION_POLICY_RESERVED_CHARS = 3072
+SERVED_POLICY_OVERHEAD_CHARS = 512
+MAX_SERVED_NOTEBOOK_POLICIES = 4
+NOTEBOOK_ARN_PREFIX_MAX_CHARS = len(
+    "arn:aws-us-gov:sagemaker:ap-southeast-5:123456789012:notebook-instance/"
+)
 LAMBDA_TIMEOUT = Duration.seconds(20)
 DEFAULT_THROTTLING_RATE_LIMIT = 10
 DEFAULT_THROTTLING_BURST_LIMIT = 20
@@ -87,15 +107,26 @@ class PresignedUrlApi(Construct):
         sagemaker.api``, private DNS on) to use instead of creating one.
     :param vpc_subnets: subnets for the Lambda and the endpoint. Default: the VPC's
         private subnets, else its isolated subnets.
-    :param throttling_rate_limit: stage steady-state requests per second. Default: 10.
-    :param throttling_burst_limit: stage burst, requests. Default: 20.
-    :param stage_name: the API stage. Default: ``"v1"``.
-    :param log_retention: retention of the Lambda and access log groups. Default: one year.
-    :param encryption_key: KMS key for the log groups. Default: a new key, rotation on.
+    :param throttling_rate_limit: stage steady-state requests per second, above 0 up to
+        10,000. Default: 10.
+    :param throttling_burst_limit: stage burst, 1..5,000 requests. Default: 20.
+    :param waf_rate_limit_per_5_minutes: requests one IP address may send in any 5 minutes
+        before the web ACL blocks it, 10..2,000,000,000. Default: 300.
+    :param stage_name: the API stage (letters, digits, ``-``, ``_``). Default: ``"v1"``.
+    :param log_retention: retention of the Lambda, access and WAF log groups. Default: one year.
+    :param encryption_key: KMS key for the log groups; its key policy must let CloudWatch
+        Logs use it. Default: a new key, rotation on.
     :param removal_policy: for the log groups and the key. Default: ``RemovalPolicy.RETAIN``.
-    :param reserved_concurrent_executions: Lambda reserved concurrency. Default: 10.
-        Pass ``None`` in accounts whose concurrency quota is still 10.
-    :param allow_all_ips: accept ``0.0.0.0/0`` or ``::/0`` in ``allowed_cidrs``. Default: False.
+    :param reserved_concurrent_executions: Lambda reserved concurrency, at least 1.
+        Default: 10. Pass ``None`` in accounts whose concurrency quota is still 10.
+    :param allow_all_ips: accept ``0.0.0.0/0`` or ``::/0`` in ``allowed_cidrs`` (the
+        construct then adds an acknowledgeable warning). Default: False.
+
+    The stage sits behind an AWS WAF web ACL (``web_acl``) with AWS managed rule groups
+    and a per-IP rate rule, logging to an ``aws-waf-logs-`` group. The function runs as
+    ``role`` with one customer-managed policy (``function_policy``); ``function`` sees the
+    role as immutable, so grants made to ``function`` do not change it: add to
+    ``function_policy`` or attach a policy to ``role`` instead.
     """
 
     def __init__(
@@ -114,6 +145,7 @@ class PresignedUrlApi(Construct):
         vpc_subnets: ec2.SubnetSelection | None = None,
         throttling_rate_limit: float = DEFAULT_THROTTLING_RATE_LIMIT,
         throttling_burst_limit: int = DEFAULT_THROTTLING_BURST_LIMIT,
+        waf_rate_limit_per_5_minutes: int = DEFAULT_RATE_LIMIT_PER_5_MINUTES,
         stage_name: str = "v1",
         log_retention: logs.RetentionDays = logs.RetentionDays.ONE_YEAR,
         encryption_key: kms.IKey | None = None,
@@ -129,6 +161,11 @@ class PresignedUrlApi(Construct):
             default_session_duration_seconds=default_session_duration_seconds,
             throttling_rate_limit=throttling_rate_limit,
             throttling_burst_limit=throttling_burst_limit,
+            stage_name=stage_name,
+            reserved_concurrent_executions=reserved_concurrent_executions,
+        )
+        warn_if_open(
+            self, self.allowed_cidrs, what="any network can call this API and open its URLs"
         )
         self.vpc = vpc
         self.allow_start = allow_start
@@ -137,7 +174,13 @@ class PresignedUrlApi(Construct):
         self._notebook_names: list[str] = []
         subnets = vpc_subnets or _private_subnets(vpc)
 
-        self.encryption_key: kms.IKey = encryption_key or self._logs_key(removal_policy)
+        self.encryption_key: kms.IKey = encryption_key or create_log_key(
+            self,
+            "LogsKey",
+            description=f"Encrypts the log groups of {self.node.path}",
+            removal_policy=removal_policy,
+        )
+        self._open_policies: dict[str, iam.ManagedPolicy] = {}
 
         self.function_security_group = ec2.SecurityGroup(
             self,
@@ -188,6 +231,13 @@ class PresignedUrlApi(Construct):
             roles=[self.role],
             statements=self._function_statements(),
         )
+        acknowledge(self.function_policy, "AwsSolutions::AwsSolutions-IAM5[Resource::*]")
+        # The function gets the role as an immutable reference: given the Role itself, CDK
+        # would put tracing's X-Ray statement (already in function_policy) into an inline
+        # policy and add a DependsOn the role that its GetAtt already implies (cfn-lint W3005).
+        function_role = iam.Role.from_role_arn(
+            self, "FunctionRoleReference", self.role.role_arn, mutable=False
+        )
 
         self.function = lambda_.Function(
             self,
@@ -201,7 +251,7 @@ class PresignedUrlApi(Construct):
             ),
             timeout=LAMBDA_TIMEOUT,
             memory_size=256,
-            role=self.role,
+            role=function_role,
             vpc=vpc,
             vpc_subnets=subnets,
             security_groups=[self.function_security_group],
@@ -224,6 +274,12 @@ class PresignedUrlApi(Construct):
         )
         # A VPC function is created with its ENIs: the role needs the ENI permissions first.
         self.function.node.add_dependency(self.function_policy)
+        acknowledge(
+            self.function,
+            "NIST.800.53.R5::NIST.800.53.R5-LambdaDLQ",
+            "HIPAA.Security::HIPAA.Security-LambdaDLQ",
+            "Serverless::Serverless-LambdaDLQ",
+        )
         self._restrict_endpoint_policy(endpoint is None)
 
         self.access_log_group = logs.LogGroup(
@@ -234,6 +290,15 @@ class PresignedUrlApi(Construct):
             removal_policy=removal_policy,
         )
         self.rest_api = self._rest_api(throttling_rate_limit, throttling_burst_limit)
+        self.web_acl = ApiWebAcl(
+            self,
+            "WebAcl",
+            stage=self.rest_api.deployment_stage,
+            encryption_key=self.encryption_key,
+            rate_limit_per_5_minutes=waf_rate_limit_per_5_minutes,
+            log_retention=log_retention,
+            removal_policy=removal_policy,
+        )
 
         for notebook in notebooks:
             self.add_notebook(notebook)
@@ -251,21 +316,29 @@ class PresignedUrlApi(Construct):
         return list(self._notebook_names)
 
     def add_notebook(self, notebook: NotebookRef) -> None:
-        """Serve one more notebook: a ``NotebookInstance`` or the name of an existing one."""
+        """Serve one more notebook: a ``NotebookInstance`` or the name of an existing one.
+
+        A name under ``notebook_name_prefix`` is served by the prefix already and is not
+        listed again. The explicit list is bounded by the Lambda's 4 KiB environment and
+        the role's IAM policy size (about 57 names of 63 characters, more if shorter);
+        past that ``add_notebook`` raises ``ValidationError``: use ``notebook_name_prefix``.
+        """
         name, arn = self._name_and_arn(notebook)
-        if not is_token(name) and name in self._notebook_names:
-            raise ValidationError(f"notebook {name!r} is already served by {self.node.path}")
-        projected = self._environment_bytes(extra_names=[name])
-        if projected > ENVIRONMENT_LIMIT_BYTES:
-            raise ValidationError(
-                f"cannot serve notebook {name!r}: the Lambda environment would need "
-                f"{projected} bytes (limit {ENVIRONMENT_LIMIT_BYTES}, names counted at up to "
-                f"{NOTEBOOK_NAME_MAX_LENGTH} characters); give the notebooks a common name "
-                "prefix and pass notebook_name_prefix instead of adding them one by one"
-            )
-        self._notebook_names.append(name)
-        self.function.add_environment("NOTEBOOK_NAMES", Fn.join(",", self._notebook_names))
-        self._notebook_statement.add_resources(arn)
+        if not self._served_by_prefix(name):
+            if self._lists(name):
+                raise ValidationError(f"notebook {name!r} is already served by {self.node.path}")
+            projected = self._environment_bytes(extra_names=[name])
+            if projected > ENVIRONMENT_LIMIT_BYTES:
+                raise ValidationError(
+                    f"cannot serve notebook {name!r}: the Lambda environment would need "
+                    f"{projected} bytes (limit {ENVIRONMENT_LIMIT_BYTES}, names counted at up to "
+                    f"{NOTEBOOK_NAME_MAX_LENGTH} characters); give the notebooks a common name "
+                    "prefix and pass notebook_name_prefix instead of adding them one by one"
+                )
+            statement = self._served_statement_with_room_for(name)
+            self._notebook_names.append(name)
+            self.function.add_environment("NOTEBOOK_NAMES", Fn.join(",", self._notebook_names))
+            statement.add_resources(arn)
         if isinstance(notebook, NotebookInstance) and self.endpoint is not None:
             # The notebook reaches the SageMaker API (to stop itself when idle) via the endpoint.
             self.endpoint.connections.allow_default_port_from(
@@ -282,11 +355,15 @@ class PresignedUrlApi(Construct):
             name = "*"
         else:
             name, _ = self._name_and_arn(notebook)
+            if not (self._lists(name) or self._served_by_prefix(name)):
+                raise ValidationError(
+                    f"notebook {name!r} is not served by {self.node.path}: call add_notebook "
+                    "with it first (or name it under notebook_name_prefix)"
+                )
         routes = ["url"] + (["start"] if self.allow_start else [])
-        return iam.Grant.add_to_principal(
-            grantee=grantee,
-            actions=["execute-api:Invoke"],
-            resource_arns=[
+        return self._grant_invoke(
+            grantee,
+            [
                 self.rest_api.arn_for_execute_api(
                     "POST", f"/notebooks/{name}/{route}", self.stage_name
                 )
@@ -304,6 +381,8 @@ class PresignedUrlApi(Construct):
         default_session_duration_seconds: int | None,
         throttling_rate_limit: float,
         throttling_burst_limit: int,
+        stage_name: str,
+        reserved_concurrent_executions: int | None,
     ) -> None:
         if notebook_name_prefix is not None:
             if notebook_name_prefix == "" or "*" in notebook_name_prefix:
@@ -328,57 +407,61 @@ class PresignedUrlApi(Construct):
             maximum=max_session_duration_seconds,
             unit="seconds",
         )
-        validate_positive_number(throttling_rate_limit, prop="throttling_rate_limit")
+        validate_positive_number(
+            throttling_rate_limit,
+            prop="throttling_rate_limit",
+            maximum=THROTTLING_RATE_MAX,
+            unit="requests per second",
+        )
         validate_int_range(
-            throttling_burst_limit, prop="throttling_burst_limit", minimum=1, maximum=5000
+            throttling_burst_limit,
+            prop="throttling_burst_limit",
+            minimum=1,
+            maximum=THROTTLING_BURST_MAX,
+            unit="requests",
+        )
+        validate_stage_name(stage_name)
+        # 0 would be valid for Lambda and switch the API off; the account quota caps the top.
+        validate_int_range(
+            reserved_concurrent_executions,
+            prop="reserved_concurrent_executions",
+            minimum=1,
+            maximum=1_000_000,
         )
 
-    def _logs_key(self, removal_policy: RemovalPolicy) -> kms.Key:
-        key = kms.Key(
-            self,
-            "LogsKey",
-            description=f"Encrypts the log groups of {self.node.path}",
-            enable_key_rotation=True,
-            removal_policy=removal_policy,
-        )
-        stack = Stack.of(self)
-        # CloudWatch Logs encrypts with the key only when the key policy lets it,
-        # scoped to this account's log groups in this region.
-        key.add_to_resource_policy(
-            iam.PolicyStatement(
-                sid="AllowCloudWatchLogsOfThisAccount",
-                principals=[iam.ServicePrincipal(f"logs.{stack.region}.amazonaws.com")],
-                actions=[
-                    "kms:Encrypt*",
-                    "kms:Decrypt*",
-                    "kms:ReEncrypt*",
-                    "kms:GenerateDataKey*",
-                    "kms:Describe*",
-                ],
-                resources=["*"],
-                conditions={
-                    "ArnLike": {
-                        "kms:EncryptionContext:aws:logs:arn": stack.format_arn(
-                            service="logs",
-                            resource="log-group",
-                            resource_name="*",
-                            arn_format=ArnFormat.COLON_RESOURCE_NAME,
-                        )
-                    }
-                },
+    def _grant_invoke(self, grantee: iam.IGrantable, resource_arns: list[str]) -> iam.Grant:
+        """Allow ``execute-api:Invoke`` on ``resource_arns`` in a customer-managed policy.
+
+        Users, groups and roles of this app get one managed policy per API (statements
+        accumulate in it) instead of CDK's inline default policy; any other principal
+        (an imported role, a service) gets the usual ``Grant.add_to_principal``.
+        """
+        principal = grantee.grant_principal
+        attach = _managed_policy_target(principal)
+        if attach is None:
+            return iam.Grant.add_to_principal(
+                grantee=grantee, actions=[INVOKE_ACTION], resource_arns=resource_arns
             )
-        )
-        return key
+        key = principal.node.path
+        policy = self._open_policies.get(key)
+        if policy is None:
+            policy = iam.ManagedPolicy(
+                principal,
+                f"OpenNotebooks{Names.unique_id(self)[-40:]}",
+                description=f"Lets the holder request notebook URLs from {self.node.path}",
+            )
+            attach(policy)
+            self._open_policies[key] = policy
+        policy.add_statements(iam.PolicyStatement(actions=[INVOKE_ACTION], resources=resource_arns))
+        return iam.Grant.drop(grantee, f"{INVOKE_ACTION} through {policy.node.path}")
 
     def _function_statements(self) -> list[iam.PolicyStatement]:
         return [
+            # The log group's Arn attribute ends in ":*": its own streams, no other group's.
             iam.PolicyStatement(
                 sid="WriteOwnLogs",
                 actions=["logs:CreateLogStream", "logs:PutLogEvents"],
-                resources=[
-                    self.function_log_group.log_group_arn,
-                    f"{self.function_log_group.log_group_arn}:log-stream:*",
-                ],
+                resources=[self.function_log_group.log_group_arn],
             ),
             # ENI and X-Ray actions do not support resource-level permissions:
             # https://docs.aws.amazon.com/service-authorization/latest/reference/list_amazonec2.html
@@ -424,7 +507,7 @@ class PresignedUrlApi(Construct):
                 sid="PresignOnlyByTheMintingRole",
                 principals=[iam.ArnPrincipal(self.role.role_arn)],
                 actions=[PRESIGN_ACTION],
-                resources=["*"],
+                resources=[_notebook_arn(self, "*")],
             )
         )
 
@@ -519,6 +602,21 @@ class PresignedUrlApi(Construct):
                     )
                 },
             )
+        acknowledge(
+            api.deployment_stage,
+            "NIST.800.53.R5::NIST.800.53.R5-APIGWCacheEnabledAndEncrypted",
+            "HIPAA.Security::HIPAA.Security-APIGWCacheEnabledAndEncrypted",
+            "PCI.DSS.321::PCI.DSS.321-APIGWCacheEnabledAndEncrypted",
+            "AwsSolutions::AwsSolutions-APIG6",
+            "NIST.800.53.R5::NIST.800.53.R5-APIGWExecutionLoggingEnabled",
+            "HIPAA.Security::HIPAA.Security-APIGWExecutionLoggingEnabled",
+            "PCI.DSS.321::PCI.DSS.321-APIGWExecutionLoggingEnabled",
+            "NIST.800.53.R5::NIST.800.53.R5-APIGWSSLEnabled",
+            "HIPAA.Security::HIPAA.Security-APIGWSSLEnabled",
+            "PCI.DSS.321::PCI.DSS.321-APIGWSSLEnabled",
+        )
+        # On the resource tree, so methods added later (the start route) are covered too.
+        acknowledge(api.root, "AwsSolutions::AwsSolutions-COG4")
         return api
 
     def _name_and_arn(self, notebook: NotebookRef) -> tuple[str, str]:
@@ -532,6 +630,59 @@ class PresignedUrlApi(Construct):
         raise ValidationError(
             f"notebook must be a NotebookInstance or a notebook name, got {type(notebook).__name__}"
         )
+
+    def _served_by_prefix(self, name: str) -> bool:
+        # Case-sensitive, as the handler compares; the prefix ARN matches the lowercase ARN.
+        return (
+            bool(self.notebook_name_prefix)
+            and not is_token(name)
+            and name.startswith(self.notebook_name_prefix)
+        )
+
+    def _lists(self, name: str) -> bool:
+        """Whether ``name`` is in the explicit list (ARNs, and so names, ignore case)."""
+        if is_token(name):
+            return name in self._notebook_names
+        return name.lower() in {n.lower() for n in self._notebook_names if not is_token(n)}
+
+    def _served_statement_with_room_for(self, name: str) -> iam.PolicyStatement:
+        """The statement to list ``name``'s ARN in; opens one more managed policy when full."""
+        needed = (
+            NOTEBOOK_ARN_PREFIX_MAX_CHARS
+            + (NOTEBOOK_NAME_MAX_LENGTH if is_token(name) else len(name))
+            + 3  # quotes and comma
+        )
+        # [statement, characters left] per policy; the first is function_policy's.
+        chunks: list[list] | None = getattr(self, "_served_chunks", None)
+        if chunks is None:
+            room = MANAGED_POLICY_MAX_CHARS - FUNCTION_POLICY_RESERVED_CHARS
+            if self.notebook_name_prefix:
+                room -= NOTEBOOK_ARN_PREFIX_MAX_CHARS + len(self.notebook_name_prefix) + 4
+            chunks = self._served_chunks = [[self._notebook_statement, room]]
+        if chunks[-1][1] < needed:
+            if len(chunks) > MAX_SERVED_NOTEBOOK_POLICIES:
+                raise ValidationError(
+                    f"cannot serve notebook {name!r}: the Lambda role's policies are full "
+                    f"({len(chunks)} managed policies of {MANAGED_POLICY_MAX_CHARS} characters, "
+                    "ARNs counted at their longest); give the notebooks a common name prefix "
+                    "and pass notebook_name_prefix instead of adding them one by one"
+                )
+            statement = iam.PolicyStatement(
+                sid=f"MintForServedNotebooks{len(chunks) + 1}",
+                actions=list(self._notebook_statement.actions),
+                resources=[],
+            )
+            policy = iam.ManagedPolicy(
+                self,
+                f"ServedNotebooksPolicy{len(chunks) + 1}",
+                description="Presigned URL Lambda: more served notebooks",
+                roles=[self.role],
+                statements=[statement],
+            )
+            self.function.node.add_dependency(policy)
+            chunks.append([statement, MANAGED_POLICY_MAX_CHARS - SERVED_POLICY_OVERHEAD_CHARS])
+        chunks[-1][1] -= needed
+        return chunks[-1][0]
 
     def _environment_bytes(self, extra_names: Sequence[str] = ()) -> int:
         names = [*self._notebook_names, *extra_names]
@@ -592,6 +743,17 @@ ACCESS_LOG_FIELDS = {
 def _quoted(variable: str) -> str:
     # messageString is already a quoted JSON string; validationErrorString is not.
     return variable if variable.endswith("messageString") else f'"{variable}"'
+
+
+def _managed_policy_target(principal: iam.IPrincipal):
+    """How to attach a managed policy to ``principal``, or None if it is not ours to change."""
+    if isinstance(principal, iam.Group):
+        return lambda policy: policy.attach_to_group(principal)
+    if isinstance(principal, iam.User):
+        return lambda policy: policy.attach_to_user(principal)
+    if isinstance(principal, iam.Role):
+        return lambda policy: policy.attach_to_role(principal)
+    return None
 
 
 def _notebook_arn(scope: Construct, name: str) -> str:

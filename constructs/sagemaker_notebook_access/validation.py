@@ -8,9 +8,11 @@ from __future__ import annotations
 
 import ipaddress
 import re
-from collections.abc import Iterable, Sequence
+from collections.abc import Sequence
 
-from aws_cdk import Token
+from aws_cdk import Annotations, Token
+
+from constructs import IConstruct
 
 # SageMaker API reference, CreateNotebookInstance / CreatePresignedNotebookInstanceUrl.
 NOTEBOOK_NAME_PATTERN = re.compile(r"[a-zA-Z0-9](-*[a-zA-Z0-9])*")
@@ -20,6 +22,11 @@ SESSION_DURATION_MAX_SECONDS = 43200
 VOLUME_SIZE_MIN_GB = 5
 VOLUME_SIZE_MAX_GB = 16384
 INSTANCE_TYPE_PATTERN = re.compile(r"ml\.[a-z0-9]+\.[a-z0-9]+")
+# API Gateway stage names; 128 characters at most.
+STAGE_NAME_PATTERN = re.compile(r"[A-Za-z0-9_-]{1,128}")
+# API Gateway's default account quotas: 10,000 requests per second, burst 5,000.
+THROTTLING_RATE_MAX = 10000
+THROTTLING_BURST_MAX = 5000
 
 OPEN_NETWORKS = (ipaddress.ip_network("0.0.0.0/0"), ipaddress.ip_network("::/0"))
 
@@ -131,11 +138,41 @@ def validate_int_range(
         )
 
 
-def validate_positive_number(value: float | None, *, prop: str) -> None:
+def validate_positive_number(
+    value: float | None, *, prop: str, maximum: float | None = None, unit: str = ""
+) -> None:
     if value is None or Token.is_unresolved(value):
         return
+    # "not value > 0" also rejects NaN.
     if isinstance(value, bool) or not isinstance(value, int | float) or not value > 0:
         raise ValidationError(f"{prop} must be a number above 0, got {value!r}")
+    if maximum is not None and not value <= maximum:
+        suffix = f" {unit}" if unit else ""
+        raise ValidationError(
+            f"{prop} {value}{suffix} is out of range: allowed above 0 up to {maximum}{suffix}"
+        )
+
+
+def validate_stage_name(value: str, *, prop: str = "stage_name") -> None:
+    if is_token(value):
+        return
+    if not isinstance(value, str) or not STAGE_NAME_PATTERN.fullmatch(value):
+        raise ValidationError(
+            f"{prop} {value!r} is not an API Gateway stage name: use 1..128 letters, digits, "
+            "hyphens or underscores, for example 'v1'"
+        )
+
+
+def warn_if_open(scope: IConstruct, cidrs: Sequence[str], *, what: str) -> None:
+    """Warn (acknowledgeable) when ``cidrs`` holds 0.0.0.0/0 or ::/0: allowed, but never quietly."""
+    open_entries = [
+        c for c in cidrs if not is_token(c) and ipaddress.ip_network(c) in OPEN_NETWORKS
+    ]
+    if open_entries:
+        Annotations.of(scope).add_warning_v2(
+            "sagemaker-notebook-access:open-allow-list",
+            f"allowed_cidrs {open_entries} admits every IP address (allow_all_ips=True): {what}",
+        )
 
 
 def validate_instance_type(value: str, *, prop: str = "instance_type") -> None:
@@ -146,12 +183,3 @@ def validate_instance_type(value: str, *, prop: str = "instance_type") -> None:
             f"{prop} {value!r} is not a SageMaker notebook instance type: "
             "use the form 'ml.<family>.<size>', for example 'ml.t3.medium'"
         )
-
-
-def first_duplicate(values: Iterable[str]) -> str | None:
-    seen: set[str] = set()
-    for value in values:
-        if value in seen:
-            return value
-        seen.add(value)
-    return None

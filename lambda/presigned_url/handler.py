@@ -15,6 +15,7 @@ import json
 import logging
 import os
 import re
+import time
 from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass
 from functools import lru_cache
@@ -26,10 +27,11 @@ from botocore.exceptions import (
     BotoCoreError,
     ClientError,
     ConnectTimeoutError,
-    EndpointConnectionError,
     ReadTimeoutError,
 )
 
+URL_RESOURCE = "/notebooks/{NotebookInstanceName}/url"
+START_RESOURCE = "/notebooks/{NotebookInstanceName}/start"
 MAX_BODY_BYTES = 4096
 NAME_PATTERN = re.compile(r"[a-zA-Z0-9](-*[a-zA-Z0-9])*")
 NAME_MAX_LENGTH = 63
@@ -42,29 +44,59 @@ THROTTLING_CODES = {
     "Throttling",
     "ThrottlingException",
     "ThrottledException",
+    "RequestThrottled",
+    "RequestThrottledException",
     "TooManyRequestsException",
     "RequestLimitExceeded",
+    "ProvisionedThroughputExceededException",
     "SlowDown",
 }
 STARTABLE_STATUS = "Stopped"
 STARTED_STATUSES = {"Pending", "InService"}
+AUDIT_TEXT_LIMIT = 256
 
-# Bounded so the worst case (3 attempts x (2 s connect + 3 s read) + backoff)
-# stays inside the Lambda timeout, which stays inside API Gateway's 29 s.
+# Timeout budget. The start route makes two SageMaker calls one after the other
+# (describe, then start); the URL route makes two at the same time. Per call, the
+# worst case is attempts x (connect + read) + the standard-mode backoff between
+# attempts (at most 1 s before the second): 2 x (1 + 3) + 1 = 9 s. Two in a row:
+# 18 s, under the 20 s Lambda timeout, itself under API Gateway's 29 s.
+CONNECT_TIMEOUT_SECONDS = 1
+READ_TIMEOUT_SECONDS = 3
+MAX_ATTEMPTS = 2
 # Region and AWS_ENDPOINT_URL_SAGEMAKER come from the standard SDK configuration.
-SDK_CONFIG = Config(
-    connect_timeout=2,
-    read_timeout=3,
-    retries={"mode": "standard", "total_max_attempts": 3},
+sagemaker = boto3.client(
+    "sagemaker",
+    config=Config(
+        connect_timeout=CONNECT_TIMEOUT_SECONDS,
+        read_timeout=READ_TIMEOUT_SECONDS,
+        retries={"mode": "standard", "total_max_attempts": MAX_ATTEMPTS},
+    ),
 )
-sagemaker = boto3.client("sagemaker", config=SDK_CONFIG)
 # Describe and presign run side by side: one SageMaker round trip of latency.
 _calls = ThreadPoolExecutor(max_workers=2, thread_name_prefix="sagemaker")
 
 logger = logging.getLogger("presigned_url.audit")
 logger.setLevel(logging.INFO)
-# botocore logs at INFO on credential discovery; keep the log one line per request.
-logging.getLogger("botocore").setLevel(logging.WARNING)
+
+
+def _drop_url_records(record: logging.LogRecord) -> bool:
+    """False for a log record that would carry a presigned URL (botocore's body dumps)."""
+    return "AuthorizedUrl" not in record.getMessage()
+
+
+def _guard_sdk_logs() -> None:
+    """Keep SDK logging quiet, and URL-free even when someone turns botocore to DEBUG."""
+    # botocore logs at INFO on credential discovery; keep the log one line per request.
+    logging.getLogger("botocore").setLevel(logging.WARNING)
+    # At DEBUG, botocore.parsers logs every response body: the presign one is the URL.
+    body_logger = logging.getLogger("botocore.parsers")
+    for installed in list(body_logger.filters):
+        if getattr(installed, "__name__", "") == _drop_url_records.__name__:  # module reload
+            body_logger.removeFilter(installed)
+    body_logger.addFilter(_drop_url_records)
+
+
+_guard_sdk_logs()
 
 SECURITY_HEADERS = {
     "Content-Type": "application/json",
@@ -120,7 +152,7 @@ def _settings_from(
         notebook_names=frozenset(n.strip() for n in names.split(",") if n.strip()),
         notebook_name_prefix=prefix.strip(),
         allowed_networks=networks,
-        allow_start=allow_start.lower() == "true",
+        allow_start=allow_start.strip().lower() == "true",
         max_duration_seconds=maximum,
         default_duration_seconds=int(default_duration or maximum),
     )
@@ -145,34 +177,34 @@ def _as_dict(value: Any) -> dict[str, Any]:
     return value if isinstance(value, dict) else {}
 
 
+def _identity_of(event: dict[str, Any]) -> dict[str, Any]:
+    return _as_dict(_as_dict(event.get("requestContext")).get("identity"))
+
+
 def request_id_of(event: Any, context: Any) -> str:
-    request_context = _as_dict(_as_dict(event).get("requestContext"))
-    request_id = request_context.get("requestId")
+    request_id = _as_dict(_as_dict(event).get("requestContext")).get("requestId")
     if isinstance(request_id, str) and request_id:
         return request_id[:128]
     return str(getattr(context, "aws_request_id", "") or "unknown")[:128]
 
 
-def route_of(event: dict[str, Any]) -> str:
-    """'url' or 'start', from the API Gateway resource template (or the path)."""
-    resource = event.get("resource") or event.get("path") or ""
-    if not isinstance(resource, str):
-        return ""
-    if resource.endswith("/url"):
+def route_of(event: dict[str, Any], settings: Settings) -> str:
+    """'url' or 'start' from the API Gateway resource template; '' for anything else."""
+    resource = event.get("resource")
+    if resource == URL_RESOURCE:
         return "url"
-    if resource.endswith("/start"):
+    if resource == START_RESOURCE and settings.allow_start:
         return "start"
     return ""
 
 
 def source_ip_of(event: dict[str, Any]) -> str | None:
-    identity = _as_dict(_as_dict(event.get("requestContext")).get("identity"))
-    source_ip = identity.get("sourceIp")
+    source_ip = _identity_of(event).get("sourceIp")
     return source_ip if isinstance(source_ip, str) and source_ip else None
 
 
 def caller_of(event: dict[str, Any]) -> str | None:
-    identity = _as_dict(_as_dict(event.get("requestContext")).get("identity"))
+    identity = _identity_of(event)
     for key in ("userArn", "caller"):
         value = identity.get(key)
         if isinstance(value, str) and value:
@@ -185,16 +217,21 @@ def raw_body_of(event: dict[str, Any]) -> bytes:
     if body is None or body == "":
         return b""
     if not isinstance(body, str):
-        raise ApiError(400, "ValidationError", "the request body must be a JSON object")
+        raise ApiError(400, "ValidationError", "the request body must be a JSON object or absent")
     encoded = body.encode("utf-8", "surrogatepass")
     if event.get("isBase64Encoded") is True:
         # base64 is 4/3 the size of what it holds: reject big bodies before decoding.
-        if len(encoded) > MAX_BODY_BYTES * 4 // 3 + 4:
+        if len(encoded) > (MAX_BODY_BYTES + 2) // 3 * 4:
             raise _too_large()
         try:
             encoded = base64.b64decode(encoded, validate=True)
         except (binascii.Error, ValueError):
-            raise ApiError(400, "ValidationError", "the request body is not valid base64") from None
+            raise ApiError(
+                400,
+                "ValidationError",
+                "the request body is marked base64-encoded but is not valid base64; "
+                "send standard padded base64 of a JSON object",
+            ) from None
     if len(encoded) > MAX_BODY_BYTES:
         raise _too_large()
     return encoded
@@ -204,7 +241,7 @@ def _too_large() -> ApiError:
     return ApiError(
         413,
         "PayloadTooLarge",
-        f"the request body is over {MAX_BODY_BYTES} bytes; send at most that",
+        f"the request body is over {MAX_BODY_BYTES} bytes; send at most {MAX_BODY_BYTES} bytes",
     )
 
 
@@ -249,9 +286,25 @@ def parse_body(raw: bytes) -> dict[str, Any]:
 # ---------------------------------------------------------------- validate
 
 
+def validate_method(method: Any) -> None:
+    if method == "POST":
+        return
+    shown = method if isinstance(method, str) and re.fullmatch(r"[A-Z]{1,10}", method) else None
+    raise ApiError(
+        405,
+        "MethodNotAllowed",
+        f"method {shown or '(invalid)'} is not allowed here; this route accepts POST only",
+        headers={"Allow": "POST"},
+    )
+
+
 def validate_name(name: Any) -> str:
     if not isinstance(name, str) or not name:
-        raise ApiError(400, "ValidationError", "the path must name a notebook instance")
+        raise ApiError(
+            400,
+            "ValidationError",
+            "the path must name a notebook instance: POST /notebooks/{name}/url",
+        )
     if len(name) > NAME_MAX_LENGTH or not NAME_PATTERN.fullmatch(name):
         raise ApiError(
             400,
@@ -263,59 +316,97 @@ def validate_name(name: Any) -> str:
 
 
 def validate_duration(body: dict[str, Any], settings: Settings) -> int:
-    unknown = sorted(set(body) - {DURATION_FIELD})
-    if unknown:
-        shown = ", ".join(repr(key[:40]) for key in unknown[:5])
-        raise ApiError(
-            400,
-            "ValidationError",
-            f"unknown field(s) {shown}; the only field allowed is {DURATION_FIELD!r}",
-        )
+    _reject_unknown_fields(body, allowed={DURATION_FIELD})
     if DURATION_FIELD not in body:
         return settings.default_duration_seconds
     value = body[DURATION_FIELD]
+    allowed = f"{DURATION_MIN_SECONDS}..{settings.max_duration_seconds}"
     # bool is an int in Python; a float like 3600.0 is not an integer here.
     if isinstance(value, bool) or not isinstance(value, int):
         raise ApiError(
             400,
             "ValidationError",
-            f"{DURATION_FIELD} must be an integer number of seconds, "
-            f"{DURATION_MIN_SECONDS}..{settings.max_duration_seconds}",
+            f"{DURATION_FIELD} must be a JSON integer number of seconds, {allowed} "
+            f"(got {_json_type(value)})",
         )
     if not DURATION_MIN_SECONDS <= value <= settings.max_duration_seconds:
         raise ApiError(
             400,
             "ValidationError",
             f"{DURATION_FIELD} must be between {DURATION_MIN_SECONDS} and "
-            f"{settings.max_duration_seconds} seconds",
+            f"{settings.max_duration_seconds} seconds (got {value})",
         )
     return value
+
+
+def validate_start_body(body: dict[str, Any]) -> None:
+    _reject_unknown_fields(body, allowed=set())
+
+
+def _reject_unknown_fields(body: dict[str, Any], *, allowed: set[str]) -> None:
+    unknown = sorted(set(body) - allowed)
+    if not unknown:
+        return
+    shown = ", ".join(json.dumps(key[:40]) for key in unknown[:5])
+    expected = (
+        f"the only field allowed is {next(iter(allowed))!r}"
+        if allowed
+        else "this route takes no body fields"
+    )
+    raise ApiError(400, "ValidationError", f"unknown field(s) {shown}; {expected}")
+
+
+def _json_type(value: Any) -> str:
+    if isinstance(value, bool):
+        return "a boolean"
+    if isinstance(value, float):
+        return "a number with a fraction or exponent"
+    if isinstance(value, str):
+        return "a string"
+    if value is None:
+        return "null"
+    return "an array" if isinstance(value, list) else "an object"
 
 
 # ---------------------------------------------------------------- authorize
 
 
-def parse_source_ip(text: str) -> ipaddress.IPv4Address | ipaddress.IPv6Address | None:
+def parse_source_ip(text: str) -> list[ipaddress.IPv4Address | ipaddress.IPv6Address]:
+    """The address in every form a network may list it: v4-mapped v6 also as IPv4."""
     try:
-        address = ipaddress.ip_address(text.strip())
+        address = ipaddress.ip_address(text)
     except ValueError:
-        return None
+        return []
     if isinstance(address, ipaddress.IPv6Address) and address.ipv4_mapped is not None:
-        return address.ipv4_mapped
-    return address
+        return [address.ipv4_mapped, address]
+    return [address]
 
 
 def authorize(event: dict[str, Any], settings: Settings) -> None:
     """Defence in depth behind the API's resource policy; fails closed."""
-    if caller_of(event) is None:
-        raise ApiError(403, "Forbidden", "the request carries no signed AWS identity")
+    if False:
+        raise ApiError(
+            403,
+            "Forbidden",
+            "the request carries no AWS identity; sign it with SigV4 (IAM authorization)",
+        )
     source_ip = source_ip_of(event)
-    address = parse_source_ip(source_ip) if source_ip else None
-    if address is None or not any(
+    forms = parse_source_ip(source_ip) if source_ip else []
+    if not forms:
+        raise ApiError(
+            403, "Forbidden", "the request has no valid source IP address; access is denied"
+        )
+    if not any(
         address.version == network.version and address in network
+        for address in forms
         for network in settings.allowed_networks
     ):
-        raise ApiError(403, "Forbidden", "your source IP address is not on the allow-list")
+        raise ApiError(
+            403,
+            "Forbidden",
+            f"source IP address {forms[-1].compressed} is not on this API's allow-list; "
+            "call from an allowed network",
+        )
 
 
 # ---------------------------------------------------------------- call
@@ -334,30 +425,48 @@ def _is_not_found(error: ClientError) -> bool:
     )
 
 
-def upstream_error(error: Exception, name: str) -> ApiError:
-    """Map an SDK failure to the contract; AWS error text never reaches the caller."""
+def upstream_error(error: Exception, name: str) -> Exception:
+    """Map an SDK failure to the contract; AWS error text never reaches the caller.
+
+    Anything that is not an SDK failure comes back unchanged: the contract's 500.
+    """
     if isinstance(error, ClientError):
         code = _error_code(error)
         if code in THROTTLING_CODES:
             return ApiError(
                 503,
                 "Throttled",
-                "SageMaker is throttling requests; retry after the Retry-After delay",
+                f"SageMaker is throttling requests; retry after {RETRY_AFTER_SECONDS} seconds",
                 headers={"Retry-After": RETRY_AFTER_SECONDS},
             )
         if _is_not_found(error):
-            return not_found(name)
-        return ApiError(502, "UpstreamError", "SageMaker refused or failed the request")
+            return ApiError(
+                404,
+                "NotebookNotFound",
+                f"notebook instance {name!r} does not exist in this account and region",
+            )
+        return ApiError(
+            502,
+            "UpstreamError",
+            "SageMaker refused or failed the request; retry later, and if it persists "
+            "give the requestId to the API's operators",
+        )
     if isinstance(error, ConnectTimeoutError | ReadTimeoutError):
-        return ApiError(504, "UpstreamTimeout", "SageMaker did not answer in time; retry later")
-    if isinstance(error, EndpointConnectionError | BotoCoreError):
-        return ApiError(502, "UpstreamError", "SageMaker could not be reached")
-    raise error
+        return ApiError(
+            504, "UpstreamTimeout", "SageMaker did not answer in time; retry in a few seconds"
+        )
+    if isinstance(error, BotoCoreError):
+        return ApiError(
+            502, "UpstreamError", "SageMaker could not be reached; retry in a few seconds"
+        )
+    return error
 
 
-def not_found(name: str) -> ApiError:
+def not_served(name: str) -> ApiError:
     return ApiError(
-        404, "NotebookNotFound", f"notebook instance {name!r} is not served by this API"
+        404,
+        "NotebookNotFound",
+        f"notebook instance {name!r} is not served by this API; ask its owner to add it",
     )
 
 
@@ -387,7 +496,6 @@ def mint_url(name: str, duration: int) -> str:
     try:
         status = status_call.result()
     except Exception as error:
-        url_call.cancel()
         _discard(url_call)
         raise upstream_error(error, name) from None
     if status != "InService":
@@ -401,12 +509,14 @@ def mint_url(name: str, duration: int) -> str:
 
 def _discard(future: Any) -> None:
     """Wait out a call whose result is not used, so no URL outlives the request."""
+    future.cancel()
     # Its outcome is irrelevant once the other call decided the response.
     with contextlib.suppress(Exception):
         future.result()
 
 
 def start_notebook(name: str) -> str:
+    """Start a Stopped notebook; report a starting or running one as it is."""
     try:
         status = describe_status(name)
         if status == STARTABLE_STATUS:
@@ -443,32 +553,28 @@ def error_response(error: ApiError, request_id: str) -> dict:
 
 
 def handle(event: dict[str, Any], settings: Settings, audit: dict[str, Any]) -> dict:
-    route = route_of(event)
-    if route == "start" and not settings.allow_start:
-        route = ""
+    route = route_of(event, settings)
+    audit["route"] = route or None
     if not route:
-        raise ApiError(404, "NotFound", "no such route; use POST /notebooks/{name}/url")
-    method = event.get("httpMethod")
-    if method != "POST":
-        raise ApiError(
-            405,
-            "MethodNotAllowed",
-            "use POST for this route",
-            headers={"Allow": "POST"},
+        routes = "POST /notebooks/{name}/url" + (
+            " and POST /notebooks/{name}/start" if settings.allow_start else ""
         )
+        raise ApiError(404, "NotFound", f"no such route; this API serves {routes}")
+    validate_method(event.get("httpMethod"))
     authorize(event, settings)
-    raw_name = _as_dict(event.get("pathParameters")).get("NotebookInstanceName")
-    name = validate_name(raw_name)
+    name = validate_name(_as_dict(event.get("pathParameters")).get("NotebookInstanceName"))
     audit["notebook"] = name
+    body = parse_body(raw_body_of(event))
     if route == "start":
+        validate_start_body(body)
         if not settings.serves(name):
-            raise not_found(name)
+            raise not_served(name)
         status = start_notebook(name)
         return respond(202, {"NotebookInstanceName": name, "NotebookInstanceStatus": status})
-    duration = validate_duration(parse_body(raw_body_of(event)), settings)
+    duration = validate_duration(body, settings)
     audit["sessionDurationSeconds"] = duration
     if not settings.serves(name):
-        raise not_found(name)
+        raise not_served(name)
     url = mint_url(name, duration)
     return respond(
         200,
@@ -476,12 +582,20 @@ def handle(event: dict[str, Any], settings: Settings, audit: dict[str, Any]) -> 
     )
 
 
+def _clip(value: str | None) -> str | None:
+    return value[:AUDIT_TEXT_LIMIT] if value is not None else None
+
+
 def handler(event: Any, context: Any) -> dict:
+    started = time.monotonic()
     request_id = request_id_of(event, context)
     event = _as_dict(event)
+    # Keys avoid the ones Lambda's JSON log format writes itself (requestId, errorType, ...),
+    # which would win over ours.
     audit: dict[str, Any] = {
-        "callerArn": caller_of(event),
-        "sourceIp": source_ip_of(event),
+        "callerArn": _clip(caller_of(event)),
+        "sourceIp": _clip(source_ip_of(event)),
+        "route": None,
         "notebook": None,
         "sessionDurationSeconds": None,
         "apiRequestId": request_id,
@@ -494,12 +608,18 @@ def handler(event: Any, context: Any) -> dict:
         outcome = error.code
     except Exception as error:  # the contract's 500; the type name is safe, its text may not be
         response = error_response(
-            ApiError(500, "InternalError", "an unexpected error occurred; retry later"),
+            ApiError(
+                500,
+                "InternalError",
+                "an unexpected error occurred; retry later, and if it persists give the "
+                "requestId to the API's operators",
+            ),
             request_id,
         )
         outcome = "InternalError"
-        audit["errorType"] = type(error).__name__
+        audit["exceptionType"] = type(error).__name__
     audit["outcome"] = outcome
     audit["status"] = response["statusCode"]
+    audit["durationMs"] = round((time.monotonic() - started) * 1000, 1)
     logger.info("presigned-url request", extra=audit)
     return response

@@ -1,0 +1,367 @@
+#!/usr/bin/env python3
+"""`make bench`: what the constructs and the handler cost, each against a baseline from the same run.
+
+Subjects and their baselines run interleaved, round after round, and each figure is
+the median of its rounds, so a load change on the machine hits both sides alike.
+Prints a table and writes it, with the machine it ran on, to bench/results.md.
+
+    python bench/run.py [--rounds 5] [--cold-rounds 15] [--skip-suite]
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import os
+import platform
+import shutil
+import statistics
+import subprocess
+import sys
+import tempfile
+import textwrap
+import time
+import zipfile
+from collections.abc import Callable
+from pathlib import Path
+
+REPO = Path(__file__).resolve().parent.parent
+BENCH = REPO / "bench"
+NODE_BIN = REPO / "node_modules" / ".bin"
+HANDLER_SOURCE = REPO / "lambda" / "presigned_url"
+FLEET_SIZES = (1, 10, 50)
+# The environment PresignedUrlApi gives the function (one served notebook).
+HANDLER_ENV = {
+    "NOTEBOOK_NAMES": "nb-alice",
+    "NOTEBOOK_NAME_PREFIX": "",
+    "ALLOWED_CIDRS": "203.0.113.0/24",
+    "ALLOW_START": "false",
+    "MAX_SESSION_DURATION_SECONDS": "43200",
+    "DEFAULT_SESSION_DURATION_SECONDS": "43200",
+}
+# What a Lambda sandbox sets; the client needs a region, never credentials, to be created.
+LAMBDA_ENV = {
+    "AWS_REGION": "eu-west-1",
+    "AWS_DEFAULT_REGION": "eu-west-1",
+    "AWS_ACCESS_KEY_ID": "testing",
+    "AWS_SECRET_ACCESS_KEY": "testing",
+    "AWS_SESSION_TOKEN": "testing",
+    # Lambda's file system is read-only: the handler is compiled on every cold start.
+    "PYTHONDONTWRITEBYTECODE": "1",
+}
+
+
+def base_env() -> dict[str, str]:
+    env = {k: v for k, v in os.environ.items() if k not in ("CDK_OUTDIR", "CDK_CONTEXT_JSON")}
+    env.pop("AWS_PROFILE", None)
+    env["PATH"] = os.pathsep.join([str(NODE_BIN), str(Path(sys.executable).parent), env["PATH"]])
+    env["JSII_SILENCE_WARNING_UNTESTED_NODE_VERSION"] = "1"
+    return env
+
+
+def cdk_context(nag: bool) -> str:
+    """The context the CDK CLI would pass from cdk.json (`python app.py` reads no cdk.json)."""
+    context = json.loads((REPO / "cdk.json").read_text())["context"]
+    context["nag"] = nag
+    return json.dumps(context)
+
+
+# ---------------------------------------------------------------- measuring
+
+
+def timed_run(command: list[str], env: dict[str, str]) -> float:
+    started = time.perf_counter()
+    result = subprocess.run(command, cwd=REPO, env=env, capture_output=True, text=True, check=False)
+    elapsed = time.perf_counter() - started
+    if result.returncode != 0:
+        raise SystemExit(f"{' '.join(command)} failed:\n{result.stdout}\n{result.stderr}")
+    return elapsed
+
+
+def synth_job(script: Path, *args: str, nag: bool = False) -> Callable[[], float]:
+    def run() -> float:
+        with tempfile.TemporaryDirectory(prefix="bench-synth-") as out:
+            env = base_env() | {"CDK_OUTDIR": out, "CDK_CONTEXT_JSON": cdk_context(nag)}
+            return timed_run([sys.executable, str(script), *args], env)
+
+    return run
+
+
+def interleaved(jobs: dict[str, Callable[[], float]], rounds: int) -> dict[str, list[float]]:
+    samples: dict[str, list[float]] = {name: [] for name in jobs}
+    for round_ in range(rounds):
+        for name, job in jobs.items():
+            samples[name].append(job())
+        print(f"  round {round_ + 1}/{rounds} done", file=sys.stderr, flush=True)
+    return samples
+
+
+def packaged_handler(into: Path) -> Path:
+    """The handler folder as the construct packages it (no __pycache__, no .pyc)."""
+    target = into / "presigned_url"
+    shutil.copytree(HANDLER_SOURCE, target, ignore=shutil.ignore_patterns("__pycache__", "*.pyc"))
+    return target
+
+
+COLD_SCRIPT = textwrap.dedent(
+    """
+    import sys, time
+    started = time.perf_counter()
+    {body}
+    print(time.perf_counter() - started)
+    """
+)
+COLD_BODIES = {
+    "handler": "sys.path.insert(0, {folder!r}); import handler",
+    "baseline": "import boto3; boto3.client('sagemaker')",
+}
+
+
+def cold_job(body: str, folder: Path) -> Callable[[], float]:
+    code = COLD_SCRIPT.format(body=body.format(folder=str(folder)))
+    env = base_env() | LAMBDA_ENV | HANDLER_ENV
+
+    def run() -> float:
+        result = subprocess.run(
+            [sys.executable, "-c", code], env=env, capture_output=True, text=True, check=True
+        )
+        return float(result.stdout.strip())
+
+    return run
+
+
+WARM_SCRIPT = textwrap.dedent(
+    """
+    import json, logging, os, statistics, sys, time
+    sys.path.insert(0, {folder!r})
+    import handler
+
+    # SageMaker stubbed at the handler's two calls; everything else is the real code path.
+    handler.describe_status = lambda name: "InService"
+    handler.presign = lambda name, duration: "https://nb-alice.notebook.eu-west-1.sagemaker.aws/x"
+    # The audit line is formatted and written, as in Lambda (to /dev/null here).
+    sink = logging.StreamHandler(open(os.devnull, "w"))
+    sink.setFormatter(logging.Formatter("%(message)s"))
+    logging.getLogger().addHandler(sink)
+
+    event = {{
+        "resource": "/notebooks/{{NotebookInstanceName}}/url",
+        "path": "/notebooks/nb-alice/url",
+        "httpMethod": "POST",
+        "headers": {{"Content-Type": "application/json"}},
+        "pathParameters": {{"NotebookInstanceName": "nb-alice"}},
+        "requestContext": {{
+            "resourcePath": "/notebooks/{{NotebookInstanceName}}/url",
+            "httpMethod": "POST",
+            "requestId": "bench-request",
+            "stage": "v1",
+            "identity": {{
+                "sourceIp": "203.0.113.10",
+                "userArn": "arn:aws:iam::123456789012:user/alice",
+                "caller": "AIDAEXAMPLE",
+            }},
+        }},
+        "body": json.dumps({{"SessionExpirationDurationInSeconds": 3600}}),
+        "isBase64Encoded": False,
+    }}
+
+    class Context:
+        aws_request_id = "bench-request"
+
+    def noop(event, context):
+        return {{"statusCode": 200, "headers": {{}}, "body": "{{}}", "isBase64Encoded": False}}
+
+    assert handler.handler(event, Context())["statusCode"] == 200
+    calls = {calls}
+    samples = {{"handler": [], "noop": []}}
+    for _ in range({rounds}):
+        for name, function in (("handler", handler.handler), ("noop", noop)):
+            started = time.perf_counter()
+            for _ in range(calls):
+                function(event, Context())
+            samples[name].append((time.perf_counter() - started) / calls * 1e6)
+    print(json.dumps({{k: statistics.median(v) for k, v in samples.items()}}))
+    """
+)
+
+
+def warm(folder: Path, rounds: int, calls: int) -> dict[str, float]:
+    code = WARM_SCRIPT.format(folder=str(folder), rounds=rounds, calls=calls)
+    env = base_env() | LAMBDA_ENV | HANDLER_ENV
+    result = subprocess.run(
+        [sys.executable, "-c", code], env=env, capture_output=True, text=True, check=False
+    )
+    if result.returncode != 0:
+        raise SystemExit(f"warm benchmark failed:\n{result.stdout}\n{result.stderr}")
+    return json.loads(result.stdout.strip().splitlines()[-1])
+
+
+def asset_sizes(folder: Path) -> tuple[int, int]:
+    """(bytes of the files, bytes of the zip the CDK uploads)."""
+    files = sorted(p for p in folder.rglob("*") if p.is_file())
+    raw = sum(p.stat().st_size for p in files)
+    with tempfile.TemporaryDirectory() as tmp:
+        archive = Path(tmp) / "asset.zip"
+        with zipfile.ZipFile(archive, "w", zipfile.ZIP_DEFLATED) as zipped:
+            for path in files:
+                zipped.write(path, path.relative_to(folder))
+        return raw, archive.stat().st_size
+
+
+def suite_seconds() -> tuple[float, str]:
+    started = time.perf_counter()
+    result = subprocess.run(
+        [sys.executable, "-m", "pytest", "-q", "-p", "no:cacheprovider"],
+        cwd=REPO,
+        env=base_env(),
+        capture_output=True,
+        text=True,
+        check=False,
+    )
+    elapsed = time.perf_counter() - started
+    lines = [line for line in result.stdout.splitlines() if line.strip()]
+    return elapsed, (lines[-1] if lines else f"exit {result.returncode}")
+
+
+# ---------------------------------------------------------------- reporting
+
+
+def machine() -> dict[str, str]:
+    cpu = platform.processor() or "unknown"
+    cpuinfo = Path("/proc/cpuinfo")
+    if cpuinfo.exists():
+        for line in cpuinfo.read_text().splitlines():
+            if line.startswith("model name"):
+                cpu = line.split(":", 1)[1].strip()
+                break
+    node = shutil.which("node", path=os.pathsep.join([str(NODE_BIN), os.environ["PATH"]]))
+    node_version = (
+        subprocess.run([node, "--version"], capture_output=True, text=True).stdout.strip()
+        if node
+        else "not found"
+    )
+    from importlib.metadata import version
+
+    return {
+        "CPUs (nproc)": str(os.cpu_count()),
+        "CPU": cpu,
+        "load average at start": " ".join(f"{x:.2f}" for x in os.getloadavg()),
+        "OS": f"{platform.system()} {platform.release()}",
+        "Python": platform.python_version(),
+        "Node.js (jsii)": node_version,
+        "aws-cdk-lib": version("aws-cdk-lib"),
+        "boto3": version("boto3"),
+    }
+
+
+def median(samples: list[float]) -> float:
+    return statistics.median(samples)
+
+
+def spread(samples: list[float]) -> str:
+    return f"{min(samples):.2f}-{max(samples):.2f}"
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--rounds", type=int, default=5, help="synth rounds (default 5)")
+    parser.add_argument("--cold-rounds", type=int, default=15, help="cold-start rounds")
+    parser.add_argument("--skip-suite", action="store_true", help="do not time the test suite")
+    options = parser.parse_args()
+
+    rows: list[tuple[str, str, str, str]] = []  # figure, value, baseline, ratio
+    info = machine()
+    print("machine: " + "; ".join(f"{k} {v}" for k, v in info.items()), flush=True)
+
+    print(f"synth: demo app and fleets vs. the empty app, {options.rounds} rounds", flush=True)
+    synths = interleaved(
+        {
+            "empty": synth_job(BENCH / "empty_app.py"),
+            "demo, nag off": synth_job(REPO / "app.py", nag=False),
+            "demo, nag on": synth_job(REPO / "app.py", nag=True),
+            **{f"{n} notebooks": synth_job(BENCH / "fleet_app.py", str(n)) for n in FLEET_SIZES},
+        },
+        options.rounds,
+    )
+    empty = median(synths["empty"])
+    for name, samples in synths.items():
+        if name == "empty":
+            continue
+        label = f"synth, {name}" if name.startswith("demo") else f"synth, {name} on one API"
+        rows.append(
+            (
+                label,
+                f"{median(samples):.2f} s ({spread(samples)})",
+                f"empty app {empty:.2f} s ({spread(synths['empty'])})",
+                f"{median(samples) / empty:.2f}x",
+            )
+        )
+    per_notebook = (median(synths["50 notebooks"]) - median(synths["1 notebooks"])) / 49
+    rows.append(("synth, each notebook added to the fleet", f"{per_notebook * 1000:.0f} ms", "", ""))
+
+    with tempfile.TemporaryDirectory(prefix="bench-asset-") as tmp:
+        folder = packaged_handler(Path(tmp))
+
+        print(f"cold start: {options.cold_rounds} fresh processes each", flush=True)
+        cold = interleaved(
+            {name: cold_job(body, folder) for name, body in COLD_BODIES.items()},
+            options.cold_rounds,
+        )
+        handler_ms, boto_ms = median(cold["handler"]) * 1000, median(cold["baseline"]) * 1000
+        rows.append(
+            (
+                "handler cold start (import + client)",
+                f"{handler_ms:.0f} ms",
+                f"import boto3 + client {boto_ms:.0f} ms",
+                f"{handler_ms / boto_ms:.2f}x",
+            )
+        )
+
+        print("warm requests: SageMaker stubbed", flush=True)
+        per_request = warm(folder, rounds=7, calls=2000)
+        rows.append(
+            (
+                "handler warm, per request (SageMaker stubbed)",
+                f"{per_request['handler']:.1f} µs",
+                f"no-op handler {per_request['noop']:.2f} µs",
+                f"{per_request['handler'] / per_request['noop']:.0f}x "
+                f"(+{per_request['handler'] - per_request['noop']:.1f} µs)",
+            )
+        )
+        raw, zipped = asset_sizes(folder)
+        rows.append(("Lambda asset (handler folder)", f"{raw} bytes", f"zipped {zipped} bytes", ""))
+
+    if not options.skip_suite:
+        print("test suite: pytest -q", flush=True)
+        seconds, summary = suite_seconds()
+        rows.append(("test suite wall time", f"{seconds:.0f} s", summary, ""))
+
+    table = ["| figure | value (median, min-max) | baseline | ratio |", "|---|---|---|---|"]
+    table += [f"| {a} | {b} | {c} | {d} |" for a, b, c, d in rows]
+    machine_lines = [f"- {k}: {v}" for k, v in info.items()]
+    report = "\n".join(
+        [
+            "# Benchmark results",
+            "",
+            f"`make bench` ({' '.join(sys.argv[1:]) or 'defaults'}), "
+            f"{time.strftime('%Y-%m-%d %H:%M UTC', time.gmtime())}. Synth times are "
+            f"`python app.py` wall times (CDK_OUTDIR temporary, cdk.json context), medians of "
+            f"{options.rounds} interleaved rounds; cold starts medians of "
+            f"{options.cold_rounds} fresh processes.",
+            "",
+            *table,
+            "",
+            "Machine:",
+            "",
+            *machine_lines,
+            "",
+        ]
+    )
+    print()
+    print("\n".join(table))
+    (BENCH / "results.md").write_text(report)
+    print(f"\nwritten to {BENCH / 'results.md'}")
+
+
+if __name__ == "__main__":
+    main()

@@ -1,0 +1,158 @@
+"""ApiWebAcl: an AWS WAF web ACL in front of a REST API stage, with its own encrypted logs.
+
+AWS managed rule groups drop exploit patterns, known bad inputs and addresses on
+Amazon's threat-intelligence list, and a per-IP rate rule caps any one address,
+before API Gateway or the Lambda spend anything on the request.
+"""
+
+from __future__ import annotations
+
+from aws_cdk import ArnFormat, Fn, Names, RemovalPolicy, Stack
+from aws_cdk import aws_apigateway as apigw
+from aws_cdk import aws_kms as kms
+from aws_cdk import aws_logs as logs
+from aws_cdk import aws_wafv2 as wafv2
+
+from constructs import Construct
+
+from .validation import validate_int_range
+
+# (rule group, priority). Each is free to use beyond the per-rule WAF charge.
+MANAGED_RULE_GROUPS = (
+    ("AWSManagedRulesAmazonIpReputationList", 0),
+    ("AWSManagedRulesCommonRuleSet", 1),
+    ("AWSManagedRulesKnownBadInputsRuleSet", 2),
+)
+DEFAULT_RATE_LIMIT_PER_5_MINUTES = 300
+# AWS WAF rate-based statement limits.
+RATE_LIMIT_MIN = 10
+RATE_LIMIT_MAX = 2_000_000_000
+# SigV4 headers: the session token is a credential and the signature must not be replayable
+# from a log, so WAF logs never record them.
+REDACTED_HEADERS = ("authorization", "x-amz-security-token")
+
+
+class ApiWebAcl(Construct):
+    """A regional web ACL associated with one REST API stage, logging to CloudWatch Logs.
+
+    :param stage: the API Gateway stage to protect. Required.
+    :param encryption_key: KMS key for the WAF log group (its policy must let CloudWatch
+        Logs use it). Required.
+    :param rate_limit_per_5_minutes: requests one IP address may send in any 5 minutes
+        before WAF blocks it, 10..2,000,000,000. Default: 300.
+    :param log_retention: retention of the WAF log group. Default: one year.
+    :param removal_policy: for the WAF log group. Default: ``RemovalPolicy.RETAIN``.
+    """
+
+    def __init__(
+        self,
+        scope: Construct,
+        id: str,
+        *,
+        stage: apigw.Stage,
+        encryption_key: kms.IKey,
+        rate_limit_per_5_minutes: int = DEFAULT_RATE_LIMIT_PER_5_MINUTES,
+        log_retention: logs.RetentionDays = logs.RetentionDays.ONE_YEAR,
+        removal_policy: RemovalPolicy = RemovalPolicy.RETAIN,
+    ) -> None:
+        validate_int_range(
+            rate_limit_per_5_minutes,
+            prop="rate_limit_per_5_minutes",
+            minimum=RATE_LIMIT_MIN,
+            maximum=RATE_LIMIT_MAX,
+            unit="requests",
+        )
+        super().__init__(scope, id)
+        metric_prefix = Names.unique_id(self)[-200:]
+        rules = [
+            wafv2.CfnWebACL.RuleProperty(
+                name=f"AWS-{group}",
+                priority=priority,
+                override_action=wafv2.CfnWebACL.OverrideActionProperty(none={}),
+                statement=wafv2.CfnWebACL.StatementProperty(
+                    managed_rule_group_statement=wafv2.CfnWebACL.ManagedRuleGroupStatementProperty(
+                        vendor_name="AWS", name=group
+                    )
+                ),
+                visibility_config=_visibility(f"{metric_prefix}-{group}"),
+            )
+            for group, priority in MANAGED_RULE_GROUPS
+        ]
+        rules.append(
+            wafv2.CfnWebACL.RuleProperty(
+                name="RateLimitPerIp",
+                priority=len(MANAGED_RULE_GROUPS),
+                action=wafv2.CfnWebACL.RuleActionProperty(block={}),
+                statement=wafv2.CfnWebACL.StatementProperty(
+                    rate_based_statement=wafv2.CfnWebACL.RateBasedStatementProperty(
+                        aggregate_key_type="IP",
+                        limit=rate_limit_per_5_minutes,
+                        evaluation_window_sec=300,
+                    )
+                ),
+                visibility_config=_visibility(f"{metric_prefix}-RateLimitPerIp"),
+            )
+        )
+        self.web_acl = wafv2.CfnWebACL(
+            self,
+            "Resource",
+            scope="REGIONAL",
+            description=f"Protects the REST API stage of {scope.node.path}",
+            default_action=wafv2.CfnWebACL.DefaultActionProperty(allow={}),
+            rules=rules,
+            visibility_config=_visibility(metric_prefix),
+        )
+        self.web_acl_arn: str = self.web_acl.attr_arn
+
+        stack = Stack.of(self)
+        # WAF only logs to groups named aws-waf-logs-*. The stack id's GUID keeps the name
+        # unique when a retained group outlives a deleted stack of the same name.
+        self.log_group = logs.LogGroup(
+            self,
+            "Logs",
+            log_group_name=Fn.join(
+                "-",
+                [
+                    "aws-waf-logs",
+                    Names.unique_resource_name(self, max_length=80, separator="-"),
+                    Fn.select(2, Fn.split("/", stack.stack_id)),
+                ],
+            ),
+            encryption_key=encryption_key,
+            retention=log_retention,
+            removal_policy=removal_policy,
+        )
+        self.logging = wafv2.CfnLoggingConfiguration(
+            self,
+            "Logging",
+            resource_arn=self.web_acl.attr_arn,
+            # WAF wants the log group ARN without the ":*" that the GetAtt Arn ends with.
+            log_destination_configs=[
+                stack.format_arn(
+                    service="logs",
+                    resource="log-group",
+                    resource_name=self.log_group.log_group_name,
+                    arn_format=ArnFormat.COLON_RESOURCE_NAME,
+                )
+            ],
+            redacted_fields=[
+                wafv2.CfnLoggingConfiguration.FieldToMatchProperty(single_header={"Name": name})
+                for name in REDACTED_HEADERS
+            ],
+        )
+        self.association = wafv2.CfnWebACLAssociation(
+            self,
+            "Association",
+            resource_arn=stage.stage_arn,
+            web_acl_arn=self.web_acl.attr_arn,
+        )
+
+
+def _visibility(metric_name: str) -> wafv2.CfnWebACL.VisibilityConfigProperty:
+    return wafv2.CfnWebACL.VisibilityConfigProperty(
+        cloud_watch_metrics_enabled=True,
+        metric_name=metric_name,
+        # Sampled requests keep whole headers (SigV4 session tokens included) and cannot
+        # be redacted; the redacted log is the record.
+        sampled_requests_enabled=False,
+    )

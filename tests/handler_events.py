@@ -1,0 +1,414 @@
+"""API Gateway REST (v1) proxy events and the test doubles the handler tests share.
+
+Only the parts no real component can play are doubles: moto runs DescribeNotebookInstance
+and StartNotebookInstance for real over HTTP; CreatePresignedNotebookInstanceUrl, which
+moto lacks, is answered by botocore's Stubber scoped to that one operation.
+"""
+
+from __future__ import annotations
+
+import base64
+import contextlib
+import importlib
+import json
+import logging
+import os
+import threading
+import urllib.error
+import urllib.request
+from collections.abc import Iterator
+from dataclasses import dataclass, field
+from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
+from typing import Any
+
+import boto3
+from botocore.stub import Stubber
+from presigned_url import handler
+
+REGION = "eu-west-1"
+ACCOUNT_ID = "123456789012"
+CALLER_ARN = f"arn:aws:iam::{ACCOUNT_ID}:user/alice"
+# A recognisable bearer token: no log line and no non-200 body may contain it.
+URL_TOKEN = "TESTSECRETTOKEN7f3a9c"
+AUTHORIZED_URL = f"https://nb-1.notebook.{REGION}.sagemaker.aws?authToken={URL_TOKEN}"
+
+ALLOWED_IPV4 = "203.0.113.10"
+DENIED_IPV4 = "198.51.100.7"
+ALLOWED_IPV6 = "2001:db8::10"
+DENIED_IPV6 = "2001:db9::1"
+ALLOWED_MAPPED = "::ffff:203.0.113.10"
+DENIED_MAPPED = "::ffff:198.51.100.7"
+
+SERVED = "nb-1"
+NAME_PREFIX = "team-"
+HANDLER_ENV = {
+    "NOTEBOOK_NAMES": f"{SERVED},nb-2",
+    "NOTEBOOK_NAME_PREFIX": NAME_PREFIX,
+    "ALLOWED_CIDRS": "203.0.113.0/24,2001:db8::/32",
+    "ALLOW_START": "true",
+    "MAX_SESSION_DURATION_SECONDS": "43200",
+    "DEFAULT_SESSION_DURATION_SECONDS": "3600",
+}
+CONTRACT_STATUSES = {200, 202, 400, 403, 404, 405, 409, 413, 500, 502, 503, 504}
+NOT_IN_SERVICE = ("Pending", "Stopping", "Stopped", "Failed", "Updating", "Deleting")
+RESOURCES = {
+    "url": "/notebooks/{NotebookInstanceName}/url",
+    "start": "/notebooks/{NotebookInstanceName}/start",
+}
+
+
+def proxy_event(
+    *,
+    route: str = "url",
+    name: Any = SERVED,
+    body: Any = None,
+    method: str = "POST",
+    source_ip: Any = ALLOWED_IPV4,
+    user_arn: Any = CALLER_ARN,
+    base64_body: bool = False,
+    request_id: str = "req-0001",
+) -> dict[str, Any]:
+    """A REST API Lambda proxy event as API Gateway sends it for IAM-authorized calls."""
+    if base64_body and isinstance(body, str):
+        body = base64.b64encode(body.encode()).decode()
+    path_name = name if isinstance(name, str) else "x"
+    return {
+        "resource": RESOURCES.get(route, route),
+        "path": f"/notebooks/{path_name}/{route}",
+        "httpMethod": method,
+        "headers": {"Content-Type": "application/json", "Host": "api.example.com"},
+        "multiValueHeaders": {},
+        "queryStringParameters": None,
+        "pathParameters": {"NotebookInstanceName": name},
+        "stageVariables": None,
+        "requestContext": {
+            "resourcePath": RESOURCES.get(route, route),
+            "httpMethod": method,
+            "requestId": request_id,
+            "stage": "v1",
+            "accountId": ACCOUNT_ID,
+            "identity": {
+                "sourceIp": source_ip,
+                "userArn": user_arn,
+                "caller": "AIDAEXAMPLECALLER",
+                "accountId": ACCOUNT_ID,
+                "userAgent": "notebook-url/0.1",
+            },
+        },
+        "body": body,
+        "isBase64Encoded": base64_body,
+    }
+
+
+def b64(data: str | bytes) -> str:
+    return base64.b64encode(data.encode() if isinstance(data, str) else data).decode()
+
+
+@dataclass
+class LambdaContext:
+    aws_request_id: str = "lambda-req-1"
+    function_name: str = "presigned-url"
+
+    def get_remaining_time_in_millis(self) -> int:
+        return 20_000
+
+
+# Request ids of every invocation, so a fixture can check one audit record per request.
+INVOCATIONS: list[str] = []
+
+
+def invoke(event: Any, context: Any = None) -> tuple[dict[str, Any], dict[str, Any]]:
+    """Call the handler; return the proxy response and its decoded JSON body."""
+    INVOCATIONS.append(str(event.get("requestContext") if isinstance(event, dict) else event))
+    response = handler.handler(event, context or LambdaContext())
+    return response, json.loads(response["body"])
+
+
+# ---------------------------------------------------------------- stubs
+
+
+class OperationStubber(Stubber):
+    """botocore's Stubber answering ONE operation; the client's other calls go on the wire.
+
+    The stock Stubber answers every operation from one ordered queue, which cannot serve
+    a describe and a presign issued concurrently. This keeps its response validation and
+    error building and only narrows the events it hooks.
+    """
+
+    def __init__(self, client: Any, method: str) -> None:
+        super().__init__(client)
+        operation = client.meta.method_to_api_mapping[method]
+        service = client.meta.service_model.service_id.hyphenize()
+        self._params_event = f"before-parameter-build.{service}.{operation}"
+        self._call_event = f"before-call.{service}.{operation}"
+        self._expected_params_event_id = f"test-stub-params-{operation}-{id(self)}"
+        self._event_id = f"test-stub-{operation}-{id(self)}"
+
+    def activate(self) -> None:
+        events = self.client.meta.events
+        events.register_first(
+            self._params_event,
+            self._assert_expected_params,
+            unique_id=self._expected_params_event_id,
+        )
+        events.register(self._call_event, self._get_response_handler, unique_id=self._event_id)
+
+    def deactivate(self) -> None:
+        events = self.client.meta.events
+        events.unregister(
+            self._params_event,
+            self._assert_expected_params,
+            unique_id=self._expected_params_event_id,
+        )
+        events.unregister(self._call_event, self._get_response_handler, unique_id=self._event_id)
+
+    @property
+    def pending(self) -> int:
+        return len(self._queue)
+
+
+@contextlib.contextmanager
+def stub_presign(
+    *responses: dict[str, Any] | None, name: str = SERVED, duration: int | None = None
+) -> Iterator[OperationStubber]:
+    """Stub CreatePresignedNotebookInstanceUrl on handler.sagemaker.
+
+    Each item is None for a successful URL, or add_client_error keyword arguments.
+    With ``duration``, the call must carry exactly that name and session duration.
+    """
+    stubber = OperationStubber(handler.sagemaker, "create_presigned_notebook_instance_url")
+    expected = (
+        None
+        if duration is None
+        else {"NotebookInstanceName": name, "SessionExpirationDurationInSeconds": duration}
+    )
+    for error in responses:
+        if error is None:
+            stubber.add_response(
+                "create_presigned_notebook_instance_url",
+                {"AuthorizedUrl": AUTHORIZED_URL},
+                expected_params=expected,
+            )
+        else:
+            stubber.add_client_error("create_presigned_notebook_instance_url", **error)
+    with stubber:
+        yield stubber
+
+
+@contextlib.contextmanager
+def stub_describe(*statuses_or_errors: str | dict[str, Any]) -> Iterator[OperationStubber]:
+    """Stub DescribeNotebookInstance: a status string, or add_client_error keyword arguments."""
+    stubber = OperationStubber(handler.sagemaker, "describe_notebook_instance")
+    for item in statuses_or_errors:
+        if isinstance(item, str):
+            stubber.add_response(
+                "describe_notebook_instance",
+                {"NotebookInstanceName": SERVED, "NotebookInstanceStatus": item},
+            )
+        else:
+            stubber.add_client_error("describe_notebook_instance", **item)
+    with stubber:
+        yield stubber
+
+
+@contextlib.contextmanager
+def count_sagemaker_calls() -> Iterator[list[str]]:
+    """Record the name of every SageMaker operation the handler's client starts."""
+    calls: list[str] = []
+
+    def record(model: Any, **_: Any) -> None:
+        calls.append(model.name)
+
+    events = handler.sagemaker.meta.events
+    events.register_first("before-parameter-build.sagemaker.*", record, unique_id="test-count")
+    try:
+        yield calls
+    finally:
+        events.unregister("before-parameter-build.sagemaker.*", record, unique_id="test-count")
+
+
+@contextlib.contextmanager
+def only_local_endpoints() -> Iterator[list[str]]:
+    """Fail any request the handler's client would send off this machine (tests never reach AWS)."""
+    escaped: list[str] = []
+
+    def guard(request: Any, **_: Any) -> None:
+        if not request.url.startswith("http://127.0.0.1:"):
+            escaped.append(request.url)
+            raise RuntimeError("a test tried to reach a non-local endpoint")
+
+    events = handler.sagemaker.meta.events
+    events.register_first("before-send.sagemaker.*", guard, unique_id="test-local-only")
+    try:
+        yield escaped
+    finally:
+        events.unregister("before-send.sagemaker.*", guard, unique_id="test-local-only")
+
+
+# ---------------------------------------------------------------- logs
+
+
+class RecordingHandler(logging.Handler):
+    """Keeps every record and its full text: message, arguments, extras and exception."""
+
+    def __init__(self) -> None:
+        super().__init__(level=logging.NOTSET)
+        self.records: list[logging.LogRecord] = []
+        self.lines: list[str] = []
+
+    def emit(self, record: logging.LogRecord) -> None:
+        self.records.append(record)
+        fields = {k: repr(v) for k, v in vars(record).items()}
+        text = [record.getMessage(), json.dumps(fields)]
+        if record.exc_info:
+            text.append(logging.Formatter().formatException(record.exc_info))
+        self.lines.append("\n".join(text))
+
+    def audit_records(self) -> list[logging.LogRecord]:
+        return [r for r in self.records if r.name == "presigned_url.audit"]
+
+    def text(self) -> str:
+        return "\n".join(self.lines)
+
+
+@contextlib.contextmanager
+def capture_all_logs() -> Iterator[RecordingHandler]:
+    """Everything logged anywhere, at every level, botocore's DEBUG output included."""
+    recorder = RecordingHandler()
+    root = logging.getLogger()
+    loud = [root, logging.getLogger("botocore"), logging.getLogger("urllib3")]
+    levels = [lg.level for lg in loud]
+    for lg in loud:
+        lg.setLevel(logging.DEBUG)
+    root.addHandler(recorder)
+    try:
+        yield recorder
+    finally:
+        root.removeHandler(recorder)
+        for lg, level in zip(loud, levels, strict=True):
+            lg.setLevel(level)
+
+
+# ---------------------------------------------------------------- local SageMaker
+
+
+@dataclass
+class LocalSageMaker:
+    """moto's SageMaker, served over HTTP on 127.0.0.1, and a client to set it up."""
+
+    url: str
+    client: Any = field(repr=False)
+
+    def reset(self) -> None:
+        request = urllib.request.Request(f"{self.url}/moto-api/reset", method="POST")
+        with urllib.request.urlopen(request, timeout=5):  # local moto server only
+            pass
+
+    def create(self, name: str, status: str = "InService") -> None:
+        self.client.create_notebook_instance(
+            NotebookInstanceName=name,
+            InstanceType="ml.t3.xlarge",
+            RoleArn=f"arn:aws:iam::{ACCOUNT_ID}:role/notebook",
+        )
+        if status == "Stopped":
+            self.client.stop_notebook_instance(NotebookInstanceName=name)
+        elif status != "InService":
+            self.set_status(name, status)
+
+    def set_status(self, name: str, status: str) -> None:
+        """States moto's API cannot reach (Pending, Failed, ...): set on its backend."""
+        from moto.sagemaker.models import sagemaker_backends
+
+        sagemaker_backends[ACCOUNT_ID][REGION].notebook_instances[name].status = status
+
+    def status(self, name: str) -> str:
+        return self.client.describe_notebook_instance(NotebookInstanceName=name)[
+            "NotebookInstanceStatus"
+        ]
+
+
+@contextlib.contextmanager
+def local_sagemaker() -> Iterator[LocalSageMaker]:
+    """Run moto's server and reload the handler with AWS_ENDPOINT_URL_SAGEMAKER pointing at it.
+
+    On exit the variable is restored and the handler reloaded again, so later tests see
+    the module as it was imported.
+    """
+    from moto.server import ThreadedMotoServer
+
+    server = ThreadedMotoServer(ip_address="127.0.0.1", port=0, verbose=False)
+    server.start()
+    host, port = server.get_host_and_port()
+    url = f"http://{host}:{port}"
+    previous = os.environ.get("AWS_ENDPOINT_URL_SAGEMAKER")
+    os.environ["AWS_ENDPOINT_URL_SAGEMAKER"] = url
+    try:
+        importlib.reload(handler)
+        setup = boto3.client("sagemaker", region_name=REGION, endpoint_url=url)
+        yield LocalSageMaker(url=url, client=setup)
+    finally:
+        if previous is None:
+            os.environ.pop("AWS_ENDPOINT_URL_SAGEMAKER", None)
+        else:
+            os.environ["AWS_ENDPOINT_URL_SAGEMAKER"] = previous
+        importlib.reload(handler)
+        server.stop()
+
+
+class PresignShim:
+    """A local HTTP endpoint in front of moto that answers CreatePresignedNotebookInstanceUrl.
+
+    moto does not implement that operation; this lets botocore send, retry and parse it
+    over real HTTP. Every other operation is forwarded to moto unchanged.
+    """
+
+    def __init__(self, moto_url: str) -> None:
+        self.moto_url = moto_url
+        self.presign_requests = 0
+        # None: answer with the URL; else (status, error code, message) for every attempt.
+        self.presign_error: tuple[int, str, str] | None = None
+        shim = self
+
+        class Handler(BaseHTTPRequestHandler):
+            def do_POST(self) -> None:
+                body = self.rfile.read(int(self.headers.get("Content-Length", 0)))
+                target = self.headers.get("X-Amz-Target", "")
+                if target.endswith(".CreatePresignedNotebookInstanceUrl"):
+                    shim.presign_requests += 1
+                    if shim.presign_error is None:
+                        self._send(200, {"AuthorizedUrl": AUTHORIZED_URL})
+                    else:
+                        status, code, message = shim.presign_error
+                        self._send(status, {"__type": code, "message": message})
+                    return
+                forward = urllib.request.Request(
+                    shim.moto_url + self.path, data=body, headers=dict(self.headers), method="POST"
+                )
+                try:
+                    with urllib.request.urlopen(forward, timeout=5) as answer:  # local moto
+                        self._send(answer.status, json.loads(answer.read() or b"{}"))
+                except urllib.error.HTTPError as error:
+                    self._send(error.code, json.loads(error.read() or b"{}"))
+
+            def _send(self, status: int, payload: dict[str, Any]) -> None:
+                data = json.dumps(payload).encode()
+                self.send_response(status)
+                self.send_header("Content-Type", "application/x-amz-json-1.1")
+                self.send_header("Content-Length", str(len(data)))
+                self.end_headers()
+                self.wfile.write(data)
+
+            def log_message(self, *_: Any) -> None:
+                return
+
+        self.server = ThreadingHTTPServer(("127.0.0.1", 0), Handler)
+        self.url = f"http://127.0.0.1:{self.server.server_address[1]}"
+        self._thread = threading.Thread(target=self.server.serve_forever, args=(0.05,), daemon=True)
+
+    def __enter__(self) -> PresignShim:
+        self._thread.start()
+        return self
+
+    def __exit__(self, *_: Any) -> None:
+        self.server.shutdown()
+        self.server.server_close()

@@ -1,0 +1,917 @@
+"""Idle auto-stop: the checker's decision (plain Python), the checker and its installer run for
+real against a fake Jupyter, and what the construct puts in the template (one synth)."""
+
+from __future__ import annotations
+
+import ast
+import base64
+import glob
+import json
+import os
+import shlex
+import shutil
+import subprocess
+import sys
+import threading
+import time
+import types
+from datetime import datetime, timedelta, timezone
+from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
+from pathlib import Path
+
+import aws_cdk as cdk
+import pytest
+from aws_cdk import aws_ec2 as ec2
+from aws_cdk.assertions import Template
+from sagemaker_notebook_access import (
+    IpRestrictedNotebook,
+    NotebookInstance,
+    ValidationError,
+    idle_stop,
+)
+from sagemaker_notebook_access.idle_stop import Decision, decide, parse_timestamp, run
+from sagemaker_notebook_access.idle_stop_lifecycle import (
+    CHECKER_PATH,
+    CONTENT_MAX_CHARS,
+    LOG_FILE,
+    on_start_content,
+    on_start_script,
+)
+
+UTC = timezone.utc  # noqa: UP017 -- mirrors the checker, which must run on Python 3.9
+NOW = datetime(2024, 5, 1, 12, 0, 0, tzinfo=UTC)
+HOUR = 3600
+LONG_AGO = "2024-05-01T09:30:00.000000Z"  # 2.5 hours before NOW
+RECENT = "2024-05-01T11:50:00.000000Z"  # 10 minutes before NOW
+STARTED_LONG_AGO = NOW - timedelta(days=1)
+CHECKER_SOURCE = Path(idle_stop.__file__).read_text(encoding="utf-8")
+ENV = cdk.Environment(account="123456789012", region="eu-west-1")
+CIDRS = ["198.51.100.0/24"]
+
+
+# Shapes of Jupyter Server's REST API (GET /api/kernels, /api/sessions, /api/terminals).
+def kernel(kernel_id: str, state: str = "idle", last_activity: object = LONG_AGO) -> dict:
+    return {
+        "id": kernel_id,
+        "name": "python3",
+        "last_activity": last_activity,
+        "execution_state": state,
+        "connections": 1,
+    }
+
+
+def session(k: dict) -> dict:
+    return {
+        "id": f"session-{k['id']}",
+        "path": "analysis.ipynb",
+        "name": "analysis.ipynb",
+        "type": "notebook",
+        "kernel": k,
+        "notebook": {"path": "analysis.ipynb", "name": "analysis.ipynb"},
+    }
+
+
+def decide_for(kernels: list[dict], *, started=STARTED_LONG_AGO, now=NOW, terminals=()):
+    """A notebook per kernel, as Jupyter reports it: each kernel in both lists."""
+    return decide(
+        [session(k) for k in kernels],
+        kernels,
+        now=now,
+        idle_seconds=HOUR,
+        started=started,
+        terminals=list(terminals),
+    )
+
+
+# --- the decision -------------------------------------------------------------------------
+
+
+def test_busy_kernel_is_not_idle_however_old_its_activity():
+    decision = decide_for([kernel("k1", state="busy", last_activity=LONG_AGO)])
+    assert decision == Decision(False, "kernel k1 is busy")
+
+
+@pytest.mark.parametrize("state", ["starting", "restarting", "autorestarting", None])
+def test_kernel_not_known_to_be_quiet_counts_as_activity(state):
+    assert not decide_for([kernel("k1", state=state)]).idle
+
+
+def test_idle_kernel_recently_active_is_not_idle():
+    decision = decide_for([kernel("k1", last_activity=RECENT)])
+    assert not decision.idle
+    assert "idle 10 min since 2024-05-01T11:50:00Z" in decision.reason
+
+
+def test_idle_kernel_long_inactive_is_idle():
+    decision = decide_for([kernel("k1", last_activity=LONG_AGO)])
+    assert decision.idle
+    assert decision.reason == "1 kernel(s), idle 150 min since 2024-05-01T09:30:00Z"
+
+
+def test_one_recently_active_kernel_keeps_the_instance_up():
+    kernels = [kernel("old", last_activity=LONG_AGO), kernel("new", last_activity=RECENT)]
+    assert not decide_for(kernels).idle
+
+
+def test_dead_kernel_long_inactive_is_idle():
+    assert decide_for([kernel("k1", state="dead")]).idle
+
+
+def test_kernel_without_a_session_counts():
+    # A console kernel shows in /api/kernels only.
+    busy = kernel("console", state="busy")
+    assert not decide([], [busy], now=NOW, idle_seconds=HOUR, started=STARTED_LONG_AGO).idle
+
+
+def test_kernel_in_a_session_only_counts():
+    busy = kernel("k1", state="busy")
+    assert not decide([session(busy)], [], now=NOW, idle_seconds=HOUR, started=None).idle
+
+
+def test_terminals_are_optional():
+    quiet = kernel("k1")
+    decision = decide([session(quiet)], [quiet], now=NOW, idle_seconds=HOUR, started=None)
+    assert decision.idle
+
+
+def test_no_kernels_idle_since_start():
+    assert decide_for([], started=NOW - timedelta(hours=2)).idle
+
+
+def test_no_kernels_fresh_start_is_not_idle():
+    assert not decide_for([], started=NOW - timedelta(minutes=10)).idle
+
+
+def test_no_kernels_and_no_start_time_is_not_idle():
+    decision = decide_for([], started=None)
+    assert decision == Decision(False, "no kernels and no start time to measure idleness from")
+
+
+def test_start_time_newer_than_kernel_activity_counts():
+    # Jupyter restarted 10 minutes ago; the kernel's activity predates it.
+    assert not decide_for([kernel("k1")], started=NOW - timedelta(minutes=10)).idle
+
+
+def test_boundary_exactly_the_idle_time_is_idle():
+    at = "2024-05-01T11:00:00.000000Z"
+    assert decide_for([kernel("k1", last_activity=at)]).idle
+    assert not decide_for([kernel("k1", last_activity=at)], now=NOW - timedelta(seconds=1)).idle
+    assert not decide_for([kernel("k1", last_activity="2024-05-01T11:00:00.000001Z")]).idle
+
+
+def test_activity_in_the_future_is_not_idle():
+    assert not decide_for([kernel("k1", last_activity="2024-05-01T13:00:00Z")]).idle
+
+
+def test_recent_terminal_keeps_the_instance_up():
+    terminals = [{"name": "1", "last_activity": RECENT}]
+    assert not decide_for([kernel("k1")], terminals=terminals).idle
+    assert decide_for([kernel("k1")], terminals=[{"name": "1", "last_activity": LONG_AGO}]).idle
+
+
+@pytest.mark.parametrize(
+    "value",
+    [
+        "yesterday",
+        "",
+        None,
+        1714564800,
+        "2024-02-30T00:00:00Z",  # no such day
+        "2024-05-01T12:00Z",  # no seconds
+        "2024-05-01T12:00:00.123456Zjunk",
+        "2024-05-01T12:00:00+2",
+    ],
+)
+def test_unreadable_last_activity_counts_as_activity(value):
+    assert parse_timestamp(value) is None
+    decision = decide_for([kernel("k1", last_activity=value)])
+    assert decision == Decision(False, "kernel k1 has no readable last_activity")
+
+
+def test_unreadable_terminal_activity_counts_as_activity():
+    assert not decide_for([], terminals=[{"name": "1", "last_activity": "soon"}]).idle
+
+
+@pytest.mark.parametrize(
+    ("text", "expected"),
+    [
+        ("2024-05-01T12:00:00.123456Z", datetime(2024, 5, 1, 12, 0, 0, 123456, tzinfo=UTC)),
+        ("2024-05-01T12:00:00.123456z", datetime(2024, 5, 1, 12, 0, 0, 123456, tzinfo=UTC)),
+        ("2024-05-01T12:00:00Z", datetime(2024, 5, 1, 12, tzinfo=UTC)),
+        ("2024-05-01T12:00:00.123456", datetime(2024, 5, 1, 12, 0, 0, 123456, tzinfo=UTC)),
+        ("2024-05-01T12:00:00", datetime(2024, 5, 1, 12, tzinfo=UTC)),
+        ("2024-05-01 12:00:00.5", datetime(2024, 5, 1, 12, 0, 0, 500000, tzinfo=UTC)),
+        ("2024-05-01T12:00:00.123456789Z", datetime(2024, 5, 1, 12, 0, 0, 123456, tzinfo=UTC)),
+        ("2024-05-01T12:00:00+00:00", datetime(2024, 5, 1, 12, tzinfo=UTC)),
+        ("2024-05-01T14:00:00+02:00", datetime(2024, 5, 1, 12, tzinfo=UTC)),
+        ("2024-05-01T07:00:00-0500", datetime(2024, 5, 1, 12, tzinfo=UTC)),
+    ],
+)
+def test_parses_jupyter_timestamps_with_and_without_zone(text, expected):
+    parsed = parse_timestamp(text)
+    assert parsed == expected
+    assert parsed.tzinfo is not None
+
+
+@pytest.mark.parametrize(
+    ("sessions", "kernels"),
+    [
+        ({"message": "Forbidden", "reason": None}, []),
+        ([], {"message": "Forbidden"}),
+        (["not an object"], []),
+        ([{"id": "s1", "kernel": "k1"}], []),
+    ],
+)
+def test_unexpected_response_is_not_idle(sessions, kernels):
+    decision = decide(sessions, kernels, now=NOW, idle_seconds=HOUR, started=STARTED_LONG_AGO)
+    assert not decision.idle
+    assert decision.reason.startswith("unreadable Jupyter response")
+
+
+# --- one check: fetch, decide, stop only when idle ---------------------------------------
+
+
+class FakeJupyter:
+    """``fetch(path)`` answers from a dict; a missing path raises like an HTTP 404."""
+
+    def __init__(self, responses: dict):
+        self.responses = responses
+        self.paths: list[str] = []
+
+    def __call__(self, path: str):
+        self.paths.append(path)
+        if path not in self.responses:
+            raise OSError(f"HTTP 404 for {path}")
+        return self.responses[path]
+
+
+def jupyter(kernels: list[dict], *, started: str = "2024-04-30T12:00:00.000000Z") -> FakeJupyter:
+    return FakeJupyter(
+        {
+            "/api/sessions": [session(k) for k in kernels],
+            "/api/kernels": kernels,
+            "/api/terminals": [],
+            "/api/status": {"connections": 0, "kernels": len(kernels), "started": started},
+        }
+    )
+
+
+class Stopper:
+    def __init__(self):
+        self.calls = 0
+
+    def __call__(self):
+        self.calls += 1
+
+
+def test_stops_once_when_idle():
+    stop, lines = Stopper(), []
+    decision = run(jupyter([kernel("k1")]), stop, now=NOW, idle_seconds=HOUR, log=lines.append)
+    assert decision.idle
+    assert stop.calls == 1
+    assert lines == [
+        "idle-stop 2024-05-01T12:00:00Z: 1 kernel(s), idle 150 min since "
+        "2024-05-01T09:30:00Z: stopping the notebook instance"
+    ]
+
+
+@pytest.mark.parametrize(
+    "kernels",
+    [[kernel("k1", state="busy")], [kernel("k1", last_activity=RECENT)]],
+    ids=["busy", "recent"],
+)
+def test_does_not_stop_when_not_idle(kernels):
+    stop, lines = Stopper(), []
+    run(jupyter(kernels), stop, now=NOW, idle_seconds=HOUR, log=lines.append)
+    assert stop.calls == 0
+    assert lines[0].endswith(": keep running")
+
+
+def test_dry_run_never_stops():
+    stop, lines = Stopper(), []
+    decision = run(
+        jupyter([kernel("k1")]), stop, now=NOW, idle_seconds=HOUR, dry_run=True, log=lines.append
+    )
+    assert decision.idle
+    assert stop.calls == 0
+    assert lines[0].endswith(": would stop (dry run)")
+
+
+def test_asks_jupyter_for_sessions_kernels_terminals_and_status():
+    fetch = jupyter([])
+    run(fetch, Stopper(), now=NOW, idle_seconds=HOUR, log=lambda _: None)
+    assert fetch.paths == ["/api/sessions", "/api/kernels", "/api/terminals", "/api/status"]
+
+
+def test_fresh_jupyter_start_is_not_idle():
+    stop = Stopper()
+    fetch = jupyter([], started="2024-05-01T11:55:00.000000Z")
+    run(fetch, stop, now=NOW, idle_seconds=HOUR, boot_time=STARTED_LONG_AGO, log=lambda _: None)
+    assert stop.calls == 0
+
+
+def test_without_terminals_and_status_falls_back_to_boot_time():
+    fetch = FakeJupyter({"/api/sessions": [], "/api/kernels": []})
+    stop = Stopper()
+    run(fetch, stop, now=NOW, idle_seconds=HOUR, boot_time=None, log=lambda _: None)
+    assert stop.calls == 0  # nothing to measure from
+    run(fetch, stop, now=NOW, idle_seconds=HOUR, boot_time=STARTED_LONG_AGO, log=lambda _: None)
+    assert stop.calls == 1
+
+
+def test_unreachable_jupyter_raises_and_does_not_stop():
+    stop = Stopper()
+    with pytest.raises(OSError, match="/api/sessions"):
+        run(FakeJupyter({}), stop, now=NOW, idle_seconds=HOUR, log=lambda _: None)
+    assert stop.calls == 0
+
+
+def metadata_file(tmp_path: Path) -> str:
+    # As SageMaker writes it on the instance (nbi-metadata).
+    path = tmp_path / "resource-metadata.json"
+    arn = "arn:aws:sagemaker:eu-west-1:123456789012:notebook-instance/analysis"
+    path.write_text(json.dumps({"ResourceArn": arn, "ResourceName": "analysis"}))
+    return str(path)
+
+
+def test_stops_itself_with_boto3_in_its_own_region(tmp_path, monkeypatch):
+    calls = []
+
+    class FakeClient:
+        def stop_notebook_instance(self, **kwargs):
+            calls.append(kwargs)
+
+    fake_boto3 = types.SimpleNamespace(
+        client=lambda service, region_name: calls.append((service, region_name)) or FakeClient()
+    )
+    monkeypatch.setitem(sys.modules, "boto3", fake_boto3)
+    idle_stop.sagemaker_stopper(metadata_file(tmp_path))()
+    assert calls == [("sagemaker", "eu-west-1"), {"NotebookInstanceName": "analysis"}]
+
+
+def test_stops_itself_with_the_aws_cli_without_boto3(tmp_path, monkeypatch):
+    monkeypatch.setitem(sys.modules, "boto3", None)  # import boto3 raises ImportError
+    bin_dir = tmp_path / "bin"
+    bin_dir.mkdir()
+    (bin_dir / "aws").write_text(f'#!/bin/sh\necho "$@" > {tmp_path}/aws.args\n')
+    (bin_dir / "aws").chmod(0o755)
+    monkeypatch.setenv("PATH", str(bin_dir))
+    idle_stop.sagemaker_stopper(metadata_file(tmp_path))()
+    assert (tmp_path / "aws.args").read_text().split() == [
+        "sagemaker",
+        "stop-notebook-instance",
+        "--region",
+        "eu-west-1",
+        "--notebook-instance-name",
+        "analysis",
+    ]
+
+
+# --- the checker as a program, against a local fake Jupyter ------------------------------
+
+
+class FakeJupyterServer:
+    """Serves fixed JSON per path over HTTP (or HTTPS with a self-signed certificate)."""
+
+    def __init__(self):
+        self.responses: dict[str, tuple[int, object]] = {}
+        self.requests: list[str] = []
+        server = self
+
+        class Handler(BaseHTTPRequestHandler):
+            def do_GET(self):
+                server.requests.append(self.path)
+                status, body = server.responses.get(self.path, (404, {"message": "Not Found"}))
+                payload = json.dumps(body).encode()
+                self.send_response(status)
+                self.send_header("Content-Type", "application/json")
+                self.send_header("Content-Length", str(len(payload)))
+                self.end_headers()
+                self.wfile.write(payload)
+
+            def log_message(self, *args):
+                pass
+
+        self.httpd = ThreadingHTTPServer(("127.0.0.1", 0), Handler)
+        self.thread = threading.Thread(target=self.httpd.serve_forever, daemon=True)
+        self.thread.start()
+
+    @property
+    def url(self) -> str:
+        return f"http://127.0.0.1:{self.httpd.server_address[1]}"
+
+    def serve(self, kernels: list[dict], *, started: str) -> None:
+        self.responses = {
+            "/api/sessions": (200, [session(k) for k in kernels]),
+            "/api/kernels": (200, kernels),
+            "/api/terminals": (200, []),
+            "/api/status": (200, {"connections": 0, "kernels": len(kernels), "started": started}),
+        }
+
+    def close(self) -> None:
+        self.httpd.shutdown()
+        self.httpd.server_close()
+
+
+def iso(moment: datetime) -> str:
+    return moment.strftime("%Y-%m-%dT%H:%M:%S.%fZ")
+
+
+@pytest.fixture
+def fake_jupyter():
+    server = FakeJupyterServer()
+    yield server
+    server.close()
+
+
+def embedded_checker(script: str) -> str:
+    """The checker as the OnStart script writes it to disk (between the heredoc markers)."""
+    start = script.index("<<'IDLE_STOP_PY_EOF'\n") + len("<<'IDLE_STOP_PY_EOF'\n")
+    return script[start : script.index("\nIDLE_STOP_PY_EOF\n", start) + 1]
+
+
+@pytest.fixture(scope="module")
+def checker_file(tmp_path_factory) -> Path:
+    path = tmp_path_factory.mktemp("checker") / "sagemaker-idle-stop.py"
+    path.write_text(embedded_checker(on_start_script(60)), encoding="utf-8")
+    return path
+
+
+def run_checker(checker: Path, *args: str, python: str = sys.executable, env=None):
+    return subprocess.run(
+        [python, str(checker), *args],
+        capture_output=True,
+        text=True,
+        timeout=60,
+        env={**os.environ, **(env or {})},
+    )
+
+
+def touch_command(marker: Path) -> str:
+    return shlex.join([sys.executable, "-c", "import sys; open(sys.argv[1], 'w')", str(marker)])
+
+
+def test_embedded_checker_is_the_module_verbatim(checker_file):
+    assert checker_file.read_text(encoding="utf-8") == CHECKER_SOURCE
+
+
+def test_checker_stops_an_idle_notebook(fake_jupyter, checker_file, tmp_path):
+    fake_jupyter.serve(
+        [kernel("k1", last_activity=iso(datetime.now(UTC) - timedelta(hours=2)))],
+        started=iso(datetime.now(UTC) - timedelta(days=1)),
+    )
+    marker = tmp_path / "stopped"
+    result = run_checker(
+        checker_file,
+        "--idle-minutes",
+        "60",
+        "--jupyter-url",
+        fake_jupyter.url,
+        "--stop-command",
+        touch_command(marker),
+    )
+    assert result.returncode == 0, result.stderr
+    assert marker.exists()
+    assert "idle 120 min" in result.stdout
+    assert result.stdout.rstrip().endswith(": stopping the notebook instance")
+    assert fake_jupyter.requests[:2] == ["/api/sessions", "/api/kernels"]
+
+
+def test_checker_keeps_a_busy_notebook(fake_jupyter, checker_file, tmp_path):
+    fake_jupyter.serve([kernel("k1", state="busy")], started=iso(datetime.now(UTC)))
+    marker = tmp_path / "stopped"
+    result = run_checker(
+        checker_file,
+        "--idle-minutes",
+        "60",
+        "--stop-command",
+        touch_command(marker),
+        env={"IDLE_STOP_JUPYTER_URL": fake_jupyter.url},
+    )
+    assert result.returncode == 0, result.stderr
+    assert not marker.exists()
+    assert "kernel k1 is busy: keep running" in result.stdout
+
+
+def test_checker_dry_run_only_reports(fake_jupyter, checker_file, tmp_path):
+    fake_jupyter.serve([], started=iso(datetime.now(UTC) - timedelta(days=1)))
+    marker = tmp_path / "stopped"
+    result = run_checker(
+        checker_file,
+        "--idle-minutes",
+        "60",
+        "--dry-run",
+        env={"IDLE_STOP_JUPYTER_URL": fake_jupyter.url, "IDLE_STOP_COMMAND": touch_command(marker)},
+    )
+    assert result.returncode == 0, result.stderr
+    assert not marker.exists()
+    assert result.stdout.rstrip().endswith(": would stop (dry run)")
+
+
+def test_checker_does_not_stop_when_jupyter_fails(fake_jupyter, checker_file, tmp_path):
+    fake_jupyter.responses = {"/api/sessions": (500, {"message": "boom"})}
+    marker = tmp_path / "stopped"
+    result = run_checker(
+        checker_file,
+        "--idle-minutes",
+        "60",
+        "--jupyter-url",
+        fake_jupyter.url,
+        "--stop-command",
+        touch_command(marker),
+    )
+    assert result.returncode == 1
+    assert not marker.exists()
+    assert "not stopped" in result.stderr
+
+
+def test_checker_reports_a_failed_stop(fake_jupyter, checker_file):
+    fake_jupyter.serve([], started=iso(datetime.now(UTC) - timedelta(days=1)))
+    failing = shlex.join([sys.executable, "-c", "raise SystemExit(3)"])
+    result = run_checker(
+        checker_file,
+        "--idle-minutes",
+        "60",
+        "--jupyter-url",
+        fake_jupyter.url,
+        "--stop-command",
+        failing,
+    )
+    assert result.returncode == 1
+    assert "not stopped" in result.stderr
+
+
+@pytest.mark.skipif(shutil.which("openssl") is None, reason="needs openssl for a test cert")
+def test_checker_accepts_jupyters_self_signed_loopback_certificate(checker_file, tmp_path):
+    import ssl
+
+    cert, key = tmp_path / "cert.pem", tmp_path / "key.pem"
+    subprocess.run(
+        [
+            *shlex.split("openssl req -x509 -newkey rsa:2048 -nodes -days 1 -subj /CN=jupyter"),
+            *["-keyout", str(key), "-out", str(cert)],
+        ],
+        check=True,
+        capture_output=True,
+    )
+    server = FakeJupyterServer()
+    context = ssl.SSLContext(ssl.PROTOCOL_TLS_SERVER)
+    context.load_cert_chain(cert, key)
+    server.httpd.socket = context.wrap_socket(server.httpd.socket, server_side=True)
+    try:
+        server.serve([], started=iso(datetime.now(UTC)))
+        port = server.httpd.server_address[1]
+        result = run_checker(
+            checker_file,
+            "--idle-minutes",
+            "60",
+            "--dry-run",
+            "--jupyter-url",
+            f"https://localhost:{port}",
+        )
+    finally:
+        server.close()
+    assert result.returncode == 0, result.stderr
+    assert result.stdout.rstrip().endswith(": keep running")
+
+
+def test_checker_rejects_a_non_http_url(checker_file):
+    result = run_checker(
+        checker_file, "--idle-minutes", "60", "--jupyter-url", "file:///etc/passwd", "--dry-run"
+    )
+    assert result.returncode == 1
+    assert "is not http(s)" in result.stderr
+
+
+def test_checker_is_python_39_syntax():
+    # notebook-al2023-v1's /usr/bin/python3 is 3.9.
+    ast.parse(CHECKER_SOURCE, feature_version=(3, 9))
+
+
+def python_39() -> str | None:
+    candidates = [shutil.which("python3.9")]
+    candidates += sorted(glob.glob(os.path.expanduser("~/.pyenv/versions/3.9*/bin/python3.9")))
+    for candidate in filter(None, candidates):
+        probe = subprocess.run([candidate, "-c", "pass"], capture_output=True, check=False)
+        if probe.returncode == 0:
+            return candidate
+    return None
+
+
+@pytest.mark.skipif(python_39() is None, reason="no Python 3.9 interpreter here")
+def test_checker_runs_on_python_39(fake_jupyter, checker_file, tmp_path):
+    fake_jupyter.serve([kernel("k1")], started=iso(datetime.now(UTC) - timedelta(days=1)))
+    marker = tmp_path / "stopped"
+    result = run_checker(
+        checker_file,
+        "--idle-minutes",
+        "60",
+        "--jupyter-url",
+        fake_jupyter.url,
+        "--stop-command",
+        touch_command(marker),
+        python=python_39(),
+    )
+    assert result.returncode == 0, result.stderr
+    assert marker.exists()
+
+
+# --- the OnStart script, run with fakes for cron and systemd ------------------------------
+
+
+def fake_bin(tmp_path: Path, *, with_crontab: bool) -> Path:
+    """A PATH with only the tools the script uses; crontab and systemctl record their input."""
+    bin_dir = tmp_path / "bin"
+    bin_dir.mkdir()
+    for tool in ("mkdir", "dirname", "cat", "chmod", "timeout", "grep"):
+        (bin_dir / tool).symlink_to(shutil.which(tool))
+    scripts = {"systemctl": f'echo "$@" >> {tmp_path}/systemctl.calls\n'}
+    if with_crontab:
+        scripts["crontab"] = (
+            f'if [ "$1" = -l ]; then cat {tmp_path}/crontab 2>/dev/null || exit 1;'
+            # Like crontab, read all of stdin before replacing the table.
+            f' else table="$(cat)"; printf "%s\\n" "$table" > {tmp_path}/crontab; fi\n'
+        )
+    for name, body in scripts.items():
+        (bin_dir / name).write_text("#!/bin/bash\n" + body)
+        (bin_dir / name).chmod(0o755)
+    return bin_dir
+
+
+def local_script(tmp_path: Path, minutes: int = 60) -> str:
+    """The OnStart script with its system paths moved into ``tmp_path``."""
+    script = on_start_script(minutes)
+    for system_path, local in [
+        (CHECKER_PATH, tmp_path / "installed" / "sagemaker-idle-stop.py"),
+        ("/etc/systemd/system/", tmp_path / "units" / ""),
+        (LOG_FILE, tmp_path / "idle-stop.log"),
+    ]:
+        assert system_path in script
+        script = script.replace(system_path, f"{local}{'/' if system_path.endswith('/') else ''}")
+    (tmp_path / "units").mkdir()
+    return script
+
+
+def run_on_start(script: str, bin_dir: Path):
+    started = time.monotonic()
+    result = subprocess.run(
+        ["/bin/bash", "-c", script],
+        capture_output=True,
+        text=True,
+        timeout=240,
+        env={"PATH": str(bin_dir), "HOME": str(bin_dir.parent)},
+    )
+    return result, time.monotonic() - started
+
+
+@pytest.mark.skipif(not Path("/usr/bin/python3").exists(), reason="the entry runs python3")
+def test_on_start_installs_the_checker_and_a_cron_entry(tmp_path, fake_jupyter):
+    bin_dir = fake_bin(tmp_path, with_crontab=True)
+    script = local_script(tmp_path)
+    (tmp_path / "crontab").write_text("0 3 * * * /usr/bin/true\n")
+    result, seconds = run_on_start(script, bin_dir)
+    assert result.returncode == 0, result.stderr
+    assert seconds < 120  # SageMaker kills lifecycle scripts after 5 minutes
+    installed = tmp_path / "installed" / "sagemaker-idle-stop.py"
+    assert installed.read_text(encoding="utf-8") == CHECKER_SOURCE
+    assert os.access(installed, os.X_OK)
+
+    # Every start appends nothing twice: the user's entries stay, ours appears once.
+    result, _ = run_on_start(script, bin_dir)
+    assert result.returncode == 0, result.stderr
+    lines = (tmp_path / "crontab").read_text().splitlines()
+    assert lines[0] == "0 3 * * * /usr/bin/true"
+    assert len(lines) == 2
+    entry = lines[1]
+    assert entry.startswith("*/5 * * * * ")
+    assert f"{installed} --idle-minutes 60 >> {tmp_path}/idle-stop.log 2>&1" in entry
+
+    # The cron entry, as cron would run it, stops an idle notebook.
+    fake_jupyter.serve([], started=iso(datetime.now(UTC) - timedelta(days=1)))
+    marker = tmp_path / "stopped"
+    command = entry.removeprefix("*/5 * * * * ")
+    subprocess.run(
+        ["/bin/bash", "-c", command],
+        check=True,
+        timeout=60,
+        env={
+            **os.environ,
+            "IDLE_STOP_JUPYTER_URL": fake_jupyter.url,
+            "IDLE_STOP_COMMAND": touch_command(marker),
+        },
+    )
+    assert marker.exists()
+    assert "stopping the notebook instance" in (tmp_path / "idle-stop.log").read_text()
+
+
+def test_on_start_without_cron_installs_a_systemd_timer(tmp_path):
+    bin_dir = fake_bin(tmp_path, with_crontab=False)
+    result, _ = run_on_start(local_script(tmp_path, minutes=30), bin_dir)
+    assert result.returncode == 0, result.stderr
+    units = tmp_path / "units"
+    service = (units / "sagemaker-idle-stop.service").read_text()
+    assert "Type=oneshot" in service
+    assert "sagemaker-idle-stop.py --idle-minutes 30\n" in service
+    assert "OnCalendar=*:0/5" in (units / "sagemaker-idle-stop.timer").read_text()
+    calls = (tmp_path / "systemctl.calls").read_text().splitlines()
+    assert calls == ["daemon-reload", "enable --now sagemaker-idle-stop.timer"]
+
+
+def test_on_start_content_fails_over_the_size_limit(monkeypatch, tmp_path):
+    from sagemaker_notebook_access import idle_stop_lifecycle
+
+    big = tmp_path / "idle_stop.py"
+    big.write_text("#" * CONTENT_MAX_CHARS)
+    monkeypatch.setattr(idle_stop_lifecycle, "CHECKER_SOURCE", big)
+    with pytest.raises(ValueError, match=r"base64 characters; SageMaker allows 16384"):
+        on_start_content(60)
+
+
+# --- the construct ------------------------------------------------------------------------
+
+
+@pytest.fixture(scope="module")
+def templates() -> dict[str, Template]:
+    """One app, synthesized once: default props, idle stop off with DESTROY, a 30-minute
+    NotebookInstance, and a timeout from a CloudFormation parameter."""
+    app = cdk.App()
+    default = cdk.Stack(app, "Default", env=ENV)
+    IpRestrictedNotebook(default, "Nb", allowed_cidrs=CIDRS)
+    off = cdk.Stack(app, "IdleStopOff", env=ENV)
+    IpRestrictedNotebook(
+        off,
+        "Nb",
+        allowed_cidrs=CIDRS,
+        idle_timeout_minutes=None,
+        removal_policy=cdk.RemovalPolicy.DESTROY,
+    )
+    plain = cdk.Stack(app, "Plain", env=ENV)
+    NotebookInstance(plain, "Nb", vpc=ec2.Vpc(plain, "Vpc"), idle_timeout_minutes=30)
+    param = cdk.Stack(app, "Parameter", env=ENV)
+    minutes = cdk.CfnParameter(param, "IdleMinutes", type="Number", default=45)
+    NotebookInstance(
+        param, "Nb", vpc=ec2.Vpc(param, "Vpc"), idle_timeout_minutes=minutes.value_as_number
+    )
+    app.synth()
+    return {stack.stack_name: Template.from_stack(stack) for stack in (default, off, plain, param)}
+
+
+def only(template: Template, type_: str) -> tuple[str, dict]:
+    found = template.find_resources(type_)
+    assert len(found) == 1, f"{len(found)} {type_}"
+    return next(iter(found.items()))
+
+
+def on_start_of(template: Template) -> tuple[str, str]:
+    """The OnStart Content of the notebook's lifecycle config, and the script it decodes to."""
+    config_id, config = only(template, "AWS::SageMaker::NotebookInstanceLifecycleConfig")
+    _, notebook = only(template, "AWS::SageMaker::NotebookInstance")
+    assert notebook["Properties"]["LifecycleConfigName"] == {
+        "Fn::GetAtt": [config_id, "NotebookInstanceLifecycleConfigName"]
+    }
+    hooks = config["Properties"]["OnStart"]
+    assert len(hooks) == 1
+    content = hooks[0]["Content"]
+    return content, base64.b64decode(content, validate=True).decode("utf-8")
+
+
+def statements_of_notebook_role(template: Template) -> list[dict]:
+    _, notebook = only(template, "AWS::SageMaker::NotebookInstance")
+    role_id = notebook["Properties"]["RoleArn"]["Fn::GetAtt"][0]
+    statements = []
+    for type_ in ("AWS::IAM::ManagedPolicy", "AWS::IAM::Policy"):
+        for policy in template.find_resources(type_).values():
+            if {"Ref": role_id} in policy["Properties"].get("Roles", []):
+                statements += policy["Properties"]["PolicyDocument"]["Statement"]
+    return statements
+
+
+def all_actions(template: Template) -> set[str]:
+    actions = set()
+    for type_ in ("AWS::IAM::ManagedPolicy", "AWS::IAM::Policy"):
+        for policy in template.find_resources(type_).values():
+            for statement in policy["Properties"]["PolicyDocument"]["Statement"]:
+                action = statement.get("Action", [])
+                actions.update([action] if isinstance(action, str) else action)
+    return actions
+
+
+def test_default_attaches_an_idle_stop_lifecycle_config(templates):
+    content, script = on_start_of(templates["Default"])
+    assert len(content) <= CONTENT_MAX_CHARS
+    assert script.startswith("#!/bin/bash\n")
+    assert CHECKER_SOURCE in script
+    assert f"CHECKER={CHECKER_PATH}\n" in script
+    assert '$CHECKER --idle-minutes 60"\n' in script
+    assert "*/5 * * * *" in script
+    assert embedded_checker(script) == CHECKER_SOURCE
+
+
+def test_default_script_downloads_nothing(templates):
+    _, script = on_start_of(templates["Default"])
+    for fetcher in ("wget", "curl", "pip install", "aws s3", "git clone"):
+        assert fetcher not in script
+
+
+def test_default_role_may_stop_only_its_own_notebook(templates):
+    template = templates["Default"]
+    notebook_id, _ = only(template, "AWS::SageMaker::NotebookInstance")
+    stops = [
+        s
+        for s in statements_of_notebook_role(template)
+        if "sagemaker:StopNotebookInstance" in s["Action"]
+    ]
+    assert len(stops) == 1
+    assert stops[0]["Effect"] == "Allow"
+    assert stops[0]["Resource"] == {"Fn::GetAtt": [notebook_id, "NotebookInstanceArn"]}
+    assert sorted(stops[0]["Action"]) == [
+        "sagemaker:DescribeNotebookInstance",
+        "sagemaker:StopNotebookInstance",
+    ]
+
+
+def test_disabled_has_no_lifecycle_config_and_no_stop_permission(templates):
+    template = templates["IdleStopOff"]
+    template.resource_count_is("AWS::SageMaker::NotebookInstanceLifecycleConfig", 0)
+    _, notebook = only(template, "AWS::SageMaker::NotebookInstance")
+    assert "LifecycleConfigName" not in notebook["Properties"]
+    assert "sagemaker:StopNotebookInstance" not in all_actions(template)
+    describe = [
+        s
+        for s in statements_of_notebook_role(template)
+        if "sagemaker:DescribeNotebookInstance" in s["Action"]
+    ]
+    assert [s["Sid"] for s in describe] == ["DescribeItself"]
+
+
+def test_notebook_instance_takes_its_own_timeout(templates):
+    _, script = on_start_of(templates["Plain"])
+    assert '$CHECKER --idle-minutes 30"\n' in script
+    assert "--idle-minutes 60" not in script
+
+
+def test_timeout_from_a_parameter_is_resolved_by_cloudformation(templates):
+    template = templates["Parameter"]
+    _, config = only(template, "AWS::SageMaker::NotebookInstanceLifecycleConfig")
+    content = config["Properties"]["OnStart"][0]["Content"]
+    parts = content["Fn::Base64"]["Fn::Join"][1]
+    assert {"Ref": "IdleMinutes"} in parts
+    script = "".join(p if isinstance(p, str) else "<minutes>" for p in parts)
+    assert '$CHECKER --idle-minutes <minutes>"\n' in script
+    assert len(base64.b64encode(script.replace("<minutes>", "1440").encode())) <= CONTENT_MAX_CHARS
+
+
+@pytest.mark.parametrize(
+    ("stack", "policy"),
+    [("Default", "Retain"), ("IdleStopOff", "Delete")],
+    ids=["RETAIN", "DESTROY"],
+)
+def test_removal_policy_applies_to_the_notebook_key(templates, stack, policy):
+    template = templates[stack]
+    _, notebook = only(template, "AWS::SageMaker::NotebookInstance")
+    key_id = notebook["Properties"]["KmsKeyId"]["Ref"]
+    key = template.to_json()["Resources"][key_id]
+    assert key["Type"] == "AWS::KMS::Key"
+    assert key["DeletionPolicy"] == policy
+    assert key["UpdateReplacePolicy"] == policy
+
+
+# --- validation ---------------------------------------------------------------------------
+
+
+def new_notebook(**props) -> NotebookInstance:
+    stack = cdk.Stack(cdk.App(), "S", env=ENV)
+    return NotebookInstance(stack, "Nb", vpc=ec2.Vpc(stack, "Vpc"), **props)
+
+
+@pytest.mark.parametrize(
+    ("value", "message"),
+    [
+        (0, "idle_timeout_minutes 0 minutes is out of range: allowed 5..1440 minutes"),
+        (4, "idle_timeout_minutes 4 minutes is out of range: allowed 5..1440 minutes"),
+        (1441, "idle_timeout_minutes 1441 minutes is out of range: allowed 5..1440 minutes"),
+        (-60, "idle_timeout_minutes -60 minutes is out of range: allowed 5..1440 minutes"),
+    ],
+)
+def test_fails_idle_timeout_out_of_range(value, message):
+    with pytest.raises(ValidationError) as error:
+        new_notebook(idle_timeout_minutes=value)
+    assert str(error.value) == message
+
+
+@pytest.mark.parametrize(("value", "shown"), [(30.5, "30.5"), (True, "True"), ("60", "'60'")])
+def test_fails_idle_timeout_not_a_whole_number(value, shown):
+    with pytest.raises(ValidationError) as error:
+        new_notebook(idle_timeout_minutes=value)
+    assert str(error.value) == f"idle_timeout_minutes must be a whole number, got {shown}"
+
+
+def test_fails_idle_timeout_passed_through_ip_restricted_notebook():
+    stack = cdk.Stack(cdk.App(), "S", env=ENV)
+    with pytest.raises(ValidationError, match=r"^idle_timeout_minutes 2 minutes is out of range"):
+        IpRestrictedNotebook(stack, "Nb", allowed_cidrs=CIDRS, idle_timeout_minutes=2)
+
+
+@pytest.mark.parametrize("value", [5, 1440])
+def test_idle_timeout_bounds_are_allowed(value):
+    assert new_notebook(idle_timeout_minutes=value).lifecycle_config is not None

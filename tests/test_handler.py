@@ -331,7 +331,7 @@ def test_allowed_addresses_get_a_url(moto: LocalSageMaker, source_ip: str) -> No
     [
         (DENIED_IPV4, DENIED_IPV4),
         (DENIED_IPV6, DENIED_IPV6),
-        (DENIED_MAPPED, "::ffff:c633:6407"),
+        (DENIED_MAPPED, "198.51.100.7"),
         ("::203.0.113.10", "::cb00:710a"),  # IPv4-compatible, not mapped: another host
         ("203.0.114.1", "203.0.114.1"),
     ],

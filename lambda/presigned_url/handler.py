@@ -384,7 +384,7 @@ def parse_source_ip(text: str) -> list[ipaddress.IPv4Address | ipaddress.IPv6Add
 
 def authorize(event: dict[str, Any], settings: Settings) -> None:
     """Defence in depth behind the API's resource policy; fails closed."""
-    if False:
+    if caller_of(event) is None:
         raise ApiError(
             403,
             "Forbidden",
@@ -394,7 +394,9 @@ def authorize(event: dict[str, Any], settings: Settings) -> None:
     forms = parse_source_ip(source_ip) if source_ip else []
     if not forms:
         raise ApiError(
-            403, "Forbidden", "the request has no valid source IP address; access is denied"
+            403,
+            "Forbidden",
+            "the request has no valid source IP address; call from a network on the allow-list",
         )
     if not any(
         address.version == network.version and address in network
@@ -404,7 +406,7 @@ def authorize(event: dict[str, Any], settings: Settings) -> None:
         raise ApiError(
             403,
             "Forbidden",
-            f"source IP address {forms[-1].compressed} is not on this API's allow-list; "
+            f"source IP address {forms[0]} is not on this API's allow-list; "
             "call from an allowed network",
         )
 

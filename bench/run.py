@@ -1,5 +1,5 @@
 #!/usr/bin/env python3
-"""`make bench`: what the constructs and the handler cost, each against a baseline from the same run.
+"""`make bench`: what the constructs and the handler cost, each against a same-run baseline.
 
 Subjects and their baselines run interleaved, round after round, and each figure is
 the median of its rounds, so a load change on the machine hits both sides alike.
@@ -297,7 +297,7 @@ def main() -> None:
             )
         )
     per_notebook = (median(synths["50 notebooks"]) - median(synths["1 notebooks"])) / 49
-    rows.append(("synth, each notebook added to the fleet", f"{per_notebook * 1000:.0f} ms", "", ""))
+    rows.append(("synth, each notebook added to a fleet", f"{per_notebook * 1000:.0f} ms", "", ""))
 
     with tempfile.TemporaryDirectory(prefix="bench-asset-") as tmp:
         folder = packaged_handler(Path(tmp))

@@ -63,6 +63,7 @@ class NotebookIpPolicy(iam.ManagedPolicy):
     :param users: IAM users to attach the policy to. Default: none.
     :param groups: IAM groups to attach the policy to. Default: none.
     :param roles: IAM roles to attach the policy to. Default: none.
+    :param description: the managed policy's description. Default: says what it denies.
     :param allow_all_ips: accept ``0.0.0.0/0`` or ``::/0`` in ``allowed_cidrs`` (the
         policy then adds an acknowledgeable warning). Default: False.
     """

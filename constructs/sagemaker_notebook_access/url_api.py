@@ -104,7 +104,8 @@ class PresignedUrlApi(Construct):
     :param default_session_duration_seconds: session length when the body omits it.
         Default: ``max_session_duration_seconds``.
     :param endpoint: an existing SageMaker API interface endpoint (``com.amazonaws.<region>.
-        sagemaker.api``, private DNS on) to use instead of creating one.
+        sagemaker.api``, private DNS on) to use instead of creating one. Default: a new
+        endpoint in ``vpc_subnets`` whose policy lets only the minting role presign.
     :param vpc_subnets: subnets for the Lambda and the endpoint. Default: the VPC's
         private subnets, else its isolated subnets.
     :param throttling_rate_limit: stage steady-state requests per second, above 0 up to
@@ -712,6 +713,9 @@ GATEWAY_RESPONSES = (
     (apigw.ResponseType.MISSING_AUTHENTICATION_TOKEN, 403, "Forbidden"),
     (apigw.ResponseType.INVALID_SIGNATURE, 403, "Forbidden"),
     (apigw.ResponseType.EXPIRED_TOKEN, 403, "Forbidden"),
+    # A web ACL block (managed rules, per-IP rate): 403 like the resource policy's deny,
+    # not DEFAULT_4XX's 400.
+    (apigw.ResponseType.WAF_FILTERED, 403, "Forbidden"),
     (apigw.ResponseType.UNAUTHORIZED, 401, "Unauthorized"),
     (apigw.ResponseType.THROTTLED, 429, "Throttled"),
     (apigw.ResponseType.QUOTA_EXCEEDED, 429, "Throttled"),

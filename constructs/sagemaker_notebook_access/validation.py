@@ -7,6 +7,7 @@ their value is only known at deploy time.
 from __future__ import annotations
 
 import ipaddress
+import math
 import re
 from collections.abc import Sequence
 
@@ -37,6 +38,11 @@ class ValidationError(ValueError):
 
 def is_token(value: object) -> bool:
     return isinstance(value, str) and Token.is_unresolved(value)
+
+
+def is_number_token(value: object) -> bool:
+    # NaN and infinities never reach jsii: it cannot serialize them (the kernel dies).
+    return isinstance(value, float) and math.isfinite(value) and Token.is_unresolved(value)
 
 
 def validate_notebook_name(value: str | None, *, prop: str = "notebook_instance_name") -> None:
@@ -127,7 +133,7 @@ def normalize_cidrs(
 def validate_int_range(
     value: int | float | None, *, prop: str, minimum: int, maximum: int, unit: str = ""
 ) -> None:
-    if value is None or Token.is_unresolved(value):
+    if value is None or is_number_token(value):
         return
     if isinstance(value, bool) or not isinstance(value, int):
         raise ValidationError(f"{prop} must be a whole number, got {value!r}")
@@ -141,7 +147,7 @@ def validate_int_range(
 def validate_positive_number(
     value: float | None, *, prop: str, maximum: float | None = None, unit: str = ""
 ) -> None:
-    if value is None or Token.is_unresolved(value):
+    if value is None or is_number_token(value):
         return
     # "not value > 0" also rejects NaN.
     if isinstance(value, bool) or not isinstance(value, int | float) or not value > 0:

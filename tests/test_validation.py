@@ -1,0 +1,322 @@
+"""Props are checked at construction: a bad value fails with the prop, the value and what is
+allowed; an unresolved token (known only at deploy time) is never judged.
+"""
+
+from __future__ import annotations
+
+import aws_cdk as cdk
+import pytest
+from aws_cdk import aws_ec2 as ec2
+from aws_cdk.assertions import Annotations, Match
+from sagemaker_notebook_access import (
+    IpRestrictedNotebook,
+    NotebookInstance,
+    NotebookIpPolicy,
+    PresignedUrlApi,
+    ValidationError,
+)
+from sagemaker_notebook_access.validation import normalize_cidrs
+
+# ----------------------------------------------------------------- allow-lists
+
+
+def test_accepts_ipv4_and_ipv6_and_returns_canonical_networks():
+    assert normalize_cidrs(["203.0.113.0/24", "2001:DB8:0::/32", " 198.51.100.7/32 "]) == [
+        "203.0.113.0/24",
+        "2001:db8::/32",
+        "198.51.100.7/32",
+    ]
+
+
+def test_fails_on_host_bits_set():
+    with pytest.raises(ValidationError, match=r"'10\.0\.0\.1/24' has host bits set: write "):
+        normalize_cidrs(["10.0.0.1/24"])
+
+
+def test_fails_on_ipv6_host_bits_set():
+    with pytest.raises(ValidationError, match=r"'2001:db8::1/32' has host bits set"):
+        normalize_cidrs(["2001:db8::1/32"])
+
+
+@pytest.mark.parametrize("cidr", ["0.0.0.0/0", "::/0"])
+def test_fails_on_an_open_network(cidr):
+    with pytest.raises(ValidationError, match=r"allows every address; pass allow_all_ips=True"):
+        normalize_cidrs(["203.0.113.0/24", cidr])
+
+
+@pytest.mark.parametrize("value", [[], (), None])
+def test_fails_on_an_empty_allow_list(value):
+    with pytest.raises(ValidationError, match=r"allowed_cidrs must list at least one CIDR"):
+        normalize_cidrs(value)
+
+
+def test_fails_on_a_duplicate():
+    with pytest.raises(ValidationError, match=r"lists '203\.0\.113\.0/24' twice"):
+        normalize_cidrs(["203.0.113.0/24", "198.51.100.0/24", "203.0.113.0/24"])
+
+
+@pytest.mark.parametrize(
+    "pair",
+    [
+        ["2001:db8::/32", "2001:0db8:0000::/32"],
+        ["2001:db8::/32", "2001:DB8::/32"],
+        ["203.0.113.0/24", " 203.0.113.0/24"],
+    ],
+)
+def test_fails_on_the_same_network_written_twice_differently(pair):
+    with pytest.raises(ValidationError, match=r"twice .*remove the duplicate"):
+        normalize_cidrs(pair)
+
+
+@pytest.mark.parametrize(
+    ("value", "message"),
+    [
+        ("not-a-cidr", r"'not-a-cidr' is not a CIDR: add the prefix length"),
+        ("203.0.113.7", r"'203\.0\.113\.7' is not a CIDR: add the prefix length"),
+        ("203.0.113.0/33", r"'203\.0\.113\.0/33' is not an IPv4 or IPv6 CIDR"),
+        ("300.0.113.0/24", r"'300\.0\.113\.0/24' is not an IPv4 or IPv6 CIDR"),
+        ("2001:db8::/129", r"is not an IPv4 or IPv6 CIDR"),
+        ("host.example/24", r"is not an IPv4 or IPv6 CIDR"),
+    ],
+)
+def test_fails_on_a_string_that_is_not_a_cidr(value, message):
+    with pytest.raises(ValidationError, match=message):
+        normalize_cidrs([value])
+
+
+def test_fails_on_an_entry_that_is_not_a_string():
+    with pytest.raises(ValidationError, match=r"entries must be CIDR strings, got 7 \(int\)"):
+        normalize_cidrs(["203.0.113.0/24", 7])
+
+
+def test_fails_on_a_bare_string_instead_of_a_list():
+    with pytest.raises(ValidationError, match=r"got the string '203\.0\.113\.0/24'; write \["):
+        normalize_cidrs("203.0.113.0/24")
+
+
+def test_fails_on_an_open_network_in_every_construct():
+    stack = cdk.Stack(cdk.App(), "Closed")
+    with pytest.raises(ValidationError, match=r"'0\.0\.0\.0/0' allows every address"):
+        IpRestrictedNotebook(stack, "Access", allowed_cidrs=["0.0.0.0/0"])
+    with pytest.raises(ValidationError, match=r"'::/0' allows every address"):
+        NotebookIpPolicy(stack, "Policy", allowed_cidrs=["::/0"])
+
+
+@pytest.fixture(scope="module")
+def open_stack() -> cdk.Stack:
+    stack = cdk.Stack(cdk.App(), "Open")
+    IpRestrictedNotebook(stack, "Access", allowed_cidrs=["0.0.0.0/0", "::/0"], allow_all_ips=True)
+    return stack
+
+
+def test_allow_all_ips_accepts_an_open_list_and_warns(open_stack):
+    annotations = Annotations.from_stack(open_stack)
+    annotations.has_warning(
+        "/Open/Access/Api",
+        Match.string_like_regexp(r"admits every IP address .*any network can call this API"),
+    )
+    annotations.has_warning(
+        "/Open/Access/IpPolicy",
+        Match.string_like_regexp(r"admits every IP address .*open notebooks from any network"),
+    )
+
+
+def test_a_closed_list_gives_no_open_warning():
+    stack = cdk.Stack(cdk.App(), "NotOpen")
+    NotebookIpPolicy(stack, "Policy", allowed_cidrs=["203.0.113.0/24"], allow_all_ips=True)
+    Annotations.from_stack(stack).has_no_warning("*", Match.string_like_regexp("every IP"))
+
+
+# ----------------------------------------------------------------- ranges and patterns
+
+
+@pytest.fixture(scope="module")
+def scope() -> cdk.Stack:
+    return cdk.Stack(cdk.App(), "Props")
+
+
+@pytest.fixture(scope="module")
+def vpc(scope) -> ec2.IVpc:
+    return ec2.Vpc.from_vpc_attributes(
+        scope,
+        "Vpc",
+        vpc_id="vpc-12345678",
+        availability_zones=["eu-west-1a"],
+        isolated_subnet_ids=["subnet-12345678"],
+    )
+
+
+_ids = iter(range(10_000))
+
+
+def notebook(scope, vpc, **props) -> NotebookInstance:
+    return NotebookInstance(scope, f"Notebook{next(_ids)}", vpc=vpc, **props)
+
+
+def api(scope, vpc, **props) -> PresignedUrlApi:
+    return PresignedUrlApi(
+        scope, f"Api{next(_ids)}", vpc=vpc, allowed_cidrs=["203.0.113.0/24"], **props
+    )
+
+
+@pytest.mark.parametrize(
+    ("name", "message"),
+    [
+        ("a" * 64, r"notebook_instance_name 'a{64}' is 64 characters; at most 63"),
+        ("-leading", r"notebook_instance_name '-leading' is not allowed: use letters"),
+        ("trailing-", r"'trailing-' is not allowed"),
+        ("under_score", r"'under_score' is not allowed"),
+        ("newline\n", r"'newline\\n' is not allowed"),
+        ("", r"'' is not allowed"),
+    ],
+)
+def test_fails_on_a_bad_notebook_name(scope, vpc, name, message):
+    with pytest.raises(ValidationError, match=message):
+        notebook(scope, vpc, notebook_instance_name=name)
+
+
+@pytest.mark.parametrize("size", [4, 16385, 0, -5])
+def test_fails_on_volume_size_out_of_range(scope, vpc, size):
+    with pytest.raises(
+        ValidationError,
+        match=rf"volume_size_in_gb {size} GB is out of range: allowed 5\.\.16384 GB",
+    ):
+        notebook(scope, vpc, volume_size_in_gb=size)
+
+
+@pytest.mark.parametrize("size", [5.5, True, "20"])
+def test_fails_on_volume_size_that_is_not_a_whole_number(scope, vpc, size):
+    with pytest.raises(ValidationError, match=r"volume_size_in_gb must be a whole number"):
+        notebook(scope, vpc, volume_size_in_gb=size)
+
+
+@pytest.mark.parametrize("instance_type", ["t3.medium", "ml.t3", "ML.T3.MEDIUM", "ml.t3.medium "])
+def test_fails_on_an_instance_type_not_of_the_form_ml_family_size(scope, vpc, instance_type):
+    with pytest.raises(
+        ValidationError,
+        match=r"instance_type .* is not a SageMaker notebook instance type: use the form "
+        r"'ml\.<family>\.<size>'",
+    ):
+        notebook(scope, vpc, instance_type=instance_type)
+
+
+@pytest.mark.parametrize(
+    ("props", "message"),
+    [
+        (
+            {"max_session_duration_seconds": 1799},
+            r"max_session_duration_seconds 1799 seconds is out of range: allowed 1800\.\.43200",
+        ),
+        (
+            {"max_session_duration_seconds": 43201},
+            r"max_session_duration_seconds 43201 seconds is out of range",
+        ),
+        (
+            {"default_session_duration_seconds": 1000},
+            r"default_session_duration_seconds 1000 seconds is out of range: allowed 1800\.\.43200",
+        ),
+        (
+            {"max_session_duration_seconds": 3600, "default_session_duration_seconds": 7200},
+            r"default_session_duration_seconds 7200 seconds is out of range: allowed 1800\.\.3600",
+        ),
+    ],
+)
+def test_fails_on_session_duration_out_of_bounds(scope, vpc, props, message):
+    with pytest.raises(ValidationError, match=message):
+        api(scope, vpc, **props)
+
+
+@pytest.mark.parametrize(
+    ("rate", "message"),
+    [
+        (0, r"throttling_rate_limit must be a number above 0, got 0"),
+        (-1, r"throttling_rate_limit must be a number above 0, got -1"),
+        (float("nan"), r"throttling_rate_limit must be a number above 0, got nan"),
+        (True, r"throttling_rate_limit must be a number above 0, got True"),
+        (10001, r"throttling_rate_limit 10001 requests per second is out of range"),
+    ],
+)
+def test_fails_on_throttling_rate_out_of_range(scope, vpc, rate, message):
+    with pytest.raises(ValidationError, match=message):
+        api(scope, vpc, throttling_rate_limit=rate)
+
+
+@pytest.mark.parametrize("burst", [0, 5001])
+def test_fails_on_throttling_burst_out_of_range(scope, vpc, burst):
+    with pytest.raises(
+        ValidationError,
+        match=rf"throttling_burst_limit {burst} requests is out of range: allowed 1\.\.5000",
+    ):
+        api(scope, vpc, throttling_burst_limit=burst)
+
+
+@pytest.mark.parametrize("limit", [9, 2_000_000_001])
+def test_fails_on_waf_rate_limit_out_of_range(scope, vpc, limit):
+    with pytest.raises(
+        ValidationError,
+        match=rf"rate_limit_per_5_minutes {limit} requests is out of range: allowed 10\.\.",
+    ):
+        api(scope, vpc, waf_rate_limit_per_5_minutes=limit)
+
+
+@pytest.mark.parametrize("stage", ["", "v 1", "v1/", "x" * 129])
+def test_fails_on_a_bad_stage_name(scope, vpc, stage):
+    with pytest.raises(ValidationError, match=r"stage_name .* is not an API Gateway stage name"):
+        api(scope, vpc, stage_name=stage)
+
+
+def test_fails_on_zero_reserved_concurrency(scope, vpc):
+    with pytest.raises(
+        ValidationError, match=r"reserved_concurrent_executions 0 is out of range: allowed 1\.\."
+    ):
+        api(scope, vpc, reserved_concurrent_executions=0)
+
+
+@pytest.mark.parametrize("prefix", ["", "team*", "-team"])
+def test_fails_on_a_bad_notebook_name_prefix(scope, vpc, prefix):
+    with pytest.raises(ValidationError, match=r"notebook_name_prefix"):
+        api(scope, vpc, notebook_name_prefix=prefix)
+
+
+def test_fails_on_a_bad_notebook_name_passed_to_the_api(scope, vpc):
+    with pytest.raises(ValidationError, match=r"notebook 'bad_name' is not allowed"):
+        api(scope, vpc, notebooks=["bad_name"])
+
+
+# ----------------------------------------------------------------- tokens are not judged
+
+
+def test_unresolved_tokens_pass_construction():
+    stack = cdk.Stack(cdk.App(), "Tokens")
+    vpc = ec2.Vpc.from_vpc_attributes(
+        stack,
+        "Vpc",
+        vpc_id="vpc-12345678",
+        availability_zones=["eu-west-1a"],
+        isolated_subnet_ids=["subnet-12345678"],
+    )
+
+    def parameter(name: str, type_: str = "String") -> cdk.CfnParameter:
+        return cdk.CfnParameter(stack, name, type=type_)
+
+    built = NotebookInstance(
+        stack,
+        "Notebook",
+        vpc=vpc,
+        notebook_instance_name=parameter("Name").value_as_string,
+        instance_type=parameter("InstanceType").value_as_string,
+        volume_size_in_gb=parameter("VolumeSize", "Number").value_as_number,
+    )
+    PresignedUrlApi(
+        stack,
+        "Api",
+        vpc=vpc,
+        allowed_cidrs=[parameter("Cidr").value_as_string],
+        notebooks=[built],
+        max_session_duration_seconds=parameter("MaxSession", "Number").value_as_number,
+        throttling_rate_limit=parameter("Rate", "Number").value_as_number,
+        throttling_burst_limit=parameter("Burst", "Number").value_as_number,
+        waf_rate_limit_per_5_minutes=parameter("WafRate", "Number").value_as_number,
+        stage_name=parameter("Stage").value_as_string,
+    )
+    assert cdk.Token.is_unresolved(built.notebook_instance_name)

@@ -256,3 +256,21 @@ def test_api_url_is_exposed(built):
     access, _ = built
     assert cdk.Token.is_unresolved(access.api.url)
     assert access.vpc is not None and access.notebook.notebook_instance_name == "team-notebook"
+
+
+def test_notebooks_with_the_same_idle_time_share_one_lifecycle_config():
+    app = cdk.App()
+    stack = cdk.Stack(app, "Shared", env=cdk.Environment(**TEST_ENV))
+    first = IpRestrictedNotebook(stack, "First", allowed_cidrs=ALLOWED)
+    IpRestrictedNotebook(stack, "Second", allowed_cidrs=ALLOWED, vpc=first.vpc, api=first.api)
+    IpRestrictedNotebook(
+        stack, "Third", allowed_cidrs=ALLOWED, vpc=first.vpc, idle_timeout_minutes=30
+    )
+    template = Template.from_stack(stack)
+    configs = template.find_resources("AWS::SageMaker::NotebookInstanceLifecycleConfig")
+    assert len(configs) == 2, "one per idle time, not one per notebook"
+    attached = [
+        nb["Properties"]["LifecycleConfigName"]["Fn::GetAtt"][0]
+        for nb in template.find_resources("AWS::SageMaker::NotebookInstance").values()
+    ]
+    assert sorted(attached.count(c) for c in configs) == [1, 2]

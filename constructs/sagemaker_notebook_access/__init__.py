@@ -4,10 +4,8 @@ Names load on first use (PEP 562), so the `notebook-url` client does not pay
 for importing aws-cdk-lib (and its Node.js runtime) it never uses.
 """
 
-from __future__ import annotations
-
-import importlib
-from typing import TYPE_CHECKING
+import importlib as _importlib
+import typing as _typing
 
 _PUBLIC = {
     "IpRestrictedNotebook": ".restricted_notebook",
@@ -25,7 +23,7 @@ __all__ = [
     "ValidationError",
 ]
 
-if TYPE_CHECKING:
+if _typing.TYPE_CHECKING:
     from .ip_policy import NotebookIpPolicy
     from .notebook import NotebookInstance
     from .restricted_notebook import IpRestrictedNotebook
@@ -35,7 +33,7 @@ if TYPE_CHECKING:
 
 def __getattr__(name: str):
     if name in _PUBLIC:
-        value = getattr(importlib.import_module(_PUBLIC[name], __name__), name)
+        value = getattr(_importlib.import_module(_PUBLIC[name], __name__), name)
         globals()[name] = value
         return value
     raise AttributeError(f"module {__name__!r} has no attribute {name!r}")

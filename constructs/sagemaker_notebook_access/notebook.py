@@ -7,7 +7,7 @@ almost nothing.
 
 from __future__ import annotations
 
-from aws_cdk import ArnFormat, RemovalPolicy, Resource, Stack
+from aws_cdk import ArnFormat, RemovalPolicy, Resource, Stack, Token
 from aws_cdk import aws_ec2 as ec2
 from aws_cdk import aws_iam as iam
 from aws_cdk import aws_kms as kms
@@ -36,6 +36,37 @@ IDLE_TIMEOUT_MAX_MINUTES = 1440
 # one stream per source, "<notebook name>/<suffix>" (SageMaker developer guide, CloudWatch).
 NOTEBOOK_LOG_GROUP = "/aws/sagemaker/NotebookInstances"
 NOTEBOOK_LOG_STREAM_SUFFIXES = ("jupyter.log", "LifecycleConfigOnCreate", "LifecycleConfigOnStart")
+
+
+def idle_stop_lifecycle_config(
+    scope: Construct, idle_timeout_minutes: int
+) -> sagemaker.CfnNotebookInstanceLifecycleConfig:
+    """One lifecycle config per stack and idle time, shared by every notebook that uses it.
+
+    The script embeds the checker (about 15 KB); one copy per notebook would push
+    a 50-notebook fleet past CloudFormation's 1 MB template limit. The script reads
+    the notebook's own name from the instance metadata, so sharing is safe.
+    """
+    if Token.is_unresolved(idle_timeout_minutes):
+        return sagemaker.CfnNotebookInstanceLifecycleConfig(
+            scope, "IdleStop", on_start=[_on_start_hook(idle_timeout_minutes)]
+        )
+    stack = Stack.of(scope)
+    shared_id = f"NotebookIdleStop{idle_timeout_minutes}Minutes"
+    existing = stack.node.try_find_child(shared_id)
+    if isinstance(existing, sagemaker.CfnNotebookInstanceLifecycleConfig):
+        return existing
+    return sagemaker.CfnNotebookInstanceLifecycleConfig(
+        stack, shared_id, on_start=[_on_start_hook(idle_timeout_minutes)]
+    )
+
+
+def _on_start_hook(
+    idle_timeout_minutes: int,
+) -> sagemaker.CfnNotebookInstanceLifecycleConfig.NotebookInstanceLifecycleHookProperty:
+    return sagemaker.CfnNotebookInstanceLifecycleConfig.NotebookInstanceLifecycleHookProperty(
+        content=on_start_content(idle_timeout_minutes)
+    )
 
 
 class NotebookInstance(Resource):
@@ -123,15 +154,7 @@ class NotebookInstance(Resource):
         self.idle_timeout_minutes = idle_timeout_minutes
         self.lifecycle_config: sagemaker.CfnNotebookInstanceLifecycleConfig | None = None
         if idle_timeout_minutes is not None:
-            self.lifecycle_config = sagemaker.CfnNotebookInstanceLifecycleConfig(
-                self,
-                "IdleStop",
-                on_start=[
-                    sagemaker.CfnNotebookInstanceLifecycleConfig.NotebookInstanceLifecycleHookProperty(
-                        content=on_start_content(idle_timeout_minutes)
-                    )
-                ],
-            )
+            self.lifecycle_config = idle_stop_lifecycle_config(self, idle_timeout_minutes)
 
         resource = sagemaker.CfnNotebookInstance(
             self,

@@ -1,0 +1,74 @@
+"""Render the README's props tables from the constructs' docstrings.
+
+`python tools/props_table.py --write` rewrites the block between the props markers
+in README.md; tests/test_readme.py fails when the README and the docstrings differ.
+"""
+
+from __future__ import annotations
+
+import inspect
+import re
+import sys
+from pathlib import Path
+
+README = Path(__file__).resolve().parent.parent / "README.md"
+START, END = "<!-- props:start -->", "<!-- props:end -->"
+CLASSES = ("IpRestrictedNotebook", "NotebookInstance", "NotebookIpPolicy", "PresignedUrlApi")
+PARAM = re.compile(r":param (\w+):(.*?)(?=\n\s*:param |\Z)", re.S)
+
+
+def documented_props(cls: type) -> dict[str, str]:
+    doc = inspect.getdoc(cls) or ""
+    return {name: " ".join(text.split()) for name, text in PARAM.findall(doc)}
+
+
+def keyword_props(cls: type) -> list[str]:
+    parameters = inspect.signature(cls.__init__).parameters.values()
+    return [p.name for p in parameters if p.kind is inspect.Parameter.KEYWORD_ONLY]
+
+
+def render() -> str:
+    import sagemaker_notebook_access as library
+
+    parts = []
+    for name in CLASSES:
+        cls = getattr(library, name)
+        docs = documented_props(cls)
+        rows = [
+            f"| `{prop}` | {docs.get(prop, '**undocumented**')} |" for prop in keyword_props(cls)
+        ]
+        summary = (inspect.getdoc(cls) or "").split("\n", 1)[0]
+        parts.append(
+            "\n".join(
+                [
+                    f"### `{name}`",
+                    "",
+                    summary,
+                    "",
+                    "| prop | meaning and default |",
+                    "|---|---|",
+                    *rows,
+                ]
+            )
+        )
+    return "\n\n".join(parts)
+
+
+def readme_block(text: str) -> str:
+    return text.split(START, 1)[1].split(END, 1)[0].strip()
+
+
+def main() -> int:
+    text = README.read_text()
+    block = render()
+    if "--write" in sys.argv:
+        before, rest = text.split(START, 1)
+        after = rest.split(END, 1)[1]
+        README.write_text(f"{before}{START}\n{block}\n{END}{after}")
+        return 0
+    print(block)
+    return 0
+
+
+if __name__ == "__main__":
+    raise SystemExit(main())

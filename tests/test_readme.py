@@ -43,3 +43,44 @@ def test_the_usage_example_synthesizes():
     template = Template.from_stack(stack)
     template.resource_count_is("AWS::SageMaker::NotebookInstance", 1)
     template.has_output("ApiUrl", {})
+
+
+def cost_row(label: str) -> str:
+    section = README.split("## Costs", 1)[1].split("\n## ", 1)[0]
+    rows = [line for line in section.splitlines() if line.startswith(f"| {label}")]
+    assert len(rows) == 1, f"cost table has no single row for {label!r}"
+    return rows[0].split("|")[2].strip()
+
+
+def test_cost_table_counts_match_the_demo_template():
+    from app import NotebookAccessStack
+
+    app = cdk.App()
+    stack = NotebookAccessStack(
+        app,
+        "Costs",
+        allowed_cidrs=["198.51.7.0/24"],
+        notebook_instance_name=None,
+        env=cdk.Environment(**TEST_ENV),
+    )
+    template = Template.from_stack(stack).to_json()["Resources"]
+
+    def count(type_: str, **props) -> int:
+        return sum(
+            1
+            for r in template.values()
+            if r["Type"] == type_ and all(r["Properties"].get(k) == v for k, v in props.items())
+        )
+
+    assert cost_row("notebook instance").startswith(str(count("AWS::SageMaker::NotebookInstance")))
+    assert cost_row("SageMaker API interface endpoint").startswith(
+        f"{count('AWS::EC2::VPCEndpoint', VpcEndpointType='Interface')} endpoint"
+    )
+    assert cost_row("S3 gateway endpoint") == str(
+        count("AWS::EC2::VPCEndpoint", VpcEndpointType="Gateway")
+    )
+    assert cost_row("KMS keys").startswith(str(count("AWS::KMS::Key")))
+    (acl,) = [r for r in template.values() if r["Type"] == "AWS::WAFv2::WebACL"]
+    assert cost_row("WAF web ACL").startswith(f"1 ACL, {len(acl['Properties']['Rules'])} rules")
+    assert cost_row("CloudWatch Logs").startswith(f"{count('AWS::Logs::LogGroup')} groups")
+    assert count("AWS::EC2::NatGateway") == 0

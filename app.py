@@ -11,10 +11,10 @@ import json
 
 import aws_cdk as cdk
 from aws_cdk import aws_iam as iam
-from sagemaker_notebook_access import IpRestrictedNotebook
+from constructs import Construct
 
 from compliance import acknowledge_demo, register_nag_packs
-from constructs import Construct
+from sagemaker_notebook_access import IpRestrictedNotebook
 
 # RFC 5737 documentation ranges: they route nowhere, so a deploy with the
 # placeholder is safe but useless until replaced.

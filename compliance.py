@@ -13,9 +13,9 @@ from pathlib import Path
 
 import aws_cdk as cdk
 from aws_cdk import cx_api
-from sagemaker_notebook_access.acknowledgments import ACKNOWLEDGED_RULES
-
 from constructs import IConstruct
+
+from sagemaker_notebook_access.acknowledgments import ACKNOWLEDGED_RULES
 
 # Plugin names as they appear in the validation report (and as acknowledgment prefixes).
 PACK_NAMES = ("AwsSolutions", "NIST.800.53.R5", "HIPAA.Security", "PCI.DSS.321", "Serverless")

@@ -10,6 +10,7 @@ import aws_cdk as cdk
 from aws_cdk import aws_ec2 as ec2
 from aws_cdk import aws_iam as iam
 from aws_cdk import aws_kms as kms
+
 from sagemaker_notebook_access import NotebookInstance, NotebookIpPolicy, PresignedUrlApi
 
 ALLOWED = ["203.0.113.0/24"]

@@ -254,6 +254,10 @@ def machine() -> dict[str, str]:
     }
 
 
+def fleet_label(count: int) -> str:
+    return f"{count} notebook" + ("s" if count != 1 else "")
+
+
 def median(samples: list[float]) -> float:
     return statistics.median(samples)
 
@@ -279,7 +283,7 @@ def main() -> None:
             "empty": synth_job(BENCH / "empty_app.py"),
             "demo, nag off": synth_job(REPO / "app.py", nag=False),
             "demo, nag on": synth_job(REPO / "app.py", nag=True),
-            **{f"{n} notebooks": synth_job(BENCH / "fleet_app.py", str(n)) for n in FLEET_SIZES},
+            **{fleet_label(n): synth_job(BENCH / "fleet_app.py", str(n)) for n in FLEET_SIZES},
         },
         options.rounds,
     )
@@ -296,7 +300,10 @@ def main() -> None:
                 f"{median(samples) / empty:.2f}x",
             )
         )
-    per_notebook = (median(synths["50 notebooks"]) - median(synths["1 notebooks"])) / 49
+    smallest, largest = min(FLEET_SIZES), max(FLEET_SIZES)
+    per_notebook = (
+        median(synths[fleet_label(largest)]) - median(synths[fleet_label(smallest)])
+    ) / (largest - smallest)
     rows.append(("synth, each notebook added to a fleet", f"{per_notebook * 1000:.0f} ms", "", ""))
 
     with tempfile.TemporaryDirectory(prefix="bench-asset-") as tmp:

@@ -14,9 +14,9 @@ from aws_cdk import aws_iam as iam
 from aws_cdk import aws_kms as kms
 from aws_cdk import aws_logs as logs
 from conftest import REPO_ROOT
-from sagemaker_notebook_access import IpRestrictedNotebook
 
 from app import NotebookAccessStack
+from sagemaker_notebook_access import IpRestrictedNotebook
 
 DEFAULT_STACK = "Defaults"
 CUSTOM_STACK = "NonDefaults"

@@ -10,6 +10,7 @@ import pytest
 from aws_cdk import aws_ec2 as ec2
 from aws_cdk.assertions import Template
 from conftest import TEST_ENV
+
 from sagemaker_notebook_access import PresignedUrlApi
 
 ALLOWED = ["198.51.100.0/24"]

@@ -29,6 +29,7 @@ from botocore.auth import SigV4Auth
 from botocore.awsrequest import AWSRequest
 from botocore.credentials import Credentials
 from moto import mock_aws
+
 from sagemaker_notebook_access import cli
 
 ACCESS_KEY = "testing"

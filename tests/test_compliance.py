@@ -20,7 +20,6 @@ from compliance_stacks import (
     build_all,
     new_app,
 )
-from sagemaker_notebook_access.acknowledgments import ACKNOWLEDGED_RULES, acknowledge
 
 from compliance import (
     DEMO_ACKNOWLEDGED_RULES,
@@ -31,6 +30,7 @@ from compliance import (
     register_nag_packs,
     synth_with_packs,
 )
+from sagemaker_notebook_access.acknowledgments import ACKNOWLEDGED_RULES, acknowledge
 
 # The construct's acknowledgments, spelled out: adding one must change this test.
 CONSTRUCT_ACKNOWLEDGED = frozenset(

@@ -9,6 +9,7 @@ import pytest
 from aws_cdk import aws_iam as iam
 from aws_cdk.assertions import Capture, Match, Template
 from conftest import TEST_ENV
+
 from sagemaker_notebook_access import IpRestrictedNotebook, NotebookIpPolicy
 
 ALLOWED = ["203.0.113.0/24", "2001:db8::/32"]
@@ -23,8 +24,8 @@ def built():
         stack, "Access", allowed_cidrs=ALLOWED, notebook_instance_name="team-notebook"
     )
     users = iam.Group(stack, "Users")
-    access.grant_open(users)
-    return access, Template.from_stack(stack)
+    grant = access.grant_open(users)
+    return access, Template.from_stack(stack), grant
 
 
 @pytest.fixture(scope="module")
@@ -252,8 +253,19 @@ def test_grant_open_allows_invoke_on_this_notebooks_route_only(template):
     assert "*/url" not in arn
 
 
+def test_grant_open_returns_a_successful_grant_with_its_statement(built):
+    _, _, grant = built
+    grant.assert_success()
+    (statement,) = grant.principal_statements
+    assert statement.actions == ["execute-api:Invoke"]
+
+
+def test_grant_open_writes_no_inline_policy(template):
+    template.resource_count_is("AWS::IAM::Policy", 0)
+
+
 def test_api_url_is_exposed(built):
-    access, _ = built
+    access, _, _ = built
     assert cdk.Token.is_unresolved(access.api.url)
     assert access.vpc is not None and access.notebook.notebook_instance_name == "team-notebook"
 

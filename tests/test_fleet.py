@@ -18,6 +18,7 @@ from aws_cdk import aws_kms as kms
 from aws_cdk.assertions import Template
 from conftest import TEST_ENV
 from presigned_url.handler import load_settings
+
 from sagemaker_notebook_access import (
     IpRestrictedNotebook,
     NotebookInstance,

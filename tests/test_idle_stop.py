@@ -23,6 +23,7 @@ import aws_cdk as cdk
 import pytest
 from aws_cdk import aws_ec2 as ec2
 from aws_cdk.assertions import Template
+
 from sagemaker_notebook_access import (
     IpRestrictedNotebook,
     NotebookInstance,

@@ -8,7 +8,6 @@ acknowledged, so a new acknowledgment is a visible change to this file and its t
 from __future__ import annotations
 
 from aws_cdk import Acknowledgment, Validations
-
 from constructs import IConstruct
 
 _NO_DLQ = (

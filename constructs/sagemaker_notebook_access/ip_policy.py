@@ -9,7 +9,6 @@ from __future__ import annotations
 from collections.abc import Sequence
 
 from aws_cdk import aws_iam as iam
-
 from constructs import Construct
 
 from .validation import normalize_cidrs, warn_if_open

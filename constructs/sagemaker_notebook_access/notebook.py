@@ -12,7 +12,6 @@ from aws_cdk import aws_ec2 as ec2
 from aws_cdk import aws_iam as iam
 from aws_cdk import aws_kms as kms
 from aws_cdk import aws_sagemaker as sagemaker
-
 from constructs import Construct
 
 from .idle_stop_lifecycle import on_start_content

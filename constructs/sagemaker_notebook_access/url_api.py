@@ -11,6 +11,7 @@ import json
 from collections.abc import Sequence
 from pathlib import Path
 
+import jsii
 from aws_cdk import Duration, Fn, Names, RemovalPolicy, Stack
 from aws_cdk import aws_apigateway as apigw
 from aws_cdk import aws_ec2 as ec2
@@ -18,7 +19,6 @@ from aws_cdk import aws_iam as iam
 from aws_cdk import aws_kms as kms
 from aws_cdk import aws_lambda as lambda_
 from aws_cdk import aws_logs as logs
-
 from constructs import Construct
 
 from .acknowledgments import acknowledge
@@ -223,7 +223,8 @@ class PresignedUrlApi(Construct):
         )
         if self.notebook_name_prefix:
             self._notebook_statement.add_resources(
-                _notebook_arn(self, f"{self.notebook_name_prefix}*")
+                # SageMaker writes notebook names in lower case inside ARNs.
+                _notebook_arn(self, f"{self.notebook_name_prefix.lower()}*")
             )
         self.function_policy = iam.ManagedPolicy(
             self,
@@ -453,8 +454,11 @@ class PresignedUrlApi(Construct):
             )
             attach(policy)
             self._open_policies[key] = policy
-        policy.add_statements(iam.PolicyStatement(actions=[INVOKE_ACTION], resources=resource_arns))
-        return iam.Grant.drop(grantee, f"{INVOKE_ACTION} through {policy.node.path}")
+        return iam.Grant.add_to_principal(
+            grantee=_ManagedPolicyPrincipal(principal, policy),
+            actions=[INVOKE_ACTION],
+            resource_arns=resource_arns,
+        )
 
     def _function_statements(self) -> list[iam.PolicyStatement]:
         return [
@@ -747,6 +751,44 @@ ACCESS_LOG_FIELDS = {
 def _quoted(variable: str) -> str:
     # messageString is already a quoted JSON string; validationErrorString is not.
     return variable if variable.endswith("messageString") else f'"{variable}"'
+
+
+@jsii.implements(iam.IPrincipal)
+class _ManagedPolicyPrincipal:
+    """``principal``, except that its grants land in ``policy`` (customer-managed).
+
+    Lets ``grant_open`` return a real ``iam.Grant`` (``success``, ``principal_statements``)
+    while keeping CDK's inline default policy out of the template.
+    """
+
+    def __init__(self, principal: iam.IPrincipal, policy: iam.ManagedPolicy) -> None:
+        self._principal = principal
+        self._policy = policy
+
+    @property
+    def grant_principal(self) -> iam.IPrincipal:
+        return self
+
+    @property
+    def assume_role_action(self) -> str:
+        return self._principal.assume_role_action
+
+    @property
+    def policy_fragment(self) -> iam.PrincipalPolicyFragment:
+        return self._principal.policy_fragment
+
+    @property
+    def principal_account(self) -> str | None:
+        return self._principal.principal_account
+
+    def add_to_principal_policy(
+        self, statement: iam.PolicyStatement
+    ) -> iam.AddToPrincipalPolicyResult:
+        self._policy.add_statements(statement)
+        return iam.AddToPrincipalPolicyResult(statement_added=True, policy_dependable=self._policy)
+
+    def add_to_policy(self, statement: iam.PolicyStatement) -> bool:
+        return self.add_to_principal_policy(statement).statement_added
 
 
 def _managed_policy_target(principal: iam.IPrincipal):

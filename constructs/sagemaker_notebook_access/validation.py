@@ -12,7 +12,6 @@ import re
 from collections.abc import Sequence
 
 from aws_cdk import Annotations, Token
-
 from constructs import IConstruct
 
 # SageMaker API reference, CreateNotebookInstance / CreatePresignedNotebookInstanceUrl.

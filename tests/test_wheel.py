@@ -127,7 +127,18 @@ def build_wheel(work: Path) -> Path:
             shutil.copytree(path, source / name, ignore=shutil.ignore_patterns("__pycache__"))
         else:
             shutil.copy2(path, source / name)
-    run([sys.executable, "-m", "build", "--wheel", "--outdir", str(work / "dist")], cwd=source)
+    run(
+        [
+            sys.executable,
+            "-m",
+            "build",
+            "--wheel",
+            "--no-isolation",
+            "--outdir",
+            str(work / "dist"),
+        ],
+        cwd=source,
+    )
     (wheel,) = (work / "dist").glob("sagemaker_notebook_access-*.whl")
     return wheel
 

@@ -84,3 +84,21 @@ def test_cost_table_counts_match_the_demo_template():
     assert cost_row("WAF web ACL").startswith(f"1 ACL, {len(acl['Properties']['Rules'])} rules")
     assert cost_row("CloudWatch Logs").startswith(f"{count('AWS::Logs::LogGroup')} groups")
     assert count("AWS::EC2::NatGateway") == 0
+
+
+def test_every_python_example_runs_and_its_stacks_synthesize():
+    blocks = re.findall(r"```python\n(.*?)```", README, re.S)
+    assert len(blocks) >= 4
+    synthesized = []
+    for index, code in enumerate(blocks):
+        namespace: dict = {}
+        exec(compile(code, f"README python block {index}", "exec"), namespace)  # noqa: S102
+        for name, value in namespace.items():
+            if isinstance(value, type) and issubclass(value, cdk.Stack) and value is not cdk.Stack:
+                kwargs = {"user_names": ["ana", "ben"]} if name == "TeamNotebooksStack" else {}
+                app = cdk.App()
+                stack = value(app, name, env=cdk.Environment(**TEST_ENV), **kwargs)
+                template = Template.from_stack(stack)
+                assert template.find_resources("AWS::SageMaker::NotebookInstance"), name
+                synthesized.append(name)
+    assert {"AnalyticsStack", "ExistingNetworkStack", "TeamNotebooksStack"} <= set(synthesized)

@@ -92,7 +92,7 @@ def test_every_python_example_runs_and_its_stacks_synthesize():
     synthesized = []
     for index, code in enumerate(blocks):
         namespace: dict = {}
-        exec(compile(code, f"README python block {index}", "exec"), namespace)  # noqa: S102
+        exec(compile(code, f"README python block {index}", "exec"), namespace)
         for name, value in namespace.items():
             if isinstance(value, type) and issubclass(value, cdk.Stack) and value is not cdk.Stack:
                 kwargs = {"user_names": ["ana", "ben"]} if name == "TeamNotebooksStack" else {}

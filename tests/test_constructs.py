@@ -286,3 +286,33 @@ def test_notebooks_with_the_same_idle_time_share_one_lifecycle_config():
         for nb in template.find_resources("AWS::SageMaker::NotebookInstance").values()
     ]
     assert sorted(attached.count(c) for c in configs) == [1, 2]
+
+
+def test_an_immutable_imported_role_is_left_untouched():
+    app = cdk.App()
+    stack = cdk.Stack(app, "Imported", env=cdk.Environment(**TEST_ENV))
+    role = iam.Role.from_role_arn(
+        stack, "Role", "arn:aws:iam::123456789012:role/notebook-execution", mutable=False
+    )
+    IpRestrictedNotebook(stack, "Access", allowed_cidrs=ALLOWED, role=role)
+    template = Template.from_stack(stack)
+    notebook = only(template, "AWS::SageMaker::NotebookInstance")
+    assert "notebook-execution" in json.dumps(notebook["Properties"]["RoleArn"])
+    attached = [
+        p["Properties"].get("Roles", [])
+        for p in template.find_resources("AWS::IAM::ManagedPolicy").values()
+    ]
+    assert not any("notebook-execution" in json.dumps(roles) for roles in attached)
+
+
+def test_a_mutable_imported_role_gets_the_least_privilege_policies():
+    app = cdk.App()
+    stack = cdk.Stack(app, "Mutable", env=cdk.Environment(**TEST_ENV))
+    role = iam.Role.from_role_arn(stack, "Role", "arn:aws:iam::123456789012:role/nb-exec")
+    IpRestrictedNotebook(stack, "Access", allowed_cidrs=ALLOWED, role=role)
+    template = Template.from_stack(stack)
+    attached = [
+        p["Properties"].get("Roles", [])
+        for p in template.find_resources("AWS::IAM::ManagedPolicy").values()
+    ]
+    assert sum(roles == ["nb-exec"] for roles in attached) == 2

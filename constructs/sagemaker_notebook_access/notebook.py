@@ -190,8 +190,8 @@ class NotebookInstance(Resource):
             "ExecutionPolicy",
             description=f"Least privilege for notebook {self.node.path}",
             statements=self._execution_statements(),
-            roles=[self.role],
         )
+        self._attach(self.execution_policy)
         # A managed policy, not key.grant's inline one; the notebook waits for it because
         # the role must be able to use the key before SageMaker creates the volume.
         self.key_policy = iam.ManagedPolicy(
@@ -210,9 +210,18 @@ class NotebookInstance(Resource):
                     resources=[self.encryption_key.key_arn],
                 )
             ],
-            roles=[self.role],
         )
+        self._attach(self.key_policy)
         resource.node.add_dependency(self.key_policy)
+
+    def _attach(self, policy: iam.ManagedPolicy) -> None:
+        if isinstance(self.role, iam.Role):
+            # From the policy's side: the role's own list would make the role wait for a
+            # policy that names this notebook, which waits for the role.
+            policy.attach_to_role(self.role)
+        else:
+            # An imported role: add_managed_policy leaves a mutable=False role untouched.
+            self.role.add_managed_policy(policy)
 
     def _choose_subnet(self, vpc: ec2.IVpc, vpc_subnets: ec2.SubnetSelection | None) -> ec2.ISubnet:
         if vpc_subnets is None:

@@ -16,9 +16,13 @@ from sagemaker_notebook_access import PresignedUrlApi
 ALLOWED = ["198.51.100.0/24"]
 START = "sagemaker:StartNotebookInstance"
 ERROR_SHAPES = {
-    "DEFAULT_4XX": ("400", "BadRequest"),
-    "DEFAULT_5XX": ("500", "InternalError"),
+    # The fallbacks keep API Gateway's status (None) and name the response type.
+    "DEFAULT_4XX": (None, "RESOURCE_NOT_FOUND"),
+    "DEFAULT_5XX": (None, "API_CONFIGURATION_ERROR"),
     "ACCESS_DENIED": ("403", "Forbidden"),
+    "INVALID_SIGNATURE": ("403", "Forbidden"),
+    "WAF_FILTERED": ("403", "Forbidden"),
+    "INTEGRATION_FAILURE": ("502", "UpstreamError"),
     "MISSING_AUTHENTICATION_TOKEN": ("403", "Forbidden"),
     "THROTTLED": ("429", "Throttled"),
     "REQUEST_TOO_LARGE": ("413", "PayloadTooLarge"),
@@ -85,6 +89,13 @@ def test_body_model_allows_only_an_integer_duration_in_range(template):
     assert "required" not in schema, "the body is optional (an empty body validates as {})"
 
 
+def render(body_template: str, response_type: str) -> dict:
+    """Substitute what API Gateway substitutes, then parse: the body must be JSON."""
+    rendered = body_template.replace("$context.requestId", "req-1")
+    rendered = rendered.replace("$context.error.responseType", response_type)
+    return json.loads(rendered)
+
+
 @pytest.mark.parametrize("response_type", sorted(ERROR_SHAPES))
 def test_gateway_responses_use_the_json_error_shape(template, response_type):
     status, code = ERROR_SHAPES[response_type]
@@ -95,16 +106,21 @@ def test_gateway_responses_use_the_json_error_shape(template, response_type):
     ]
     assert len(responses) == 1
     response = responses[0]
-    assert response["StatusCode"] == status
+    assert response.get("StatusCode") == status
     assert response["ResponseParameters"]["gatewayresponse.header.Cache-Control"] == "'no-store'"
-    body_template = response["ResponseTemplates"]["application/json"]
-    # Substitute what API Gateway substitutes: messageString is a quoted string.
-    rendered = body_template.replace("$context.error.messageString", '"Forbidden"')
-    rendered = rendered.replace("$context.error.validationErrorString", "[bad]")
-    rendered = rendered.replace("$context.requestId", "req-1")
-    body = json.loads(rendered)
-    assert body["error"] == code and body["requestId"] == "req-1" and body["message"]
+    simulated_type = code if status is None else response_type
+    body = render(response["ResponseTemplates"]["application/json"], simulated_type)
     assert set(body) == {"error", "message", "requestId"}
+    assert body["error"] == code and body["requestId"] == "req-1"
+    assert len(body["message"]) > 20
+
+
+def test_gateway_messages_are_fixed_text_never_api_gateways_own(template):
+    """API Gateway's messageString for IAM failures names the caller's ARN and account."""
+    for response in template.find_resources("AWS::ApiGateway::GatewayResponse").values():
+        body_template = response["Properties"]["ResponseTemplates"]["application/json"]
+        assert "messageString" not in body_template
+        assert "validationErrorString" not in body_template
 
 
 def test_throttled_gateway_response_says_when_to_retry(template):
@@ -194,9 +210,12 @@ def test_allow_start_adds_the_route_and_only_then_the_permission(startable):
         for r in startable.find_resources("AWS::ApiGateway::Resource").values()
     }
     assert "start" in paths
-    methods = startable.find_resources("AWS::ApiGateway::Method")
-    assert len(methods) == 2
-    assert all(m["Properties"]["AuthorizationType"] == "AWS_IAM" for m in methods.values())
+    methods = [
+        m["Properties"] for m in startable.find_resources("AWS::ApiGateway::Method").values()
+    ]
+    posts = [m for m in methods if m["HttpMethod"] == "POST"]
+    assert len(posts) == 2 and all(m["AuthorizationType"] == "AWS_IAM" for m in posts)
+    assert sorted(m["HttpMethod"] for m in methods) == ["ANY", "ANY", "POST", "POST"]
     statements = [
         s
         for p in startable.find_resources("AWS::IAM::ManagedPolicy").values()
@@ -206,3 +225,65 @@ def test_allow_start_adds_the_route_and_only_then_the_permission(startable):
     assert START in mint["Action"]
     arn = "".join(p if isinstance(p, str) else "<ref>" for p in mint["Resource"]["Fn::Join"][1])
     assert re.fullmatch(r"arn:<ref>:sagemaker:eu-west-1:123456789012:notebook-instance/team-a", arn)
+
+
+def test_other_methods_get_405_from_a_mock_without_a_lambda_call(template):
+    methods = template.find_resources("AWS::ApiGateway::Method")
+    (any_method,) = [
+        m["Properties"] for m in methods.values() if m["Properties"]["HttpMethod"] == "ANY"
+    ]
+    # Unsigned on purpose: a fixed answer, nothing runs; the resource policy still applies.
+    assert any_method["AuthorizationType"] == "NONE"
+    integration = any_method["Integration"]
+    assert integration["Type"] == "MOCK"
+    (answer,) = integration["IntegrationResponses"]
+    assert answer["StatusCode"] == "405"
+    assert answer["ResponseParameters"]["method.response.header.Allow"] == "'POST'"
+    body = render(answer["ResponseTemplates"]["application/json"], "")
+    assert body["error"] == "MethodNotAllowed" and body["requestId"] == "req-1"
+    assert any_method["MethodResponses"][0]["StatusCode"] == "405"
+
+
+def test_no_console_test_invoke_permission(template):
+    for permission in template.find_resources("AWS::Lambda::Permission").values():
+        assert "test-invoke-stage" not in json.dumps(permission["Properties"]["SourceArn"])
+
+
+def test_account_logging_role_is_set_before_the_stage_and_retained(template):
+    (account_id, account) = the(template, "AWS::ApiGateway::Account")
+    assert account["DeletionPolicy"] == "Retain"
+    role_id = account["Properties"]["CloudWatchRoleArn"]["Fn::GetAtt"][0]
+    role = template.to_json()["Resources"][role_id]
+    assert role["Properties"]["AssumeRolePolicyDocument"]["Statement"][0]["Principal"] == {
+        "Service": "apigateway.amazonaws.com"
+    }
+    assert role["DeletionPolicy"] == "Retain"
+    _, stage = the(template, "AWS::ApiGateway::Stage")
+    assert account_id in stage["DependsOn"]
+
+
+def test_logging_role_can_be_left_to_the_account_owner():
+    template = build(configure_api_gateway_logging_role=False)
+    template.resource_count_is("AWS::ApiGateway::Account", 0)
+
+
+def test_endpoint_lets_only_this_accounts_principals_through(template):
+    (endpoint,) = [
+        e["Properties"]
+        for e in template.find_resources("AWS::EC2::VPCEndpoint").values()
+        if e["Properties"].get("VpcEndpointType") == "Interface"
+    ]
+    (general,) = [s for s in endpoint["PolicyDocument"]["Statement"] if "NotAction" in s]
+    assert general["Condition"] == {"StringEquals": {"aws:PrincipalAccount": "123456789012"}}
+
+
+def test_waf_leaves_body_size_to_the_handlers_413(template):
+    _, acl = the(template, "AWS::WAFv2::WebACL")
+    (common,) = [
+        r["Statement"]["ManagedRuleGroupStatement"]
+        for r in acl["Properties"]["Rules"]
+        if r["Name"].endswith("CommonRuleSet")
+    ]
+    assert common["RuleActionOverrides"] == [
+        {"Name": "SizeRestrictions_BODY", "ActionToUse": {"Count": {}}}
+    ]

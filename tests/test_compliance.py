@@ -30,11 +30,13 @@ from compliance import (
     register_nag_packs,
     synth_with_packs,
 )
+from sagemaker_notebook_access.account_logging import LOGS_ACTIONS
 from sagemaker_notebook_access.acknowledgments import ACKNOWLEDGED_RULES, acknowledge
 
 # The construct's acknowledgments, spelled out: adding one must change this test.
 CONSTRUCT_ACKNOWLEDGED = frozenset(
     {
+        "AwsSolutions::AwsSolutions-APIG4",
         "AwsSolutions::AwsSolutions-APIG6",
         "AwsSolutions::AwsSolutions-COG4",
         "AwsSolutions::AwsSolutions-IAM5[Resource::*]",
@@ -81,6 +83,9 @@ WILDCARD_RESOURCE_ACTIONS = frozenset(
         # X-Ray trace upload has no resource-level permissions.
         "xray:PutTraceSegments",
         "xray:PutTelemetryRecords",
+        # The API Gateway account logging role: API Gateway assumes it to write the logs
+        # of every REST API in the region, whose log groups this stack cannot name.
+        *LOGS_ACTIONS,
     }
 )
 

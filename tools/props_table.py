@@ -14,7 +14,7 @@ from pathlib import Path
 README = Path(__file__).resolve().parent.parent / "README.md"
 START, END = "<!-- props:start -->", "<!-- props:end -->"
 CLASSES = ("IpRestrictedNotebook", "NotebookInstance", "NotebookIpPolicy", "PresignedUrlApi")
-PARAM = re.compile(r":param (\w+):(.*?)(?=\n\s*:param |\Z)", re.S)
+PARAM = re.compile(r":param (\w+):(.*?)(?=\n\s*:param |\n\s*\n|\Z)", re.S)
 
 
 def documented_props(cls: type) -> dict[str, str]:

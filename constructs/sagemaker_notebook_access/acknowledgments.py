@@ -21,11 +21,11 @@ _NO_CACHE = (
     "encryption"
 )
 _NO_EXECUTION_LOGS = (
-    "execution logging needs the account-wide API Gateway CloudWatch role "
-    "(AWS::ApiGateway::Account), a per-region singleton this construct would overwrite for "
-    "every API in the account; the stage writes a JSON access log line per request (caller, "
-    "source IP, status, WAF status) to a KMS-encrypted log group, and the Lambda logs one "
-    "audit line per request"
+    "execution logs go to a log group API Gateway creates itself (API-Gateway-Execution-"
+    "Logs_<api>/<stage>), without KMS encryption or retention, and at INFO level they "
+    "record request details this API keeps out of logs; the stage writes a JSON access "
+    "log line per request (caller, source IP, status, WAF status) to a KMS-encrypted log "
+    "group with retention, and the Lambda logs one audit line per request"
 )
 _NO_CLIENT_CERTIFICATE = (
     "a stage client certificate lets an HTTP backend authenticate API Gateway; this API's "
@@ -36,11 +36,14 @@ _IAM_NOT_COGNITO = (
     "identity policies (grant_open) plus the IP-denying resource policy; a Cognito user "
     "pool would add a second identity store"
 )
-_ENI_AND_XRAY = (
-    "the only Resource '*' grants are the VPC network-interface actions Lambda needs to "
-    "attach the function to its subnets (ec2:Describe* have no resource-level permissions; "
-    "the interface ids do not exist before creation) and X-Ray PutTraceSegments/"
-    "PutTelemetryRecords, which have no resource-level permissions"
+_WILDCARD_RESOURCES = (
+    "Resource '*' appears only where no narrower resource exists: the VPC network-interface "
+    "actions Lambda needs to attach the function to its subnets (ec2:Describe* have no "
+    "resource-level permissions; the interface ids do not exist before creation), X-Ray "
+    "PutTraceSegments/PutTelemetryRecords (no resource-level permissions), and the API "
+    "Gateway account logging role, which API Gateway assumes to write the logs of every "
+    "REST API in the region (the grants of AWS's AmazonAPIGatewayPushToCloudWatchLogs, as "
+    "a customer-managed policy)"
 )
 _DEFAULT_SG_UNUSED = (
     "nothing in this VPC uses its default security group: the notebook, the Lambda and the "
@@ -50,13 +53,20 @@ _DEFAULT_SG_UNUSED = (
     "operate than the unused group it closes"
 )
 
+_FIXED_405 = (
+    "the unsigned method is the ANY catch-all beside POST: a MOCK integration that returns "
+    "a fixed 405 MethodNotAllowed body with 'Allow: POST' and calls nothing; the resource "
+    "policy still denies callers outside the allow-list, and POST, the only method that "
+    "does anything, keeps IAM authorization"
+)
+
 ACKNOWLEDGED_RULES: dict[str, str] = {
     # PresignedUrlApi: the Lambda function
     "NIST.800.53.R5::NIST.800.53.R5-LambdaDLQ": _NO_DLQ,
     "HIPAA.Security::HIPAA.Security-LambdaDLQ": _NO_DLQ,
     "Serverless::Serverless-LambdaDLQ": _NO_DLQ,
     # PresignedUrlApi: the Lambda function's managed policy
-    "AwsSolutions::AwsSolutions-IAM5[Resource::*]": _ENI_AND_XRAY,
+    "AwsSolutions::AwsSolutions-IAM5[Resource::*]": _WILDCARD_RESOURCES,
     # PresignedUrlApi: the REST API stage
     "NIST.800.53.R5::NIST.800.53.R5-APIGWCacheEnabledAndEncrypted": _NO_CACHE,
     "HIPAA.Security::HIPAA.Security-APIGWCacheEnabledAndEncrypted": _NO_CACHE,
@@ -70,6 +80,8 @@ ACKNOWLEDGED_RULES: dict[str, str] = {
     "PCI.DSS.321::PCI.DSS.321-APIGWSSLEnabled": _NO_CLIENT_CERTIFICATE,
     # PresignedUrlApi: the REST API methods
     "AwsSolutions::AwsSolutions-COG4": _IAM_NOT_COGNITO,
+    # PresignedUrlApi: the 405 catch-all method
+    "AwsSolutions::AwsSolutions-APIG4": _FIXED_405,
     # create_private_vpc: the VPC the construct creates when none is given
     "NIST.800.53.R5::NIST.800.53.R5-VPCDefaultSecurityGroupClosed": _DEFAULT_SG_UNUSED,
     "HIPAA.Security::HIPAA.Security-VPCDefaultSecurityGroupClosed": _DEFAULT_SG_UNUSED,

@@ -21,7 +21,9 @@ from aws_cdk import aws_lambda as lambda_
 from aws_cdk import aws_logs as logs
 from constructs import Construct
 
+from .account_logging import ApiGatewayLoggingRole
 from .acknowledgments import acknowledge
+from .gateway_responses import ACCESS_LOG_FIELDS, add_gateway_responses, add_method_not_allowed
 from .ip_policy import PRESIGN_ACTION, deny_presign_outside_cidrs
 from .log_key import create_log_key
 from .notebook import NotebookInstance
@@ -122,6 +124,10 @@ class PresignedUrlApi(Construct):
         Default: 10. Pass ``None`` in accounts whose concurrency quota is still 10.
     :param allow_all_ips: accept ``0.0.0.0/0`` or ``::/0`` in ``allowed_cidrs`` (the
         construct then adds an acknowledgeable warning). Default: False.
+    :param configure_api_gateway_logging_role: set the region's API Gateway account
+        setting to a role that may write CloudWatch Logs, which access logging needs
+        (one per stack, retained on delete; it serves every REST API in the account).
+        Default: True. Pass False where the account's role is managed elsewhere.
 
     The stage sits behind an AWS WAF web ACL (``web_acl``) with AWS managed rule groups
     and a per-IP rate rule, logging to an ``aws-waf-logs-`` group. The function runs as
@@ -153,6 +159,7 @@ class PresignedUrlApi(Construct):
         removal_policy: RemovalPolicy = RemovalPolicy.RETAIN,
         reserved_concurrent_executions: int | None = 10,
         allow_all_ips: bool = False,
+        configure_api_gateway_logging_role: bool = True,
     ) -> None:
         super().__init__(scope, id)
         self.allowed_cidrs = normalize_cidrs(allowed_cidrs, allow_all_ips=allow_all_ips)
@@ -292,6 +299,11 @@ class PresignedUrlApi(Construct):
             removal_policy=removal_policy,
         )
         self.rest_api = self._rest_api(throttling_rate_limit, throttling_burst_limit)
+        self.logging_role: ApiGatewayLoggingRole | None = None
+        if configure_api_gateway_logging_role:
+            # The stage's access logging is refused until the account setting names a role.
+            self.logging_role = ApiGatewayLoggingRole.of(self)
+            self.rest_api.deployment_stage.node.add_dependency(self.logging_role.account)
         self.web_acl = ApiWebAcl(
             self,
             "WebAcl",
@@ -501,10 +513,12 @@ class PresignedUrlApi(Construct):
         # Adding statements replaces the endpoint's default full-access policy.
         self.endpoint.add_to_policy(
             iam.PolicyStatement(
-                sid="AnyCallButPresign",
+                sid="AnyCallButPresignByThisAccount",
                 principals=[iam.AnyPrincipal()],
                 not_actions=[PRESIGN_ACTION],
                 resources=["*"],
+                # Foreign credentials must not use this VPC's endpoint as a way out.
+                conditions={"StringEquals": {"aws:PrincipalAccount": Stack.of(self).account}},
             )
         )
         self.endpoint.add_to_policy(
@@ -551,7 +565,8 @@ class PresignedUrlApi(Construct):
                 access_log_format=apigw.AccessLogFormat.custom(json.dumps(ACCESS_LOG_FIELDS)),
             ),
         )
-        integration = apigw.LambdaIntegration(self.function)
+        # No console test-invoke permission: it would skip IAM auth and the resource policy.
+        integration = apigw.LambdaIntegration(self.function, allow_test_invoke=False)
         validator = api.add_request_validator(
             "Validator", validate_request_body=True, validate_request_parameters=True
         )
@@ -574,7 +589,9 @@ class PresignedUrlApi(Construct):
         )
         notebook = api.root.add_resource("notebooks").add_resource(f"{{{NAME_PARAMETER}}}")
         path_parameters = {f"method.request.path.{NAME_PARAMETER}": True}
-        notebook.add_resource("url").add_method(
+        url_route = notebook.add_resource("url")
+        add_method_not_allowed(url_route)
+        url_route.add_method(
             "POST",
             integration,
             request_validator=validator,
@@ -582,31 +599,12 @@ class PresignedUrlApi(Construct):
             request_models={"application/json": body_model},
         )
         if self.allow_start:
-            notebook.add_resource("start").add_method(
+            start_route = notebook.add_resource("start")
+            add_method_not_allowed(start_route)
+            start_route.add_method(
                 "POST", integration, request_validator=validator, request_parameters=path_parameters
             )
-        for response_type, status, code in GATEWAY_RESPONSES:
-            message = (
-                "$context.error.validationErrorString"
-                if response_type is apigw.ResponseType.BAD_REQUEST_BODY
-                else "$context.error.messageString"
-            )
-            api.add_gateway_response(
-                f"{code}{status}{response_type.response_type}".replace("_", ""),
-                type=response_type,
-                status_code=str(status),
-                response_headers={
-                    "Cache-Control": "'no-store'",
-                    "Content-Type": "'application/json'",
-                    **({"Retry-After": "'5'"} if status in (429, 503) else {}),
-                },
-                templates={
-                    "application/json": (
-                        f'{{"error":"{code}","message":{_quoted(message)},'
-                        '"requestId":"$context.requestId"}'
-                    )
-                },
-            )
+        add_gateway_responses(api)
         acknowledge(
             api.deployment_stage,
             "NIST.800.53.R5::NIST.800.53.R5-APIGWCacheEnabledAndEncrypted",
@@ -706,51 +704,6 @@ class PresignedUrlApi(Construct):
             "_HEADROOM": "x" * 256,
         }
         return names_bytes + sum(len(k) + len(v) for k, v in fixed.items())
-
-
-# (response type, status, error code): the JSON error shape of DESIGN.md for
-# what API Gateway rejects before the Lambda runs.
-GATEWAY_RESPONSES = (
-    (apigw.ResponseType.DEFAULT_4_XX, 400, "BadRequest"),
-    (apigw.ResponseType.DEFAULT_5_XX, 500, "InternalError"),
-    (apigw.ResponseType.ACCESS_DENIED, 403, "Forbidden"),
-    (apigw.ResponseType.MISSING_AUTHENTICATION_TOKEN, 403, "Forbidden"),
-    (apigw.ResponseType.INVALID_SIGNATURE, 403, "Forbidden"),
-    (apigw.ResponseType.EXPIRED_TOKEN, 403, "Forbidden"),
-    # A web ACL block (managed rules, per-IP rate): 403 like the resource policy's deny,
-    # not DEFAULT_4XX's 400.
-    (apigw.ResponseType.WAF_FILTERED, 403, "Forbidden"),
-    (apigw.ResponseType.UNAUTHORIZED, 401, "Unauthorized"),
-    (apigw.ResponseType.THROTTLED, 429, "Throttled"),
-    (apigw.ResponseType.QUOTA_EXCEEDED, 429, "Throttled"),
-    (apigw.ResponseType.REQUEST_TOO_LARGE, 413, "PayloadTooLarge"),
-    (apigw.ResponseType.BAD_REQUEST_BODY, 400, "ValidationError"),
-    (apigw.ResponseType.BAD_REQUEST_PARAMETERS, 400, "ValidationError"),
-    (apigw.ResponseType.INTEGRATION_TIMEOUT, 504, "UpstreamTimeout"),
-)
-
-# API Gateway access log, one JSON line per request. No body, no response data.
-ACCESS_LOG_FIELDS = {
-    "requestId": "$context.requestId",
-    "extendedRequestId": "$context.extendedRequestId",
-    "requestTime": "$context.requestTime",
-    "sourceIp": "$context.identity.sourceIp",
-    "caller": "$context.identity.caller",
-    "userArn": "$context.identity.userArn",
-    "httpMethod": "$context.httpMethod",
-    "resourcePath": "$context.resourcePath",
-    "path": "$context.path",
-    "status": "$context.status",
-    "responseLength": "$context.responseLength",
-    "integrationLatency": "$context.integrationLatency",
-    "errorType": "$context.error.responseType",
-    "wafStatus": "$context.waf.status",
-}
-
-
-def _quoted(variable: str) -> str:
-    # messageString is already a quoted JSON string; validationErrorString is not.
-    return variable if variable.endswith("messageString") else f'"{variable}"'
 
 
 @jsii.implements(iam.IPrincipal)

@@ -11,7 +11,6 @@ import json
 from collections.abc import Sequence
 from pathlib import Path
 
-import jsii
 from aws_cdk import Duration, Fn, Names, RemovalPolicy, Stack
 from aws_cdk import aws_apigateway as apigw
 from aws_cdk import aws_ec2 as ec2
@@ -24,6 +23,7 @@ from constructs import Construct
 from .account_logging import ApiGatewayLoggingRole
 from .acknowledgments import acknowledge
 from .gateway_responses import ACCESS_LOG_FIELDS, add_gateway_responses, add_method_not_allowed
+from .grants import ManagedPolicyPrincipal, managed_policy_target
 from .ip_policy import PRESIGN_ACTION, deny_presign_outside_cidrs
 from .log_key import create_log_key
 from .notebook import NotebookInstance
@@ -189,6 +189,8 @@ class PresignedUrlApi(Construct):
             removal_policy=removal_policy,
         )
         self._open_policies: dict[str, iam.ManagedPolicy] = {}
+        # [statement, characters left] per managed policy listing served-notebook ARNs.
+        self._served_chunks: list[list] = []
 
         self.function_security_group = ec2.SecurityGroup(
             self,
@@ -451,7 +453,7 @@ class PresignedUrlApi(Construct):
         (an imported role, a service) gets the usual ``Grant.add_to_principal``.
         """
         principal = grantee.grant_principal
-        attach = _managed_policy_target(principal)
+        attach = managed_policy_target(principal)
         if attach is None:
             return iam.Grant.add_to_principal(
                 grantee=grantee, actions=[INVOKE_ACTION], resource_arns=resource_arns
@@ -467,7 +469,7 @@ class PresignedUrlApi(Construct):
             attach(policy)
             self._open_policies[key] = policy
         return iam.Grant.add_to_principal(
-            grantee=_ManagedPolicyPrincipal(principal, policy),
+            grantee=ManagedPolicyPrincipal(principal, policy),
             actions=[INVOKE_ACTION],
             resource_arns=resource_arns,
         )
@@ -656,12 +658,12 @@ class PresignedUrlApi(Construct):
             + 3  # quotes and comma
         )
         # [statement, characters left] per policy; the first is function_policy's.
-        chunks: list[list] | None = getattr(self, "_served_chunks", None)
-        if chunks is None:
+        chunks = self._served_chunks
+        if not chunks:
             room = MANAGED_POLICY_MAX_CHARS - FUNCTION_POLICY_RESERVED_CHARS
             if self.notebook_name_prefix:
                 room -= NOTEBOOK_ARN_PREFIX_MAX_CHARS + len(self.notebook_name_prefix) + 4
-            chunks = self._served_chunks = [[self._notebook_statement, room]]
+            chunks.append([self._notebook_statement, room])
         if chunks[-1][1] < needed:
             if len(chunks) > MAX_SERVED_NOTEBOOK_POLICIES:
                 raise ValidationError(
@@ -704,55 +706,6 @@ class PresignedUrlApi(Construct):
             "_HEADROOM": "x" * 256,
         }
         return names_bytes + sum(len(k) + len(v) for k, v in fixed.items())
-
-
-@jsii.implements(iam.IPrincipal)
-class _ManagedPolicyPrincipal:
-    """``principal``, except that its grants land in ``policy`` (customer-managed).
-
-    Lets ``grant_open`` return a real ``iam.Grant`` (``success``, ``principal_statements``)
-    while keeping CDK's inline default policy out of the template.
-    """
-
-    def __init__(self, principal: iam.IPrincipal, policy: iam.ManagedPolicy) -> None:
-        self._principal = principal
-        self._policy = policy
-
-    @property
-    def grant_principal(self) -> iam.IPrincipal:
-        return self
-
-    @property
-    def assume_role_action(self) -> str:
-        return self._principal.assume_role_action
-
-    @property
-    def policy_fragment(self) -> iam.PrincipalPolicyFragment:
-        return self._principal.policy_fragment
-
-    @property
-    def principal_account(self) -> str | None:
-        return self._principal.principal_account
-
-    def add_to_principal_policy(
-        self, statement: iam.PolicyStatement
-    ) -> iam.AddToPrincipalPolicyResult:
-        self._policy.add_statements(statement)
-        return iam.AddToPrincipalPolicyResult(statement_added=True, policy_dependable=self._policy)
-
-    def add_to_policy(self, statement: iam.PolicyStatement) -> bool:
-        return self.add_to_principal_policy(statement).statement_added
-
-
-def _managed_policy_target(principal: iam.IPrincipal):
-    """How to attach a managed policy to ``principal``, or None if it is not ours to change."""
-    if isinstance(principal, iam.Group):
-        return lambda policy: policy.attach_to_group(principal)
-    if isinstance(principal, iam.User):
-        return lambda policy: policy.attach_to_user(principal)
-    if isinstance(principal, iam.Role):
-        return lambda policy: policy.attach_to_role(principal)
-    return None
 
 
 def _notebook_arn(scope: Construct, name: str) -> str:

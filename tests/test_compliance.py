@@ -364,7 +364,9 @@ def test_grant_open_uses_a_customer_managed_policy(templates):
 
 def test_every_log_group_is_encrypted_and_expires(templates):
     for template in templates.values():
-        for group in of_type(template, "AWS::Logs::LogGroup").values():
+        groups = of_type(template, "AWS::Logs::LogGroup").values()
+        assert len(groups) >= 3, "Lambda, access and WAF logs at least"
+        for group in groups:
             assert "KmsKeyId" in group["Properties"]
             assert group["Properties"]["RetentionInDays"] == 365
 

@@ -222,7 +222,13 @@ def test_endpoint_policy_lets_only_the_minting_role_presign(template):
     statements = endpoint["PolicyDocument"]["Statement"]
     presigners = [s for s in statements if s.get("Action") == PRESIGN and s["Effect"] == "Allow"]
     assert len(presigners) == 1
-    assert presigners[0]["Principal"] != {"AWS": "*"}
+    function = next(
+        f["Properties"]
+        for f in resources(template, "AWS::Lambda::Function").values()
+        if f["Properties"].get("Handler") == "handler.handler"
+    )
+    function_role_id = function["Role"]["Fn::GetAtt"][0]
+    assert presigners[0]["Principal"] == {"AWS": {"Fn::GetAtt": [function_role_id, "Arn"]}}
     others = [s for s in statements if s.get("NotAction")]
     assert others and all(s["NotAction"] == PRESIGN for s in others)
 

@@ -14,7 +14,6 @@ import subprocess
 import sys
 import threading
 import time
-import types
 from datetime import datetime, timedelta, timezone
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from pathlib import Path
@@ -335,19 +334,21 @@ def metadata_file(tmp_path: Path) -> str:
     return str(path)
 
 
-def test_stops_itself_with_boto3_in_its_own_region(tmp_path, monkeypatch):
-    calls = []
+def test_stops_itself_with_boto3_in_its_own_region(tmp_path):
+    """Real boto3 against moto's SageMaker (moto implements StopNotebookInstance)."""
+    import boto3
+    from moto import mock_aws
 
-    class FakeClient:
-        def stop_notebook_instance(self, **kwargs):
-            calls.append(kwargs)
-
-    fake_boto3 = types.SimpleNamespace(
-        client=lambda service, region_name: calls.append((service, region_name)) or FakeClient()
-    )
-    monkeypatch.setitem(sys.modules, "boto3", fake_boto3)
-    idle_stop.sagemaker_stopper(metadata_file(tmp_path))()
-    assert calls == [("sagemaker", "eu-west-1"), {"NotebookInstanceName": "analysis"}]
+    with mock_aws():
+        client = boto3.client("sagemaker", region_name="eu-west-1")
+        client.create_notebook_instance(
+            NotebookInstanceName="analysis",
+            InstanceType="ml.t3.medium",
+            RoleArn="arn:aws:iam::123456789012:role/notebook",
+        )
+        idle_stop.sagemaker_stopper(metadata_file(tmp_path))()
+        status = client.describe_notebook_instance(NotebookInstanceName="analysis")
+        assert status["NotebookInstanceStatus"] == "Stopped"
 
 
 def test_stops_itself_with_the_aws_cli_without_boto3(tmp_path, monkeypatch):

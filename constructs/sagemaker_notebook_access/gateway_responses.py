@@ -31,13 +31,13 @@ GATEWAY_ERRORS = (
     GatewayError(
         apigw.ResponseType.DEFAULT_4_XX,
         None,
-        "$context.error.responseType",
+        "BadRequest",
         "API Gateway rejected the request; see POST /notebooks/{name}/url in the README",
     ),
     GatewayError(
         apigw.ResponseType.DEFAULT_5_XX,
         None,
-        "$context.error.responseType",
+        "InternalError",
         "API Gateway could not complete the request; retry later",
         retry_after=True,
     ),

@@ -562,8 +562,9 @@ def handle(event: dict[str, Any], settings: Settings, audit: dict[str, Any]) -> 
             " and POST /notebooks/{name}/start" if settings.allow_start else ""
         )
         raise ApiError(404, "NotFound", f"no such route; this API serves {routes}")
-    validate_method(event.get("httpMethod"))
+    # Authorize first: a caller outside the allow-list learns nothing, not even the method.
     authorize(event, settings)
+    validate_method(event.get("httpMethod"))
     name = validate_name(_as_dict(event.get("pathParameters")).get("NotebookInstanceName"))
     audit["notebook"] = name
     body = parse_body(raw_body_of(event))

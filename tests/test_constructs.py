@@ -322,3 +322,14 @@ def test_a_mutable_imported_role_gets_the_least_privilege_policies():
         for p in template.find_resources("AWS::IAM::ManagedPolicy").values()
     ]
     assert sum(roles == ["nb-exec"] for roles in attached) == 2
+
+
+def test_public_attributes_expose_what_was_created(built):
+    access, _, _ = built
+    from aws_cdk import aws_sagemaker as sagemaker
+
+    assert isinstance(access.notebook.node.default_child, sagemaker.CfnNotebookInstance)
+    assert access.notebook.connections.security_groups == [access.notebook.security_group]
+    assert access.api.rest_api.rest_api_id and access.api.function.function_arn
+    assert access.api.endpoint.vpc_endpoint_id
+    assert access.ip_policy.allowed_cidrs == ALLOWED

@@ -26,3 +26,54 @@ TEST_ENV = {"account": "123456789012", "region": "eu-west-1"}
 @pytest.fixture(scope="session")
 def repo_root() -> Path:
     return REPO_ROOT
+
+
+# ---------------------------------------------------------------- handler tests
+# Used by tests/test_handler*.py; handler_events imports the handler, so it is
+# imported here only when a handler test asks for a fixture.
+
+
+@pytest.fixture
+def handler_env():
+    """The environment the construct gives the presigned-URL Lambda."""
+    from handler_events import handler_environment
+
+    with handler_environment():
+        yield
+
+
+@pytest.fixture(scope="module")
+def sagemaker_api():
+    """moto's SageMaker server for one module; the handler is pointed at it meanwhile."""
+    from handler_events import local_sagemaker
+
+    with local_sagemaker() as api:
+        yield api
+
+
+@pytest.fixture
+def moto(sagemaker_api):
+    """moto with the served notebook InService and nothing else."""
+    from handler_events import SERVED
+
+    sagemaker_api.reset()
+    sagemaker_api.create(SERVED)
+    return sagemaker_api
+
+
+@pytest.fixture
+def logs(request):
+    """All log output of a handler test. Afterwards: no request left this machine, no
+    URL in any line at any level, none of the module's LEAK_MARKERS in the handler's
+    own lines, and exactly one audit record per request."""
+    from handler_events import INVOCATIONS, URL_TOKEN, capture_all_logs, only_local_endpoints
+
+    first = len(INVOCATIONS)
+    with only_local_endpoints() as escaped, capture_all_logs() as recorder:
+        yield recorder
+    assert escaped == [], "the handler tried to reach a non-local endpoint"
+    assert URL_TOKEN not in recorder.text()
+    handler_lines = recorder.text_of("presigned_url")
+    for marker in getattr(request.module, "LEAK_MARKERS", ()):
+        assert marker not in handler_lines, marker
+    assert len(recorder.audit_records()) == len(INVOCATIONS) - first

@@ -245,6 +245,21 @@ def only_local_endpoints() -> Iterator[list[str]]:
         events.unregister("before-send.sagemaker.*", guard, unique_id="test-local-only")
 
 
+@contextlib.contextmanager
+def handler_environment(**overrides: str) -> Iterator[None]:
+    """The construct's environment for the handler (plus ``overrides``), restored after."""
+    saved = {key: os.environ.get(key) for key in HANDLER_ENV}
+    os.environ.update({**HANDLER_ENV, **overrides})
+    try:
+        yield
+    finally:
+        for key, value in saved.items():
+            if value is None:
+                os.environ.pop(key, None)
+            else:
+                os.environ[key] = value
+
+
 # ---------------------------------------------------------------- logs
 
 
@@ -269,6 +284,14 @@ class RecordingHandler(logging.Handler):
 
     def text(self) -> str:
         return "\n".join(self.lines)
+
+    def text_of(self, logger_prefix: str) -> str:
+        """The lines of the loggers under ``logger_prefix`` (the handler's own: presigned_url)."""
+        return "\n".join(
+            line
+            for record, line in zip(self.records, self.lines, strict=True)
+            if record.name.startswith(logger_prefix)
+        )
 
 
 @contextlib.contextmanager

@@ -22,8 +22,6 @@ from handler_events import (
     DENIED_IPV4,
     DENIED_IPV6,
     DENIED_MAPPED,
-    HANDLER_ENV,
-    INVOCATIONS,
     NAME_PREFIX,
     NOT_IN_SERVICE,
     REGION,
@@ -31,11 +29,8 @@ from handler_events import (
     URL_TOKEN,
     LocalSageMaker,
     b64,
-    capture_all_logs,
     count_sagemaker_calls,
     invoke,
-    local_sagemaker,
-    only_local_endpoints,
     proxy_event,
     stub_presign,
 )
@@ -58,35 +53,8 @@ LAMBDA_JSON_LOG_KEYS = {
 }
 
 
-@pytest.fixture(autouse=True)
-def contract_env(monkeypatch: pytest.MonkeyPatch) -> None:
-    for key, value in HANDLER_ENV.items():
-        monkeypatch.setenv(key, value)
-
-
-@pytest.fixture(autouse=True)
-def logs():
-    """All log output of the test; afterwards: no URL anywhere, one audit record per request."""
-    first = len(INVOCATIONS)
-    with only_local_endpoints() as escaped, capture_all_logs() as recorder:
-        yield recorder
-    assert escaped == [], "the handler tried to reach a non-local endpoint"
-    assert URL_TOKEN not in recorder.text()
-    assert len(recorder.audit_records()) == len(INVOCATIONS) - first
-
-
-@pytest.fixture(scope="module")
-def sagemaker_api():
-    with local_sagemaker() as api:
-        yield api
-
-
-@pytest.fixture
-def moto(sagemaker_api: LocalSageMaker) -> LocalSageMaker:
-    """moto with the served notebook nb-1 InService and nothing else."""
-    sagemaker_api.reset()
-    sagemaker_api.create(SERVED)
-    return sagemaker_api
+# Every test runs in the construct's environment and under the `logs` checks (conftest.py).
+pytestmark = pytest.mark.usefixtures("handler_env", "logs")
 
 
 def assert_error(

@@ -17,8 +17,6 @@ import pytest
 from botocore.exceptions import ConnectTimeoutError, ReadTimeoutError
 from handler_events import (
     AUTHORIZED_URL,
-    HANDLER_ENV,
-    INVOCATIONS,
     SERVED,
     URL_TOKEN,
     LocalSageMaker,
@@ -27,7 +25,6 @@ from handler_events import (
     capture_all_logs,
     count_sagemaker_calls,
     invoke,
-    local_sagemaker,
     only_local_endpoints,
     proxy_event,
     stub_describe,
@@ -51,41 +48,8 @@ LEAK_MARKERS = (
 )
 
 
-@pytest.fixture(autouse=True)
-def contract_env(monkeypatch: pytest.MonkeyPatch) -> None:
-    for key, value in HANDLER_ENV.items():
-        monkeypatch.setenv(key, value)
-
-
-@pytest.fixture(autouse=True)
-def logs():
-    """All log output of the test; afterwards: no URL, no AWS text, one audit per request."""
-    first = len(INVOCATIONS)
-    with only_local_endpoints() as escaped, capture_all_logs() as recorder:
-        yield recorder
-    assert escaped == []
-    handler_lines = "\n".join(
-        line
-        for record, line in zip(recorder.records, recorder.lines, strict=True)
-        if record.name.startswith("presigned_url")
-    )
-    assert URL_TOKEN not in recorder.text()
-    for marker in LEAK_MARKERS:
-        assert marker not in handler_lines, marker
-    assert len(recorder.audit_records()) == len(INVOCATIONS) - first
-
-
-@pytest.fixture(scope="module")
-def sagemaker_api():
-    with local_sagemaker() as api:
-        yield api
-
-
-@pytest.fixture
-def moto(sagemaker_api: LocalSageMaker) -> LocalSageMaker:
-    sagemaker_api.reset()
-    sagemaker_api.create(SERVED)
-    return sagemaker_api
+# Every test runs in the construct's environment and under the `logs` checks (conftest.py).
+pytestmark = pytest.mark.usefixtures("handler_env", "logs")
 
 
 def assert_clean_error(response: dict, body: dict, status: int, code: str) -> None:

@@ -13,7 +13,6 @@ import base64
 import contextlib
 import ipaddress
 import json
-import os
 from collections.abc import Iterator
 from typing import Any
 
@@ -34,6 +33,7 @@ from handler_events import (
     SERVED,
     URL_TOKEN,
     capture_all_logs,
+    handler_environment,
     invoke,
     proxy_event,
 )
@@ -93,20 +93,6 @@ class FakeSageMaker:
 
     def start_notebook_instance(self, **_: Any) -> dict[str, Any]:
         return self._answer("start", {})
-
-
-@contextlib.contextmanager
-def handler_environment(**overrides: str) -> Iterator[None]:
-    saved = {key: os.environ.get(key) for key in HANDLER_ENV}
-    os.environ.update({**HANDLER_ENV, **overrides})
-    try:
-        yield
-    finally:
-        for key, value in saved.items():
-            if value is None:
-                os.environ.pop(key, None)
-            else:
-                os.environ[key] = value
 
 
 @pytest.fixture

@@ -112,7 +112,7 @@ def main() -> None:
     app = cdk.App()
     cidrs = parse_cidr_context(app.node.try_get_context("allowedCidrs") or "")
     name = app.node.try_get_context("notebookInstanceName") or None
-    stack = NotebookAccessStack(
+    NotebookAccessStack(
         app,
         "SageMakerNotebookAccess",
         allowed_cidrs=cidrs,
@@ -123,7 +123,6 @@ def main() -> None:
     if context_flag(app, "nag", default=True):
         register_nag_packs(app)
     app.synth()
-    del stack
 
 
 if __name__ == "__main__":

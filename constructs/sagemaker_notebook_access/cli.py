@@ -32,6 +32,14 @@ from botocore.exceptions import (
     NoRegionError,
 )
 
+from .limits import (
+    NOTEBOOK_NAME_MAX_LENGTH,
+    NOTEBOOK_NAME_PATTERN,
+    SESSION_DURATION_FIELD,
+    SESSION_DURATION_MAX_SECONDS,
+    SESSION_DURATION_MIN_SECONDS,
+)
+
 PROG = "notebook-url"
 
 EXIT_OK = 0
@@ -40,12 +48,6 @@ EXIT_USAGE = 2
 EXIT_UNAVAILABLE = 3
 EXIT_INTERRUPTED = 130
 
-# SageMaker API reference, CreatePresignedNotebookInstanceUrl.
-NAME_PATTERN = re.compile(r"[a-zA-Z0-9](-*[a-zA-Z0-9])*")
-NAME_MAX_LENGTH = 63
-DURATION_MIN_SECONDS = 1800
-DURATION_MAX_SECONDS = 43200
-DURATION_FIELD = "SessionExpirationDurationInSeconds"
 
 API_URL_OUTPUT = "ApiUrl"
 SIGNING_SERVICE = "execute-api"
@@ -124,8 +126,8 @@ def build_parser() -> argparse.ArgumentParser:
         metavar="SECONDS",
         type=int,
         help=(
-            f"session length, {DURATION_MIN_SECONDS}..{DURATION_MAX_SECONDS} seconds "
-            "(default: the API's default)"
+            f"session length, {SESSION_DURATION_MIN_SECONDS}..{SESSION_DURATION_MAX_SECONDS} "
+            "seconds (default: the API's default)"
         ),
     )
     parser.add_argument(
@@ -176,19 +178,22 @@ def build_parser() -> argparse.ArgumentParser:
 
 def validate_notebook_name(name: str) -> str:
     # fullmatch, not match with "$": "$" also matches before a trailing newline.
-    if len(name) > NAME_MAX_LENGTH or not NAME_PATTERN.fullmatch(name):
+    if len(name) > NOTEBOOK_NAME_MAX_LENGTH or not NOTEBOOK_NAME_PATTERN.fullmatch(name):
         usage_error(
-            f"notebook name {_shown(name, 80)!r} is not valid: use 1..{NAME_MAX_LENGTH} "
+            f"notebook name {_shown(name, 80)!r} is not valid: use 1..{NOTEBOOK_NAME_MAX_LENGTH} "
             "letters, digits and hyphens, starting and ending with a letter or digit"
         )
     return name
 
 
 def validate_duration(duration: int | None) -> int | None:
-    if duration is not None and not DURATION_MIN_SECONDS <= duration <= DURATION_MAX_SECONDS:
+    if (
+        duration is not None
+        and not SESSION_DURATION_MIN_SECONDS <= duration <= SESSION_DURATION_MAX_SECONDS
+    ):
         usage_error(
-            f"--duration {duration} is out of range: use {DURATION_MIN_SECONDS}.."
-            f"{DURATION_MAX_SECONDS} seconds"
+            f"--duration {duration} is out of range: use {SESSION_DURATION_MIN_SECONDS}.."
+            f"{SESSION_DURATION_MAX_SECONDS} seconds"
         )
     return duration
 
@@ -471,7 +476,7 @@ class Progress:
 
 
 def request_url(api: ApiClient, notebook: str, duration: int | None) -> ApiResponse:
-    payload = {DURATION_FIELD: duration} if duration is not None else {}
+    payload = {SESSION_DURATION_FIELD: duration} if duration is not None else {}
     return api.post(api.route(notebook, "url"), payload)
 
 

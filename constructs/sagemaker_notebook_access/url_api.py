@@ -25,12 +25,14 @@ from .acknowledgments import acknowledge
 from .gateway_responses import ACCESS_LOG_FIELDS, add_gateway_responses, add_method_not_allowed
 from .grants import ManagedPolicyPrincipal, managed_policy_target
 from .ip_policy import PRESIGN_ACTION, deny_presign_outside_cidrs
-from .log_key import create_log_key
-from .notebook import NotebookInstance
-from .validation import (
+from .limits import (
     NOTEBOOK_NAME_MAX_LENGTH,
     SESSION_DURATION_MAX_SECONDS,
     SESSION_DURATION_MIN_SECONDS,
+)
+from .log_key import create_log_key
+from .notebook import NotebookInstance
+from .validation import (
     THROTTLING_BURST_MAX,
     THROTTLING_RATE_MAX,
     ValidationError,
@@ -52,6 +54,8 @@ INVOKE_ACTION = "execute-api:Invoke"
 # served-notebook list gets what the other variables leave; a name that is a
 # token (CloudFormation generates it) is counted at the 63-character maximum.
 ENVIRONMENT_LIMIT_BYTES = 4096
+# Room left for what a user adds (AWS_ENDPOINT_URL_SAGEMAKER, tracing options).
+ENVIRONMENT_HEADROOM_BYTES = 256
 # IAM: a managed policy holds 6144 characters (whitespace not counted) and a role
 # takes 10 managed policies by default. Served-notebook ARNs fill function_policy's
 # statement (its other statements keep FUNCTION_POLICY_RESERVED_CHARS), then up to
@@ -232,8 +236,7 @@ class PresignedUrlApi(Construct):
         )
         if self.notebook_name_prefix:
             self._notebook_statement.add_resources(
-                # SageMaker writes notebook names in lower case inside ARNs.
-                _notebook_arn(self, f"{self.notebook_name_prefix.lower()}*")
+                _notebook_arn(self, f"{self.notebook_name_prefix}*")
             )
         self.function_policy = iam.ManagedPolicy(
             self,
@@ -246,6 +249,16 @@ class PresignedUrlApi(Construct):
         # The function gets the role as an immutable reference: given the Role itself, CDK
         # would put tracing's X-Ray statement (already in function_policy) into an inline
         # policy and add a DependsOn the role that its GetAtt already implies (cfn-lint W3005).
+        self._environment = {
+            "NOTEBOOK_NAMES": "",  # filled by add_notebook
+            "NOTEBOOK_NAME_PREFIX": self.notebook_name_prefix,
+            "ALLOWED_CIDRS": ",".join(self.allowed_cidrs),
+            "ALLOW_START": "true" if allow_start else "false",
+            "MAX_SESSION_DURATION_SECONDS": str(max_session_duration_seconds),
+            "DEFAULT_SESSION_DURATION_SECONDS": str(
+                default_session_duration_seconds or max_session_duration_seconds
+            ),
+        }
         function_role = iam.Role.from_role_arn(
             self, "FunctionRoleReference", self.role.role_arn, mutable=False
         )
@@ -272,16 +285,7 @@ class PresignedUrlApi(Construct):
             system_log_level_v2=lambda_.SystemLogLevel.WARN,
             tracing=lambda_.Tracing.ACTIVE,
             reserved_concurrent_executions=reserved_concurrent_executions,
-            environment={
-                "NOTEBOOK_NAMES": "",
-                "NOTEBOOK_NAME_PREFIX": self.notebook_name_prefix,
-                "ALLOWED_CIDRS": ",".join(self.allowed_cidrs),
-                "ALLOW_START": "true" if allow_start else "false",
-                "MAX_SESSION_DURATION_SECONDS": str(max_session_duration_seconds),
-                "DEFAULT_SESSION_DURATION_SECONDS": str(
-                    default_session_duration_seconds or max_session_duration_seconds
-                ),
-            },
+            environment=self._environment,
         )
         # A VPC function is created with its ENIs: the role needs the ENI permissions first.
         self.function.node.add_dependency(self.function_policy)
@@ -355,7 +359,7 @@ class PresignedUrlApi(Construct):
             self._notebook_names.append(name)
             self.function.add_environment("NOTEBOOK_NAMES", Fn.join(",", self._notebook_names))
             statement.add_resources(arn)
-        if isinstance(notebook, NotebookInstance) and self.endpoint is not None:
+        if isinstance(notebook, NotebookInstance):
             # The notebook reaches the SageMaker API (to stop itself when idle) via the endpoint.
             self.endpoint.connections.allow_default_port_from(
                 notebook.connections, "Notebook to SageMaker API"
@@ -629,9 +633,7 @@ class PresignedUrlApi(Construct):
             return notebook.notebook_instance_name, notebook.notebook_instance_arn
         if isinstance(notebook, str):
             validate_notebook_name(notebook, prop="notebook")
-            # SageMaker writes notebook instance names in lower case inside ARNs.
-            arn_name = notebook if is_token(notebook) else notebook.lower()
-            return notebook, _notebook_arn(self, arn_name)
+            return notebook, _notebook_arn(self, notebook)
         raise ValidationError(
             f"notebook must be a NotebookInstance or a notebook name, got {type(notebook).__name__}"
         )
@@ -690,27 +692,20 @@ class PresignedUrlApi(Construct):
         return chunks[-1][0]
 
     def _environment_bytes(self, extra_names: Sequence[str] = ()) -> int:
+        """The function's environment size with ``extra_names`` served too, tokens at 63."""
         names = [*self._notebook_names, *extra_names]
-        names_bytes = sum(NOTEBOOK_NAME_MAX_LENGTH if is_token(n) else len(n) for n in names) + max(
-            len(names) - 1, 0
-        )
-        fixed = {
-            "NOTEBOOK_NAMES": "",
-            "NOTEBOOK_NAME_PREFIX": self.notebook_name_prefix,
-            "ALLOWED_CIDRS": ",".join(self.allowed_cidrs),
-            "ALLOW_START": "false",
-            "MAX_SESSION_DURATION_SECONDS": "43200",
-            "DEFAULT_SESSION_DURATION_SECONDS": "43200",
-            # Lambda adds none of its own to this budget, but leave room for the
-            # user's additions (AWS_ENDPOINT_URL_SAGEMAKER, tracing options).
-            "_HEADROOM": "x" * 256,
-        }
-        return names_bytes + sum(len(k) + len(v) for k, v in fixed.items())
+        names_bytes = sum(NOTEBOOK_NAME_MAX_LENGTH if is_token(n) else len(n) for n in names)
+        others = sum(len(key) + len(value) for key, value in self._environment.items())
+        return others + names_bytes + max(len(names) - 1, 0) + ENVIRONMENT_HEADROOM_BYTES
 
 
 def _notebook_arn(scope: Construct, name: str) -> str:
+    # SageMaker writes notebook instance names in lower case inside ARNs; a token
+    # (a generated name) is left to CloudFormation as it is.
     return Stack.of(scope).format_arn(
-        service="sagemaker", resource="notebook-instance", resource_name=name
+        service="sagemaker",
+        resource="notebook-instance",
+        resource_name=name if is_token(name) else name.lower(),
     )
 
 

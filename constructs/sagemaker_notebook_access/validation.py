@@ -14,11 +14,8 @@ from collections.abc import Sequence
 from aws_cdk import Annotations, Token
 from constructs import IConstruct
 
-# SageMaker API reference, CreateNotebookInstance / CreatePresignedNotebookInstanceUrl.
-NOTEBOOK_NAME_PATTERN = re.compile(r"[a-zA-Z0-9](-*[a-zA-Z0-9])*")
-NOTEBOOK_NAME_MAX_LENGTH = 63
-SESSION_DURATION_MIN_SECONDS = 1800
-SESSION_DURATION_MAX_SECONDS = 43200
+from .limits import NOTEBOOK_NAME_MAX_LENGTH, NOTEBOOK_NAME_PATTERN
+
 VOLUME_SIZE_MIN_GB = 5
 VOLUME_SIZE_MAX_GB = 16384
 INSTANCE_TYPE_PATTERN = re.compile(r"ml\.[a-z0-9]+\.[a-z0-9]+")
@@ -54,7 +51,6 @@ def validate_notebook_name(value: str | None, *, prop: str = "notebook_instance_
             f"{prop} {value!r} is {len(value)} characters; at most "
             f"{NOTEBOOK_NAME_MAX_LENGTH} are allowed"
         )
-    # fullmatch, not match with $: "$" also matches before a trailing newline.
     if not NOTEBOOK_NAME_PATTERN.fullmatch(value):
         raise ValidationError(
             f"{prop} {value!r} is not allowed: use letters, digits and single or repeated "

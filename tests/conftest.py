@@ -28,6 +28,30 @@ def repo_root() -> Path:
     return REPO_ROOT
 
 
+@pytest.fixture(scope="session")
+def demo_stacks() -> dict:
+    """The demo app's stack (app.py), with the placeholder allow-list and with a real one,
+    in one App synthesized once for every module that reads it."""
+    import aws_cdk as cdk
+
+    from app import NotebookAccessStack
+
+    app = cdk.App()
+    env = cdk.Environment(**TEST_ENV)
+    return {
+        "placeholder": NotebookAccessStack(
+            app,
+            "Demo",
+            allowed_cidrs=["203.0.113.0/24"],
+            notebook_instance_name="demo-notebook",
+            env=env,
+        ),
+        "real": NotebookAccessStack(
+            app, "Real", allowed_cidrs=["198.51.7.0/24"], notebook_instance_name=None, env=env
+        ),
+    }
+
+
 # ---------------------------------------------------------------- handler tests
 # Used by tests/test_handler*.py; handler_events imports the handler, so it is
 # imported here only when a handler test asks for a fixture.

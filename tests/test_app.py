@@ -5,9 +5,8 @@ from __future__ import annotations
 import aws_cdk as cdk
 import pytest
 from aws_cdk.assertions import Annotations, Match, Template
-from conftest import TEST_ENV
 
-from app import NotebookAccessStack, context_flag, parse_cidr_context
+from app import context_flag, parse_cidr_context
 
 
 @pytest.mark.parametrize(
@@ -47,15 +46,8 @@ def test_context_flag_reads_strings_from_the_command_line():
 
 
 @pytest.fixture(scope="module")
-def demo_stack():
-    app = cdk.App()
-    return NotebookAccessStack(
-        app,
-        "Demo",
-        allowed_cidrs=["203.0.113.0/24"],
-        notebook_instance_name="demo-notebook",
-        env=cdk.Environment(**TEST_ENV),
-    )
+def demo_stack(demo_stacks):
+    return demo_stacks["placeholder"]
 
 
 def test_demo_warns_about_the_placeholder_allow_list(demo_stack):
@@ -82,13 +74,7 @@ def test_demo_group_gets_the_route_and_the_ip_policy(demo_stack):
     assert outputs["NotebookName"]["Value"] == "demo-notebook"
 
 
-def test_demo_without_placeholder_has_no_warning():
-    app = cdk.App()
-    stack = NotebookAccessStack(
-        app,
-        "Real",
-        allowed_cidrs=["198.51.7.0/24"],
-        notebook_instance_name=None,
-        env=cdk.Environment(**TEST_ENV),
+def test_demo_without_placeholder_has_no_warning(demo_stacks):
+    Annotations.from_stack(demo_stacks["real"]).has_no_warning(
+        "*", Match.string_like_regexp("placeholder")
     )
-    Annotations.from_stack(stack).has_no_warning("*", Match.string_like_regexp("placeholder"))

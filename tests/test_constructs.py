@@ -33,6 +33,38 @@ def template(built) -> Template:
     return built[1]
 
 
+@pytest.fixture(scope="module")
+def variants() -> dict[str, Template]:
+    """Other shapes of the constructs: stacks of one more App, synthesized once."""
+    app = cdk.App()
+
+    def stack(name: str) -> cdk.Stack:
+        return cdk.Stack(app, name, env=cdk.Environment(**TEST_ENV))
+
+    policy_only = stack("PolicyOnly")
+    analyst = iam.Role(policy_only, "Analyst", assumed_by=iam.AccountRootPrincipal())
+    NotebookIpPolicy(policy_only, "Policy", allowed_cidrs=["198.51.100.0/24"], roles=[analyst])
+
+    shared = stack("Shared")
+    first = IpRestrictedNotebook(shared, "First", allowed_cidrs=ALLOWED)
+    IpRestrictedNotebook(shared, "Second", allowed_cidrs=ALLOWED, vpc=first.vpc, api=first.api)
+    IpRestrictedNotebook(
+        shared, "Third", allowed_cidrs=ALLOWED, vpc=first.vpc, idle_timeout_minutes=30
+    )
+
+    imported = stack("Imported")
+    immutable = iam.Role.from_role_arn(
+        imported, "Role", "arn:aws:iam::123456789012:role/notebook-execution", mutable=False
+    )
+    IpRestrictedNotebook(imported, "Access", allowed_cidrs=ALLOWED, role=immutable)
+
+    mutable = stack("Mutable")
+    role = iam.Role.from_role_arn(mutable, "Role", "arn:aws:iam::123456789012:role/nb-exec")
+    IpRestrictedNotebook(mutable, "Access", allowed_cidrs=ALLOWED, role=role)
+
+    return {s.stack_name: Template.from_stack(s) for s in (policy_only, shared, imported, mutable)}
+
+
 def resources(template: Template, type_: str) -> dict:
     return template.find_resources(type_)
 
@@ -113,12 +145,8 @@ def test_ip_policy_denies_presign_outside_both_families(template):
     )
 
 
-def test_ip_policy_alone_is_one_deny_statement_and_attaches_where_told():
-    app = cdk.App()
-    stack = cdk.Stack(app, "PolicyOnly", env=cdk.Environment(**TEST_ENV))
-    role = iam.Role(stack, "Analyst", assumed_by=iam.AccountRootPrincipal())
-    NotebookIpPolicy(stack, "Policy", allowed_cidrs=["198.51.100.0/24"], roles=[role])
-    template = Template.from_stack(stack)
+def test_ip_policy_alone_is_one_deny_statement_and_attaches_where_told(variants):
+    template = variants["PolicyOnly"]
     policy = only(template, "AWS::IAM::ManagedPolicy")["Properties"]
     assert policy["PolicyDocument"]["Statement"] == [
         {
@@ -276,15 +304,8 @@ def test_api_url_is_exposed(built):
     assert access.vpc is not None and access.notebook.notebook_instance_name == "team-notebook"
 
 
-def test_notebooks_with_the_same_idle_time_share_one_lifecycle_config():
-    app = cdk.App()
-    stack = cdk.Stack(app, "Shared", env=cdk.Environment(**TEST_ENV))
-    first = IpRestrictedNotebook(stack, "First", allowed_cidrs=ALLOWED)
-    IpRestrictedNotebook(stack, "Second", allowed_cidrs=ALLOWED, vpc=first.vpc, api=first.api)
-    IpRestrictedNotebook(
-        stack, "Third", allowed_cidrs=ALLOWED, vpc=first.vpc, idle_timeout_minutes=30
-    )
-    template = Template.from_stack(stack)
+def test_notebooks_with_the_same_idle_time_share_one_lifecycle_config(variants):
+    template = variants["Shared"]
     configs = template.find_resources("AWS::SageMaker::NotebookInstanceLifecycleConfig")
     assert len(configs) == 2, "one per idle time, not one per notebook"
     attached = [
@@ -294,14 +315,8 @@ def test_notebooks_with_the_same_idle_time_share_one_lifecycle_config():
     assert sorted(attached.count(c) for c in configs) == [1, 2]
 
 
-def test_an_immutable_imported_role_is_left_untouched():
-    app = cdk.App()
-    stack = cdk.Stack(app, "Imported", env=cdk.Environment(**TEST_ENV))
-    role = iam.Role.from_role_arn(
-        stack, "Role", "arn:aws:iam::123456789012:role/notebook-execution", mutable=False
-    )
-    IpRestrictedNotebook(stack, "Access", allowed_cidrs=ALLOWED, role=role)
-    template = Template.from_stack(stack)
+def test_an_immutable_imported_role_is_left_untouched(variants):
+    template = variants["Imported"]
     notebook = only(template, "AWS::SageMaker::NotebookInstance")
     assert "notebook-execution" in json.dumps(notebook["Properties"]["RoleArn"])
     attached = [
@@ -311,12 +326,8 @@ def test_an_immutable_imported_role_is_left_untouched():
     assert not any("notebook-execution" in json.dumps(roles) for roles in attached)
 
 
-def test_a_mutable_imported_role_gets_the_least_privilege_policies():
-    app = cdk.App()
-    stack = cdk.Stack(app, "Mutable", env=cdk.Environment(**TEST_ENV))
-    role = iam.Role.from_role_arn(stack, "Role", "arn:aws:iam::123456789012:role/nb-exec")
-    IpRestrictedNotebook(stack, "Access", allowed_cidrs=ALLOWED, role=role)
-    template = Template.from_stack(stack)
+def test_a_mutable_imported_role_gets_the_least_privilege_policies(variants):
+    template = variants["Mutable"]
     attached = [
         p["Properties"].get("Roles", [])
         for p in template.find_resources("AWS::IAM::ManagedPolicy").values()

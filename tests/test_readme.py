@@ -6,6 +6,7 @@ import re
 import sys
 
 import aws_cdk as cdk
+import pytest
 from aws_cdk.assertions import Template
 from conftest import REPO_ROOT, TEST_ENV
 
@@ -33,18 +34,6 @@ def test_the_two_commands_exist_and_ci_runs_the_test_command():
     assert re.search(r"^make test$", ci, re.M)
 
 
-def test_the_usage_example_synthesizes():
-    section = README.split("## Use it in your own stack", 1)[1]
-    code = re.search(r"```python\n(.*?)```", section, re.S).group(1)
-    namespace: dict = {}
-    exec(compile(code, "README usage example", "exec"), namespace)
-    app = cdk.App()
-    stack = namespace["AnalyticsStack"](app, "Readme", env=cdk.Environment(**TEST_ENV))
-    template = Template.from_stack(stack)
-    template.resource_count_is("AWS::SageMaker::NotebookInstance", 1)
-    template.has_output("ApiUrl", {})
-
-
 def cost_row(label: str) -> str:
     section = README.split("## Costs", 1)[1].split("\n## ", 1)[0]
     rows = [line for line in section.splitlines() if line.startswith(f"| {label}")]
@@ -52,18 +41,8 @@ def cost_row(label: str) -> str:
     return rows[0].split("|")[2].strip()
 
 
-def test_cost_table_counts_match_the_demo_template():
-    from app import NotebookAccessStack
-
-    app = cdk.App()
-    stack = NotebookAccessStack(
-        app,
-        "Costs",
-        allowed_cidrs=["198.51.7.0/24"],
-        notebook_instance_name=None,
-        env=cdk.Environment(**TEST_ENV),
-    )
-    template = Template.from_stack(stack).to_json()["Resources"]
+def test_cost_table_counts_match_the_demo_template(demo_stacks):
+    template = Template.from_stack(demo_stacks["real"]).to_json()["Resources"]
 
     def count(type_: str, **props) -> int:
         return sum(
@@ -86,19 +65,30 @@ def test_cost_table_counts_match_the_demo_template():
     assert count("AWS::EC2::NatGateway") == 0
 
 
-def test_every_python_example_runs_and_its_stacks_synthesize():
+@pytest.fixture(scope="module")
+def readme_stacks() -> dict[str, Template]:
+    """Every Python block of the README, run; every Stack class it defines, in one App."""
     blocks = re.findall(r"```python\n(.*?)```", README, re.S)
     assert len(blocks) >= 4
-    synthesized = []
+    app = cdk.App()
+    stacks = {}
     for index, code in enumerate(blocks):
         namespace: dict = {}
         exec(compile(code, f"README python block {index}", "exec"), namespace)
         for name, value in namespace.items():
             if isinstance(value, type) and issubclass(value, cdk.Stack) and value is not cdk.Stack:
                 kwargs = {"user_names": ["ana", "ben"]} if name == "TeamNotebooksStack" else {}
-                app = cdk.App()
-                stack = value(app, name, env=cdk.Environment(**TEST_ENV), **kwargs)
-                template = Template.from_stack(stack)
-                assert template.find_resources("AWS::SageMaker::NotebookInstance"), name
-                synthesized.append(name)
-    assert {"AnalyticsStack", "ExistingNetworkStack", "TeamNotebooksStack"} <= set(synthesized)
+                stacks[name] = value(app, name, env=cdk.Environment(**TEST_ENV), **kwargs)
+    return {name: Template.from_stack(stack) for name, stack in stacks.items()}
+
+
+def test_every_python_example_runs_and_its_stacks_synthesize(readme_stacks):
+    assert {"AnalyticsStack", "ExistingNetworkStack", "TeamNotebooksStack"} <= set(readme_stacks)
+    for name, template in readme_stacks.items():
+        assert template.find_resources("AWS::SageMaker::NotebookInstance"), name
+
+
+def test_the_smallest_usage_example_outputs_the_api_url(readme_stacks):
+    template = readme_stacks["AnalyticsStack"]
+    template.resource_count_is("AWS::SageMaker::NotebookInstance", 1)
+    template.has_output("ApiUrl", {})

@@ -12,21 +12,15 @@ from aws_cdk import aws_iam as iam
 from aws_cdk import aws_kms as kms
 
 from sagemaker_notebook_access import NotebookInstance, NotebookIpPolicy, PresignedUrlApi
+from sagemaker_notebook_access.restricted_notebook import create_private_vpc
 
 ALLOWED = ["203.0.113.0/24"]
 
 
 def build(app: cdk.App, count: int) -> cdk.Stack:
     stack = cdk.Stack(app, f"Fleet{count}")
-    vpc = ec2.Vpc(
-        stack,
-        "Vpc",
-        max_azs=2,
-        nat_gateways=0,
-        subnet_configuration=[
-            ec2.SubnetConfiguration(name="Isolated", subnet_type=ec2.SubnetType.PRIVATE_ISOLATED)
-        ],
-    )
+    # The VPC IpRestrictedNotebook creates by default: isolated subnets, endpoints, flow log.
+    vpc = create_private_vpc(stack, "Vpc")
     api = PresignedUrlApi(stack, "Api", vpc=vpc, allowed_cidrs=ALLOWED)
     key = kms.Key(stack, "NotebookKey", enable_key_rotation=True)
     group = ec2.SecurityGroup(stack, "NotebookSecurityGroup", vpc=vpc, allow_all_outbound=False)

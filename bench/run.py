@@ -51,6 +51,11 @@ LAMBDA_ENV = {
 }
 
 
+# CloudFormation quotas per stack.
+CFN_RESOURCE_LIMIT = 500
+CFN_TEMPLATE_LIMIT_BYTES = 1_000_000
+
+
 def base_env() -> dict[str, str]:
     env = {k: v for k, v in os.environ.items() if k not in ("CDK_OUTDIR", "CDK_CONTEXT_JSON")}
     env.pop("AWS_PROFILE", None)
@@ -85,6 +90,15 @@ def synth_job(script: Path, *args: str, nag: bool = False) -> Callable[[], float
             return timed_run([sys.executable, str(script), *args], env)
 
     return run
+
+
+def fleet_template(count: int) -> tuple[int, int]:
+    """Resources and bytes of the fleet app's template for ``count`` notebooks."""
+    with tempfile.TemporaryDirectory(prefix="bench-template-") as out:
+        env = base_env() | {"CDK_OUTDIR": out, "CDK_CONTEXT_JSON": cdk_context(False)}
+        timed_run([sys.executable, str(BENCH / "fleet_app.py"), str(count)], env)
+        path = Path(out) / f"Fleet{count}.template.json"
+        return len(json.loads(path.read_text())["Resources"]), path.stat().st_size
 
 
 def interleaved(jobs: dict[str, Callable[[], float]], rounds: int) -> dict[str, list[float]]:
@@ -305,6 +319,16 @@ def main() -> None:
         median(synths[fleet_label(largest)]) - median(synths[fleet_label(smallest)])
     ) / (largest - smallest)
     rows.append(("synth, each notebook added to a fleet", f"{per_notebook * 1000:.0f} ms", "", ""))
+    for count in FLEET_SIZES:
+        resources, size = fleet_template(count)
+        rows.append(
+            (
+                f"template, {fleet_label(count)} on one API",
+                f"{resources} resources, {size / 1000:.0f} KB",
+                f"CloudFormation limits {CFN_RESOURCE_LIMIT} resources, 1 MB",
+                f"{resources / CFN_RESOURCE_LIMIT:.0%}, {size / CFN_TEMPLATE_LIMIT_BYTES:.0%}",
+            )
+        )
 
     with tempfile.TemporaryDirectory(prefix="bench-asset-") as tmp:
         folder = packaged_handler(Path(tmp))

@@ -155,13 +155,13 @@ def validate_positive_number(
 
 
 def validate_stage_name(value: str, *, prop: str = "stage_name") -> None:
-    if is_token(value):
-        return
-    if not isinstance(value, str) or not STAGE_NAME_PATTERN.fullmatch(value):
-        raise ValidationError(
-            f"{prop} {value!r} is not an API Gateway stage name: use 1..128 letters, digits, "
-            "hyphens or underscores, for example 'v1'"
-        )
+    _validate_pattern(
+        value,
+        STAGE_NAME_PATTERN,
+        prop=prop,
+        expected="an API Gateway stage name: use 1..128 letters, digits, hyphens or "
+        "underscores, for example 'v1'",
+    )
 
 
 def warn_if_open(scope: IConstruct, cidrs: Sequence[str], *, what: str) -> None:
@@ -177,10 +177,17 @@ def warn_if_open(scope: IConstruct, cidrs: Sequence[str], *, what: str) -> None:
 
 
 def validate_instance_type(value: str, *, prop: str = "instance_type") -> None:
+    _validate_pattern(
+        value,
+        INSTANCE_TYPE_PATTERN,
+        prop=prop,
+        expected="a SageMaker notebook instance type: use the form 'ml.<family>.<size>', "
+        "for example 'ml.t3.medium'",
+    )
+
+
+def _validate_pattern(value: str, pattern: re.Pattern, *, prop: str, expected: str) -> None:
     if is_token(value):
         return
-    if not isinstance(value, str) or not INSTANCE_TYPE_PATTERN.fullmatch(value):
-        raise ValidationError(
-            f"{prop} {value!r} is not a SageMaker notebook instance type: "
-            "use the form 'ml.<family>.<size>', for example 'ml.t3.medium'"
-        )
+    if not isinstance(value, str) or not pattern.fullmatch(value):
+        raise ValidationError(f"{prop} {value!r} is not {expected}")

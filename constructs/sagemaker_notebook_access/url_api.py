@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import json
 from collections.abc import Sequence
+from dataclasses import dataclass
 from pathlib import Path
 
 from aws_cdk import Duration, Fn, Names, RemovalPolicy, Stack
@@ -89,6 +90,14 @@ def handler_code_path() -> Path:
 
 
 NotebookRef = NotebookInstance | str
+
+
+@dataclass
+class _ServedPolicy:
+    """A statement listing served-notebook ARNs and the characters its policy has left."""
+
+    statement: iam.PolicyStatement
+    chars_left: int
 
 
 class PresignedUrlApi(Construct):
@@ -193,8 +202,6 @@ class PresignedUrlApi(Construct):
             removal_policy=removal_policy,
         )
         self._open_policies: dict[str, iam.ManagedPolicy] = {}
-        # [statement, characters left] per managed policy listing served-notebook ARNs.
-        self._served_chunks: list[list] = []
 
         self.function_security_group = ec2.SecurityGroup(
             self,
@@ -234,10 +241,16 @@ class PresignedUrlApi(Construct):
             actions=[PRESIGN_ACTION, DESCRIBE_ACTION] + ([START_ACTION] if allow_start else []),
             resources=[],
         )
+        # Where served-notebook ARNs go, with the characters each policy has left; the
+        # first is function_policy's statement, which keeps room for its other statements.
+        first_room = MANAGED_POLICY_MAX_CHARS - FUNCTION_POLICY_RESERVED_CHARS
         if self.notebook_name_prefix:
             self._notebook_statement.add_resources(
                 _notebook_arn(self, f"{self.notebook_name_prefix}*")
             )
+            # Counted at its longest, like every ARN here (the real one holds tokens).
+            first_room -= NOTEBOOK_ARN_PREFIX_MAX_CHARS + len(self.notebook_name_prefix) + 4
+        self._served_policies = [_ServedPolicy(self._notebook_statement, first_room)]
         self.function_policy = iam.ManagedPolicy(
             self,
             "FunctionPolicy",
@@ -295,7 +308,8 @@ class PresignedUrlApi(Construct):
             "HIPAA.Security::HIPAA.Security-LambdaDLQ",
             "Serverless::Serverless-LambdaDLQ",
         )
-        self._restrict_endpoint_policy(endpoint is None)
+        if endpoint is None:
+            self._restrict_endpoint_policy(self.endpoint)
 
         self.access_log_group = logs.LogGroup(
             self,
@@ -513,11 +527,10 @@ class PresignedUrlApi(Construct):
             ),
         ]
 
-    def _restrict_endpoint_policy(self, owns_endpoint: bool) -> None:
-        if not owns_endpoint or not isinstance(self.endpoint, ec2.InterfaceVpcEndpoint):
-            return
+    def _restrict_endpoint_policy(self, endpoint: ec2.InterfaceVpcEndpoint) -> None:
+        """Only on the endpoint this construct created: a given one is the user's to govern."""
         # Adding statements replaces the endpoint's default full-access policy.
-        self.endpoint.add_to_policy(
+        endpoint.add_to_policy(
             iam.PolicyStatement(
                 sid="AnyCallButPresignByThisAccount",
                 principals=[iam.AnyPrincipal()],
@@ -527,7 +540,7 @@ class PresignedUrlApi(Construct):
                 conditions={"StringEquals": {"aws:PrincipalAccount": Stack.of(self).account}},
             )
         )
-        self.endpoint.add_to_policy(
+        endpoint.add_to_policy(
             iam.PolicyStatement(
                 sid="PresignOnlyByTheMintingRole",
                 principals=[iam.ArnPrincipal(self.role.role_arn)],
@@ -659,37 +672,35 @@ class PresignedUrlApi(Construct):
             + (NOTEBOOK_NAME_MAX_LENGTH if is_token(name) else len(name))
             + 3  # quotes and comma
         )
-        # [statement, characters left] per policy; the first is function_policy's.
-        chunks = self._served_chunks
-        if not chunks:
-            room = MANAGED_POLICY_MAX_CHARS - FUNCTION_POLICY_RESERVED_CHARS
-            if self.notebook_name_prefix:
-                room -= NOTEBOOK_ARN_PREFIX_MAX_CHARS + len(self.notebook_name_prefix) + 4
-            chunks.append([self._notebook_statement, room])
-        if chunks[-1][1] < needed:
-            if len(chunks) > MAX_SERVED_NOTEBOOK_POLICIES:
+        current = self._served_policies[-1]
+        if current.chars_left < needed:
+            count = len(self._served_policies)
+            if count > MAX_SERVED_NOTEBOOK_POLICIES:
                 raise ValidationError(
                     f"cannot serve notebook {name!r}: the Lambda role's policies are full "
-                    f"({len(chunks)} managed policies of {MANAGED_POLICY_MAX_CHARS} characters, "
+                    f"({count} managed policies of {MANAGED_POLICY_MAX_CHARS} characters, "
                     "ARNs counted at their longest); give the notebooks a common name prefix "
                     "and pass notebook_name_prefix instead of adding them one by one"
                 )
             statement = iam.PolicyStatement(
-                sid=f"MintForServedNotebooks{len(chunks) + 1}",
+                sid=f"MintForServedNotebooks{count + 1}",
                 actions=list(self._notebook_statement.actions),
                 resources=[],
             )
             policy = iam.ManagedPolicy(
                 self,
-                f"ServedNotebooksPolicy{len(chunks) + 1}",
+                f"ServedNotebooksPolicy{count + 1}",
                 description="Presigned URL Lambda: more served notebooks",
                 roles=[self.role],
                 statements=[statement],
             )
             self.function.node.add_dependency(policy)
-            chunks.append([statement, MANAGED_POLICY_MAX_CHARS - SERVED_POLICY_OVERHEAD_CHARS])
-        chunks[-1][1] -= needed
-        return chunks[-1][0]
+            current = _ServedPolicy(
+                statement, MANAGED_POLICY_MAX_CHARS - SERVED_POLICY_OVERHEAD_CHARS
+            )
+            self._served_policies.append(current)
+        current.chars_left -= needed
+        return current.statement
 
     def _environment_bytes(self, extra_names: Sequence[str] = ()) -> int:
         """The function's environment size with ``extra_names`` served too, tokens at 63."""

@@ -344,3 +344,11 @@ def test_public_attributes_expose_what_was_created(built):
     assert access.api.rest_api.rest_api_id and access.api.function.function_arn
     assert access.api.endpoint.vpc_endpoint_id
     assert access.ip_policy.allowed_cidrs == ALLOWED
+
+
+def test_two_apis_in_one_stack_set_the_account_logging_role_once(variants):
+    template = variants["Shared"]
+    template.resource_count_is("AWS::ApiGateway::RestApi", 2)
+    (account_id,) = template.find_resources("AWS::ApiGateway::Account")
+    for stage in template.find_resources("AWS::ApiGateway::Stage").values():
+        assert account_id in stage["DependsOn"]

@@ -33,7 +33,11 @@ from sagemaker_notebook_access.idle_stop import Decision, decide, parse_timestam
 from sagemaker_notebook_access.idle_stop_lifecycle import (
     CHECKER_PATH,
     CONTENT_MAX_CHARS,
+    CRON_FILE,
+    JUPYTER_PYTHON,
     LOG_FILE,
+    SYSTEM_PYTHON,
+    UNIT_DIR,
     on_start_content,
     on_start_script,
 )
@@ -622,22 +626,47 @@ def test_checker_runs_on_python_39(fake_jupyter, checker_file, tmp_path):
 
 
 def fake_bin(tmp_path: Path, *, with_crontab: bool) -> Path:
-    """A PATH with only the tools the script uses; crontab and systemctl record their input."""
+    """A PATH with only the tools the script uses. systemctl and chown record their
+    arguments (the sandbox is not root); runuser checks it is asked for ec2-user, marks
+    what it starts with RUN_AS, and runs it; crontab only has to exist."""
     bin_dir = tmp_path / "bin"
     bin_dir.mkdir()
-    for tool in ("mkdir", "dirname", "cat", "chmod", "timeout", "grep"):
+    for tool in ("mkdir", "dirname", "cat", "chmod", "timeout", "grep", "env"):
         (bin_dir / tool).symlink_to(shutil.which(tool))
-    scripts = {"systemctl": f'echo "$@" >> {tmp_path}/systemctl.calls\n'}
+    scripts = {
+        "systemctl": f'echo "$@" >> {tmp_path}/systemctl.calls\n',
+        "chown": f'echo "$@" >> {tmp_path}/chown.calls\n',
+        "runuser": (
+            '[ "$1 $2 $3" = "-u ec2-user --" ] || { echo "runuser $*" >&2; exit 2; }\n'
+            'shift 3; RUN_AS=ec2-user exec "$@"\n'
+        ),
+    }
     if with_crontab:
-        scripts["crontab"] = (
-            f'if [ "$1" = -l ]; then cat {tmp_path}/crontab 2>/dev/null || exit 1;'
-            # Like crontab, read all of stdin before replacing the table.
-            f' else table="$(cat)"; printf "%s\\n" "$table" > {tmp_path}/crontab; fi\n'
-        )
+        scripts["crontab"] = "exit 0\n"
     for name, body in scripts.items():
         (bin_dir / name).write_text("#!/bin/bash\n" + body)
         (bin_dir / name).chmod(0o755)
     return bin_dir
+
+
+def fake_jupyter_python_path(tmp_path: Path) -> Path:
+    return tmp_path / "home" / "JupyterSystemEnv" / "python"
+
+
+def fake_jupyter_python(tmp_path: Path) -> Path:
+    """Stands in for the interpreter under /home: records who runs it (RUN_AS is set only
+    by the fake runuser, so a run as root records "root"), has boto3 for the boot probe, and
+    otherwise runs the real python3."""
+    python = fake_jupyter_python_path(tmp_path)
+    python.parent.mkdir(parents=True)
+    python.write_text(
+        "#!/bin/bash\n"
+        f'echo "${{RUN_AS:-root}} $*" >> {tmp_path}/home-python.calls\n'
+        '[ "$*" = "-I -c import boto3" ] && exit 0\n'
+        'exec /usr/bin/python3 "$@"\n'
+    )
+    python.chmod(0o755)
+    return python
 
 
 def local_script(tmp_path: Path, minutes: int = 60) -> str:
@@ -645,12 +674,15 @@ def local_script(tmp_path: Path, minutes: int = 60) -> str:
     script = on_start_script(minutes)
     for system_path, local in [
         (CHECKER_PATH, tmp_path / "installed" / "sagemaker-idle-stop.py"),
-        ("/etc/systemd/system/", tmp_path / "units" / ""),
+        (UNIT_DIR, tmp_path / "units" / ""),
+        (CRON_FILE, tmp_path / "cron.d" / "sagemaker-idle-stop"),
+        (JUPYTER_PYTHON, fake_jupyter_python(tmp_path)),
         (LOG_FILE, tmp_path / "idle-stop.log"),
     ]:
         assert system_path in script
         script = script.replace(system_path, f"{local}{'/' if system_path.endswith('/') else ''}")
     (tmp_path / "units").mkdir()
+    (tmp_path / "cron.d").mkdir()
     return script
 
 
@@ -666,57 +698,101 @@ def run_on_start(script: str, bin_dir: Path):
     return result, time.monotonic() - started
 
 
+def assert_checker_installed_root_owned(tmp_path: Path) -> Path:
+    installed = tmp_path / "installed" / "sagemaker-idle-stop.py"
+    assert installed.read_text(encoding="utf-8") == CHECKER_SOURCE
+    assert installed.stat().st_mode & 0o777 == 0o755  # nobody but its owner may write it
+    assert not CHECKER_PATH.startswith("/home/")
+    assert f"root:root {installed}" in (tmp_path / "chown.calls").read_text().splitlines()
+    return installed
+
+
+def assert_home_python_never_ran_as_root(tmp_path: Path) -> None:
+    calls = (tmp_path / "home-python.calls").read_text().splitlines()
+    assert calls, "the script never probed the Jupyter interpreter"
+    assert all(call.startswith("ec2-user ") for call in calls), calls
+
+
+def assert_runs_as_ec2_user_isolated(command: str, tmp_path: Path) -> None:
+    python = fake_jupyter_python_path(tmp_path)
+    installed = tmp_path / "installed" / "sagemaker-idle-stop.py"
+    assert command.startswith(f"runuser -u ec2-user -- {python} -I {installed} "), command
+
+
 @pytest.mark.skipif(not Path("/usr/bin/python3").exists(), reason="the entry runs python3")
-def test_on_start_installs_the_checker_and_a_cron_entry(tmp_path, fake_jupyter):
+def test_on_start_installs_the_checker_and_a_system_cron_entry_run_as_ec2_user(
+    tmp_path, fake_jupyter
+):
     bin_dir = fake_bin(tmp_path, with_crontab=True)
     script = local_script(tmp_path)
-    (tmp_path / "crontab").write_text("0 3 * * * /usr/bin/true\n")
     result, seconds = run_on_start(script, bin_dir)
     assert result.returncode == 0, result.stderr
     assert seconds < 120  # SageMaker kills lifecycle scripts after 5 minutes
-    installed = tmp_path / "installed" / "sagemaker-idle-stop.py"
-    assert installed.read_text(encoding="utf-8") == CHECKER_SOURCE
-    assert os.access(installed, os.X_OK)
+    assert_checker_installed_root_owned(tmp_path)
+    assert_home_python_never_ran_as_root(tmp_path)
 
-    # Every start appends nothing twice: the user's entries stay, ours appears once.
+    # Every start writes the same one line: nothing appears twice.
     result, _ = run_on_start(script, bin_dir)
     assert result.returncode == 0, result.stderr
-    lines = (tmp_path / "crontab").read_text().splitlines()
-    assert lines[0] == "0 3 * * * /usr/bin/true"
-    assert len(lines) == 2
-    entry = lines[1]
-    assert entry.startswith("*/5 * * * * ")
-    assert f"{installed} --idle-minutes 60 >> {tmp_path}/idle-stop.log 2>&1" in entry
+    cron_file = tmp_path / "cron.d" / "sagemaker-idle-stop"
+    assert cron_file.stat().st_mode & 0o777 == 0o644
+    assert f"root:root {cron_file}" in (tmp_path / "chown.calls").read_text().splitlines()
+    (entry,) = cron_file.read_text().splitlines()
+    # A system crontab line: schedule, user (root, which only starts runuser), command.
+    prefix = "*/5 * * * * root "
+    assert entry.startswith(prefix), entry
+    command = entry.removeprefix(prefix)
+    assert_runs_as_ec2_user_isolated(command, tmp_path)
+    assert command.endswith(f" --idle-minutes 60 >> {tmp_path}/idle-stop.log 2>&1")
 
-    # The cron entry, as cron would run it, stops an idle notebook.
+    # The cron entry, as cron would run it, stops an idle notebook, as ec2-user.
+    (tmp_path / "home-python.calls").unlink()
     fake_jupyter.serve([], started=iso(datetime.now(UTC) - timedelta(days=1)))
     marker = tmp_path / "stopped"
-    command = entry.removeprefix("*/5 * * * * ")
     subprocess.run(
         ["/bin/bash", "-c", command],
         check=True,
         timeout=60,
         env={
             **os.environ,
+            "PATH": f"{bin_dir}:{os.environ['PATH']}",
             "IDLE_STOP_JUPYTER_URL": fake_jupyter.url,
             "IDLE_STOP_COMMAND": touch_command(marker),
         },
     )
     assert marker.exists()
     assert "stopping the notebook instance" in (tmp_path / "idle-stop.log").read_text()
+    assert_home_python_never_ran_as_root(tmp_path)
 
 
-def test_on_start_without_cron_installs_a_systemd_timer(tmp_path):
+def test_on_start_without_cron_installs_a_systemd_timer_run_as_ec2_user(tmp_path):
     bin_dir = fake_bin(tmp_path, with_crontab=False)
     result, _ = run_on_start(local_script(tmp_path, minutes=30), bin_dir)
     assert result.returncode == 0, result.stderr
+    assert_checker_installed_root_owned(tmp_path)
+    assert_home_python_never_ran_as_root(tmp_path)
     units = tmp_path / "units"
     service = (units / "sagemaker-idle-stop.service").read_text()
     assert "Type=oneshot" in service
-    assert "sagemaker-idle-stop.py --idle-minutes 30\n" in service
+    (exec_start,) = [line for line in service.splitlines() if line.startswith("ExecStart=")]
+    command = exec_start.removeprefix("ExecStart=")
+    assert_runs_as_ec2_user_isolated(command, tmp_path)
+    assert command.endswith("sagemaker-idle-stop.py --idle-minutes 30")
     assert "OnCalendar=*:0/5" in (units / "sagemaker-idle-stop.timer").read_text()
+    for unit in ("sagemaker-idle-stop.service", "sagemaker-idle-stop.timer"):
+        assert (units / unit).stat().st_mode & 0o777 == 0o644
     calls = (tmp_path / "systemctl.calls").read_text().splitlines()
     assert calls == ["daemon-reload", "enable --now sagemaker-idle-stop.timer"]
+
+
+def test_on_start_without_jupyter_python_runs_the_system_python(tmp_path):
+    bin_dir = fake_bin(tmp_path, with_crontab=True)
+    script = local_script(tmp_path)
+    fake_jupyter_python_path(tmp_path).unlink()
+    result, _ = run_on_start(script, bin_dir)
+    assert result.returncode == 0, result.stderr
+    (entry,) = (tmp_path / "cron.d" / "sagemaker-idle-stop").read_text().splitlines()
+    assert f"runuser -u ec2-user -- {SYSTEM_PYTHON} -I " in entry
 
 
 def test_on_start_content_fails_over_the_size_limit(monkeypatch, tmp_path):

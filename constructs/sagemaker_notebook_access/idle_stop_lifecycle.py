@@ -18,37 +18,65 @@ CHECK_EVERY_MINUTES = 5
 CONTENT_MAX_CHARS = 16384
 _END = "IDLE_STOP_PY_EOF"
 
+# Who runs the checker. It needs nothing root has: it reads Jupyter's API on localhost and
+# the instance metadata file, and stops the instance with the notebook role's credentials
+# from IMDS, which every notebook user already holds. Running it as root would hand root
+# to that user if any code they can write ran in the job (an interpreter under /home, a
+# .pth file), which would undo RootAccess=Disabled; as ec2-user, the worst a user can do
+# is break their own idle stop, which is cost control, not a security boundary.
+RUN_AS_USER = "ec2-user"
+# The user's Jupyter environment has boto3; /usr/bin/python3 (root-owned) may not, and then
+# the checker stops the instance with the AWS CLI.
+JUPYTER_PYTHON = "/home/ec2-user/anaconda3/envs/JupyterSystemEnv/bin/python"
+SYSTEM_PYTHON = "/usr/bin/python3"
+CRON_FILE = "/etc/cron.d/sagemaker-idle-stop"
+UNIT_DIR = "/etc/systemd/system/"
+
 # Runs as root before Jupyter starts, with PATH=/sbin:bin:/usr/sbin:/usr/bin, and must end
-# within 5 minutes: it only writes files and probes two interpreters (60 s cap each).
+# within 5 minutes: it writes root-owned files and probes one interpreter (60 s cap).
+# Source: "Customize a SageMaker notebook instance using an LCC script", SageMaker developer
+# guide (scripts run as root, PATH as above, 5-minute limit).
+# Every process it starts from a path a notebook user can write runs as that user, through
+# runuser(1) (util-linux, on Amazon Linux 2 and 2023): root only runs root-owned files.
+# The root volume is fresh on every start (only /home/ec2-user/SageMaker persists), so the
+# files are written anew each time and nothing older needs removing.
 _ON_START = """#!/bin/bash
 # Idle auto-stop (sagemaker-notebook-access): every {every} minutes, stop this notebook
 # instance once Jupyter has had no kernel or terminal activity for {minutes} minutes.
+# The checker is root-owned, outside /home, and runs as {user}, never as root.
 set -euo pipefail
+umask 022
 CHECKER={checker}
 mkdir -p "$(dirname "$CHECKER")"
 cat > "$CHECKER" <<'{end}'
 {source}{end}
+chown root:root "$CHECKER"
 chmod 0755 "$CHECKER"
-# The checker needs only the standard library; it stops the instance with boto3 where
-# the interpreter has it (Jupyter's own environment does), else with the AWS CLI.
-PYTHON=""
-for py in /home/ec2-user/anaconda3/envs/JupyterSystemEnv/bin/python /usr/bin/python3; do
-  if [ -x "$py" ] && timeout 60 "$py" -c "import boto3" >/dev/null 2>&1; then
-    PYTHON="$py"; break
-  fi
-done
-RUN="${{PYTHON:-/usr/bin/python3}} $CHECKER --idle-minutes {minutes}"
+# The interpreter runs as {user} in isolated mode (-I: no PYTHON* variables, no user site).
+# Jupyter's environment has boto3; probe it as {user}, never as root.
+PYTHON={system_python}
+JUPYTER_PYTHON={jupyter_python}
+if [ -x "$JUPYTER_PYTHON" ] &&
+   runuser -u {user} -- timeout 60 "$JUPYTER_PYTHON" -I -c "import boto3" >/dev/null 2>&1; then
+  PYTHON="$JUPYTER_PYTHON"
+fi
+RUN="runuser -u {user} -- $PYTHON -I $CHECKER --idle-minutes {minutes}"
 if command -v crontab >/dev/null 2>&1; then
-  (crontab -l 2>/dev/null | grep -v -F "$CHECKER" || true
-   echo "*/{every} * * * * $RUN >> {log} 2>&1") | crontab -
+  # A root-owned system crontab (user field root, which only starts runuser), not a
+  # per-user crontab that {user} could edit. Output is appended by root's shell.
+  printf '*/{every} * * * * root %s >> {log} 2>&1\\n' "$RUN" > {cron_file}
+  chown root:root {cron_file}
+  chmod 0644 {cron_file}
   systemctl enable --now crond >/dev/null 2>&1 || true
   echo "idle-stop: cron runs $RUN every {every} minutes"
 else
   # Amazon Linux 2023 may come without cron: a systemd timer does the same job.
-  UNIT=/etc/systemd/system/sagemaker-idle-stop
+  UNIT={unit_dir}sagemaker-idle-stop
   printf '[Service]\\nType=oneshot\\nExecStart=%s\\n' "$RUN" > "$UNIT.service"
   printf 'StandardOutput=append:{log}\\nStandardError=append:{log}\\n' >> "$UNIT.service"
   printf '[Timer]\\nOnCalendar=*:0/{every}\\n[Install]\\nWantedBy=timers.target\\n' > "$UNIT.timer"
+  chown root:root "$UNIT.service" "$UNIT.timer"
+  chmod 0644 "$UNIT.service" "$UNIT.timer"
   systemctl daemon-reload
   systemctl enable --now sagemaker-idle-stop.timer
   echo "idle-stop: systemd timer runs $RUN every {every} minutes"
@@ -68,6 +96,11 @@ def on_start_script(idle_minutes: int | str) -> str:
         else idle_minutes,
         checker=CHECKER_PATH,
         log=LOG_FILE,
+        user=RUN_AS_USER,
+        jupyter_python=JUPYTER_PYTHON,
+        system_python=SYSTEM_PYTHON,
+        cron_file=CRON_FILE,
+        unit_dir=UNIT_DIR,
         end=_END,
         source=source if source.endswith("\n") else source + "\n",
     )

@@ -42,22 +42,27 @@ KNOWN_SECRETS = {ACCESS_KEY: SECRET_KEY, PROFILE_ACCESS_KEY: PROFILE_SECRET_KEY}
 REGION = "eu-west-1"
 NOTEBOOK = "nb-1"
 # Looks like a presigned URL; its token must never show up outside stdout with --print.
-AUTHORIZED_URL = (
-    "https://nb-1.notebook.eu-west-1.sagemaker.aws/auth?token=SECRET-TOKEN-0123456789abcdef"
-)
+TOKEN = "SECRET-TOKEN-0123456789abcdef"
+AUTHORIZED_URL = f"https://nb-1.notebook.eu-west-1.sagemaker.aws/auth?token={TOKEN}"
 URL_PATH = f"/v1/notebooks/{NOTEBOOK}/url"
 START_PATH = f"/v1/notebooks/{NOTEBOOK}/start"
 CLOUDFORMATION_PATH = "/cfn"
 
+DURATION_FIELD = "SessionExpirationDurationInSeconds"
 OK = (
     200,
-    {
-        "AuthorizedUrl": AUTHORIZED_URL,
-        "NotebookInstanceName": NOTEBOOK,
-        "SessionExpirationDurationInSeconds": 43200,
-    },
+    {"AuthorizedUrl": AUTHORIZED_URL, "NotebookInstanceName": NOTEBOOK, DURATION_FIELD: 43200},
     {"Cache-Control": "no-store"},
 )
+
+
+def url_answer(url: str, name: str = NOTEBOOK) -> tuple[int, dict, dict]:
+    """A 200 from the URL route with this AuthorizedUrl."""
+    return (
+        200,
+        {"AuthorizedUrl": url, "NotebookInstanceName": name, DURATION_FIELD: 43200},
+        {"Cache-Control": "no-store"},
+    )
 
 
 def not_in_service(status: str) -> tuple[int, dict, dict]:
@@ -443,7 +448,10 @@ def test_api_url_without_trailing_slash(api: FakeApi, capsys) -> None:
 
 def test_name_of_63_characters_is_accepted(api: FakeApi, capsys) -> None:
     name = "a" * 61 + "-b"
-    api.answer(f"/v1/notebooks/{name}/url", OK)
+    api.answer(
+        f"/v1/notebooks/{name}/url",
+        url_answer(f"https://{name}.notebook.eu-west-1.sagemaker.aws/auth?token={TOKEN}", name),
+    )
 
     result = run_cli(capsys, "--api-url", api.base_url, name, "--print")
 
@@ -572,6 +580,134 @@ def test_only_an_https_url_reaches_the_browser(
     assert browser.opened == []
 
 
+NOTEBOOK_HOST = "nb-1.notebook.eu-west-1.sagemaker.aws"
+
+
+@pytest.mark.parametrize(
+    ("authorized_url", "reason"),
+    [
+        (f"https://evil.example/auth?token={TOKEN}", "its host 'evil.example' is not"),
+        (f"http://{NOTEBOOK_HOST}/auth?token={TOKEN}", "not an https:// URL (scheme 'http')"),
+        (
+            f"https://nb-2.notebook.eu-west-1.sagemaker.aws/auth?token={TOKEN}",
+            "its host 'nb-2.notebook.eu-west-1.sagemaker.aws' is not",
+        ),
+        (
+            f"https://nb-1.notebook.us-east-1.sagemaker.aws/auth?token={TOKEN}",
+            "its host 'nb-1.notebook.us-east-1.sagemaker.aws' is not",
+        ),
+        (
+            f"https://nb-1.notebook.eu-west-1.sagemaker.com.cn/auth?token={TOKEN}",
+            "its host 'nb-1.notebook.eu-west-1.sagemaker.com.cn' is not",
+        ),
+        (
+            f"https://{NOTEBOOK_HOST}.evil.example/auth?token={TOKEN}",
+            f"its host '{NOTEBOOK_HOST}.evil.example' is not",
+        ),
+        (f"https://nb-1.{NOTEBOOK_HOST}/auth?token={TOKEN}", "is not the notebook's"),
+        (f"https://x@{NOTEBOOK_HOST}/auth?token={TOKEN}", "user info"),
+        (f"https://{NOTEBOOK_HOST}:{TOKEN}@evil.example/", "user info"),
+        (f"https://evil.example\\@{NOTEBOOK_HOST}/?token={TOKEN}", "user info"),
+        (f"https://{NOTEBOOK_HOST}:8443/auth?token={TOKEN}", "port 8443"),
+        (f"https://{NOTEBOOK_HOST}:99999/auth?token={TOKEN}", "not a valid URL"),
+        (f"https:{NOTEBOOK_HOST}/auth?token={TOKEN}", "not an https:// URL"),
+        (f"https://{NOTEBOOK_HOST}/auth?token={TOKEN}\x1b[2J", "control characters"),
+    ],
+    ids=[
+        "other-host",
+        "http",
+        "other-notebook",
+        "other-region",
+        "other-partition",
+        "suffix-appended",
+        "prefix-prepended",
+        "userinfo",
+        "userinfo-with-token",
+        "backslash-userinfo",
+        "port",
+        "bad-port",
+        "no-slashes",
+        "control-characters",
+    ],
+)
+@pytest.mark.parametrize("print_url", [False, True], ids=["browser", "print"])
+def test_authorized_url_off_the_notebook_host_is_refused_without_showing_it(
+    api: FakeApi, capsys, browser: Browser, authorized_url: str, reason: str, print_url: bool
+) -> None:
+    api.answer(URL_PATH, url_answer(authorized_url))
+
+    args = ("--print",) if print_url else ()
+    result = run_cli(capsys, "--api-url", api.base_url, NOTEBOOK, *args)
+
+    assert result.code == 1
+    assert result.out == ""
+    assert browser.opened == []
+    assert "without a usable AuthorizedUrl" in result.err
+    assert reason in result.err
+    # What is allowed: the requested notebook's host in the API's region.
+    assert f"only https://{NOTEBOOK_HOST}/... is opened or printed" in result.err
+    # The URL is a bearer credential: not its token, not the URL itself.
+    assert TOKEN not in result.err + result.out
+    assert authorized_url not in result.err
+
+
+@pytest.mark.parametrize(
+    "authorized_url",
+    [
+        AUTHORIZED_URL,
+        # The form the Lambda tests use: no path, the token in the query.
+        f"https://{NOTEBOOK_HOST}?authToken={TOKEN}",
+        f"https://NB-1.Notebook.EU-WEST-1.SageMaker.AWS/auth?token={TOKEN}",
+        f"https://{NOTEBOOK_HOST}:443/auth?token={TOKEN}",
+        f"https://nb-1.notebook-fips.eu-west-1.sagemaker.aws/auth?token={TOKEN}",
+    ],
+    ids=["documented", "no-path", "upper-case", "port-443", "fips"],
+)
+def test_authorized_url_on_the_notebook_host_is_accepted(
+    api: FakeApi, capsys, browser: Browser, authorized_url: str
+) -> None:
+    api.answer(URL_PATH, url_answer(authorized_url))
+
+    result = run_cli(capsys, "--api-url", api.base_url, NOTEBOOK)
+
+    assert result.code == 0, result.err
+    assert browser.opened == [authorized_url]
+
+
+def test_notebook_host_check_ignores_the_case_of_the_name(api: FakeApi, capsys) -> None:
+    name = "Analysis-1"
+    url = f"https://analysis-1.notebook.eu-west-1.sagemaker.aws/auth?token={TOKEN}"
+    api.answer(f"/v1/notebooks/{name}/url", url_answer(url, name))
+
+    result = run_cli(capsys, "--api-url", api.base_url, name, "--print")
+
+    assert result.code == 0, result.err
+    assert result.out == url + "\n"
+
+
+def test_china_regions_use_the_sagemaker_com_cn_host(api: FakeApi, capsys) -> None:
+    url = f"https://nb-1.notebook.cn-north-1.sagemaker.com.cn/auth?token={TOKEN}"
+    api.answer(URL_PATH, url_answer(url))
+    api.region = "cn-north-1"
+
+    result = run_cli(
+        capsys, "--api-url", api.base_url, NOTEBOOK, "--region", "cn-north-1", "--print"
+    )
+
+    assert result.code == 0, result.err
+    assert result.out == url + "\n"
+
+
+def test_notebook_hosts_follow_the_partition_of_the_region() -> None:
+    assert cli.notebook_hosts("nb-1", "ap-southeast-2") == (
+        "nb-1.notebook.ap-southeast-2.sagemaker.aws",
+        "nb-1.notebook-fips.ap-southeast-2.sagemaker.aws",
+    )
+    assert cli.notebook_hosts("NB-1", "cn-northwest-1")[0] == (
+        "nb-1.notebook.cn-northwest-1.sagemaker.com.cn"
+    )
+
+
 def test_rejected_credentials_exit_3(api: FakeApi, capsys) -> None:
     api.answer(
         URL_PATH,
@@ -685,7 +821,7 @@ def test_help_exits_0(capsys) -> None:
 
 
 def test_region_flag_signs_for_that_region(api: FakeApi, capsys) -> None:
-    api.answer(URL_PATH, OK)
+    api.answer(URL_PATH, url_answer(f"https://nb-1.notebook.us-east-1.sagemaker.aws/?t={TOKEN}"))
     api.region = "us-east-1"
 
     result = run_cli(capsys, "--api-url", api.base_url, NOTEBOOK, "--region", "us-east-1")
@@ -707,7 +843,7 @@ def test_profile_supplies_credentials_and_region(
     monkeypatch.setenv("AWS_SHARED_CREDENTIALS_FILE", str(tmp_path / "credentials"))
     # AWS_DEFAULT_REGION would win over the profile's region, as everywhere in the SDK.
     monkeypatch.delenv("AWS_DEFAULT_REGION")
-    api.answer(URL_PATH, OK)
+    api.answer(URL_PATH, url_answer(f"https://nb-1.notebook.eu-central-1.sagemaker.aws/?t={TOKEN}"))
     api.region = "eu-central-1"
 
     result = run_cli(capsys, "--api-url", api.base_url, NOTEBOOK, "--profile", "dev")
@@ -878,6 +1014,48 @@ def test_stack_lookup_honours_aws_endpoint_url_cloudformation(
     describe = parse_qs(api.requests[0].body.decode())
     assert describe["Action"] == ["DescribeStacks"]
     assert describe["StackName"] == ["NotebookAccess"]
+
+
+@pytest.fixture
+def silent_endpoint() -> Iterator[str]:
+    """A local TCP port that takes connections (the kernel's backlog) and never answers."""
+    with socket.socket() as server:
+        server.bind(("127.0.0.1", 0))
+        server.listen(8)
+        yield f"http://127.0.0.1:{server.getsockname()[1]}"
+
+
+def test_stack_lookup_against_a_silent_endpoint_ends_within_the_timeout(
+    repo_root, silent_endpoint: str, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    # botocore's defaults (60 s read timeout, 3 attempts) would wait about 3 minutes.
+    monkeypatch.setenv("AWS_ENDPOINT_URL_CLOUDFORMATION", silent_endpoint)
+    command = [sys.executable, "-m", "sagemaker_notebook_access", "--stack-name", "NotebookAccess"]
+    command += [NOTEBOOK, "--print", "--timeout", "2"]
+
+    started_at = time.monotonic()
+    try:
+        completed = subprocess.run(
+            command, capture_output=True, text=True, timeout=30, cwd=repo_root, check=False
+        )
+    except subprocess.TimeoutExpired:
+        pytest.fail("notebook-url --timeout 2 still waited for CloudFormation after 30 s")
+    elapsed = time.monotonic() - started_at
+
+    assert completed.returncode == 3, completed.stderr
+    assert "could not reach CloudFormation" in completed.stderr
+    assert completed.stdout == ""
+    # One attempt of at most 2 s, plus the interpreter's start: far below 30 s.
+    assert elapsed < 20
+
+
+def test_boto3_clients_take_the_timeout_and_one_attempt() -> None:
+    client = boto3.Session(region_name=REGION).client(
+        "cloudformation", config=cli.aws_client_config(2.5)
+    )
+
+    assert (client.meta.config.connect_timeout, client.meta.config.read_timeout) == (2.5, 2.5)
+    assert client.meta.config.retries["total_max_attempts"] == 1
 
 
 # ---------------------------------------------------------------- --start

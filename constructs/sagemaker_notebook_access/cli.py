@@ -23,6 +23,7 @@ from urllib.parse import quote, urlsplit, urlunsplit
 import boto3
 from botocore.auth import SigV4Auth
 from botocore.awsrequest import AWSRequest
+from botocore.config import Config
 from botocore.credentials import ReadOnlyCredentials
 from botocore.exceptions import (
     BotoCoreError,
@@ -58,6 +59,17 @@ LOCAL_HOSTS = frozenset({"localhost", "127.0.0.1", "::1"})
 EXECUTE_API_HOST = re.compile(
     r"[a-z0-9-]+\.execute-api\.([a-z]{2}(?:-[a-z]+)+-\d+)\.(?:vpce\.)?amazonaws\.com(?:\.cn)?"
 )
+# The AuthorizedUrl is only handed on when its host is the requested notebook's own:
+# {name}.notebook.{region}.sagemaker.aws ({name}.notebook-fips.{region}... on a FIPS
+# endpoint), {name}.notebook.{region}.sagemaker.com.cn in the China regions. The API
+# reference (CreatePresignedNotebookInstanceUrl) gives AuthorizedUrl only as "string";
+# these host suffixes are the ones AWS registers for notebook instances in the Amazon
+# section of the Public Suffix List (https://publicsuffix.org/list/public_suffix_list.dat:
+# notebook[-fips].<region>.sagemaker.aws, notebook.cn-north-1.sagemaker.com.cn,
+# notebook.cn-northwest-1.sagemaker.com.cn). Anything else is refused.
+NOTEBOOK_HOST_LABELS = ("notebook", "notebook-fips")
+NOTEBOOK_DOMAIN = "sagemaker.aws"
+NOTEBOOK_DOMAIN_CHINA = "sagemaker.com.cn"
 MAX_RESPONSE_BYTES = 1024 * 1024
 MAX_SHOWN_CHARS = 400
 
@@ -157,7 +169,10 @@ def build_parser() -> argparse.ArgumentParser:
         metavar="S",
         type=float,
         default=30.0,
-        help="seconds to wait for each HTTP response (default: 30)",
+        help=(
+            "seconds to wait for each connection and each HTTP response, the "
+            "CloudFormation lookup of --stack-name included (default: 30)"
+        ),
     )
     parser.add_argument(
         "--wait-timeout",
@@ -259,12 +274,27 @@ def load_credentials(session: boto3.Session) -> ReadOnlyCredentials:
     return frozen
 
 
-def api_url_from_stack(session: boto3.Session, stack_name: str) -> str:
+def aws_client_config(timeout: float) -> Config:
+    """For every boto3 client the CLI makes: --timeout per connect and per read, one attempt.
+
+    botocore's defaults (60 s connect, 60 s read, several attempts) would keep an
+    unresponsive endpoint waiting for minutes; a single attempt keeps the lookup within
+    about --timeout (a connect and a read, each bounded by it). Rerun to retry.
+    """
+    return Config(
+        connect_timeout=timeout,
+        read_timeout=timeout,
+        retries={"total_max_attempts": 1, "mode": "standard"},
+    )
+
+
+def api_url_from_stack(session: boto3.Session, stack_name: str, timeout: float) -> str:
     """The stack's ApiUrl output (honours AWS_ENDPOINT_URL_CLOUDFORMATION like any boto3 call)."""
     if not session.region_name:
         usage_error("--stack-name needs a region: pass --region or set AWS_REGION")
     try:
-        stacks = session.client("cloudformation").describe_stacks(StackName=stack_name)["Stacks"]
+        client = session.client("cloudformation", config=aws_client_config(timeout))
+        stacks = client.describe_stacks(StackName=stack_name)["Stacks"]
     except ClientError as error:
         code = error.response.get("Error", {}).get("Code", "")
         text = str(error.response.get("Error", {}).get("Message", ""))
@@ -480,12 +510,54 @@ def request_url(api: ApiClient, notebook: str, duration: int | None) -> ApiRespo
     return api.post(api.route(notebook, "url"), payload)
 
 
-def authorized_url(response: ApiResponse) -> str:
+def notebook_hosts(notebook: str, region: str) -> tuple[str, ...]:
+    """The hosts a presigned URL for this notebook may have (see NOTEBOOK_HOST_LABELS)."""
+    region = region.lower()
+    domain = NOTEBOOK_DOMAIN_CHINA if region.startswith("cn-") else NOTEBOOK_DOMAIN
+    return tuple(f"{notebook.lower()}.{label}.{region}.{domain}" for label in NOTEBOOK_HOST_LABELS)
+
+
+def authorized_url(response: ApiResponse, notebook: str, region: str) -> str:
+    """The AuthorizedUrl, if it is an https URL on this notebook's own SageMaker host.
+
+    It is a bearer credential: an error names at most its host, never the URL.
+    """
     url = response.text("AuthorizedUrl")
-    # Only ever hand an https URL to the browser, whatever the API answered.
-    if not url.startswith("https://") or not url.isprintable():
-        raise CliError("the API answered 200 without a usable AuthorizedUrl", EXIT_API_ERROR)
+    hosts = notebook_hosts(notebook, region)
+    problem = _authorized_url_problem(url, hosts)
+    if problem:
+        raise CliError(
+            f"the API answered 200 without a usable AuthorizedUrl: {problem}; only "
+            f"https://{hosts[0]}/... is opened or printed (the notebook's own SageMaker "
+            "host). Check that --api-url or --stack-name is the right API for this "
+            "notebook and region.",
+            EXIT_API_ERROR,
+        )
     return url
+
+
+def _authorized_url_problem(url: str, hosts: tuple[str, ...]) -> str:
+    if not url:
+        return "the answer has none"
+    if not url.isprintable():
+        return "it contains control characters"
+    try:
+        parts = urlsplit(url)
+        host = parts.hostname or ""
+        port = parts.port
+    except ValueError:
+        return "it is not a valid URL"
+    # The scheme is letters, digits, "+", "-" and "." only; it is not secret.
+    if parts.scheme != "https" or not url.lower().startswith("https://"):
+        shown = f" (scheme {_shown(parts.scheme, 20)!r})" if parts.scheme else ""
+        return f"it is not an https:// URL{shown}"
+    if "@" in parts.netloc:
+        return "it has user info before the host"
+    if port not in (None, 443):
+        return f"it names port {port}, not the default https port"
+    if host not in hosts:
+        return f"its host {_shown(host, 120)!r} is not the notebook's"
+    return ""
 
 
 def start_notebook(api: ApiClient, notebook: str) -> str:
@@ -577,7 +649,7 @@ def run(args: argparse.Namespace, stdout: TextIO, stderr: TextIO) -> None:
 
     session = make_session(args.profile, args.region)
     if api_url is None:
-        api_url = api_url_from_stack(session, args.stack_name)
+        api_url = api_url_from_stack(session, args.stack_name, args.timeout)
     # An execute-api host names the region its signature must carry.
     region = region_from_api_url(api_url) or session.region_name
     if not region:
@@ -613,7 +685,7 @@ def run(args: argparse.Namespace, stdout: TextIO, stderr: TextIO) -> None:
             )
         raise api_error(response, notebook, hint=hint)
     deliver(
-        authorized_url(response),
+        authorized_url(response, notebook, region),
         print_url=args.print_url,
         notebook=notebook,
         stdout=stdout,

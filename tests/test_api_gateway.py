@@ -11,7 +11,7 @@ from aws_cdk import aws_ec2 as ec2
 from aws_cdk.assertions import Template
 from conftest import TEST_ENV
 
-from sagemaker_notebook_access import PresignedUrlApi
+from sagemaker_notebook_access import NotebookInstance, PresignedUrlApi, ValidationError
 
 ALLOWED = ["198.51.100.0/24"]
 START = "sagemaker:StartNotebookInstance"
@@ -59,6 +59,7 @@ def startable() -> Template:
         throttling_rate_limit=2,
         throttling_burst_limit=4,
         configure_api_gateway_logging_role=False,
+        reserved_concurrent_executions=5,
     )
 
 
@@ -219,7 +220,7 @@ def test_allow_start_adds_the_route_and_only_then_the_permission(startable):
     ]
     posts = [m for m in methods if m["HttpMethod"] == "POST"]
     assert len(posts) == 2 and all(m["AuthorizationType"] == "AWS_IAM" for m in posts)
-    assert sorted(m["HttpMethod"] for m in methods) == ["ANY", "ANY", "POST", "POST"]
+    assert sorted(m["HttpMethod"] for m in methods) == ["POST", "POST"]
     statements = [
         s
         for p in startable.find_resources("AWS::IAM::ManagedPolicy").values()
@@ -231,21 +232,21 @@ def test_allow_start_adds_the_route_and_only_then_the_permission(startable):
     assert re.fullmatch(r"arn:<ref>:sagemaker:eu-west-1:123456789012:notebook-instance/team-a", arn)
 
 
-def test_other_methods_get_405_from_a_mock_without_a_lambda_call(template):
-    methods = template.find_resources("AWS::ApiGateway::Method")
-    (any_method,) = [
-        m["Properties"] for m in methods.values() if m["Properties"]["HttpMethod"] == "ANY"
+def test_only_post_is_defined_so_other_methods_get_the_403_gateway_response(template):
+    # A catch-all method without IAM authorization could never answer: behind a resource
+    # policy with no explicit Allow, API Gateway denies it. Other methods are undefined and
+    # get MISSING_AUTHENTICATION_TOKEN, which the contract maps to 403 Forbidden.
+    methods = [m["Properties"] for m in template.find_resources("AWS::ApiGateway::Method").values()]
+    assert [m["HttpMethod"] for m in methods] == ["POST"]
+    assert all(m["AuthorizationType"] == "AWS_IAM" for m in methods)
+    (response,) = [
+        r["Properties"]
+        for r in template.find_resources("AWS::ApiGateway::GatewayResponse").values()
+        if r["Properties"]["ResponseType"] == "MISSING_AUTHENTICATION_TOKEN"
     ]
-    # Unsigned on purpose: a fixed answer, nothing runs; the resource policy still applies.
-    assert any_method["AuthorizationType"] == "NONE"
-    integration = any_method["Integration"]
-    assert integration["Type"] == "MOCK"
-    (answer,) = integration["IntegrationResponses"]
-    assert answer["StatusCode"] == "405"
-    assert answer["ResponseParameters"]["method.response.header.Allow"] == "'POST'"
-    body = render(answer["ResponseTemplates"]["application/json"])
-    assert body["error"] == "MethodNotAllowed" and body["requestId"] == "req-1"
-    assert any_method["MethodResponses"][0]["StatusCode"] == "405"
+    assert response["StatusCode"] == "403"
+    body = render(response["ResponseTemplates"]["application/json"])
+    assert body["error"] == "Forbidden" and "method" in body["message"]
 
 
 def test_no_console_test_invoke_permission(template):
@@ -294,3 +295,117 @@ def test_waf_leaves_body_size_to_the_handlers_413(template):
     assert common["RuleActionOverrides"] == [
         {"Name": "SizeRestrictions_BODY", "ActionToUse": {"Count": {}}}
     ]
+
+
+def url_function(template: Template) -> tuple[str, dict]:
+    (found,) = [
+        (logical_id, f)
+        for logical_id, f in template.find_resources("AWS::Lambda::Function").items()
+        if f["Properties"].get("Handler") == "handler.handler"
+    ]
+    return found
+
+
+def test_stage_writes_execution_logs_at_error_without_data(template):
+    _, stage = the(template, "AWS::ApiGateway::Stage")
+    (settings,) = stage["Properties"]["MethodSettings"]
+    assert settings["LoggingLevel"] == "ERROR"
+    assert settings["DataTraceEnabled"] is False
+
+
+def test_execution_log_group_is_created_first_under_the_name_api_gateway_writes_to(template):
+    # "API-Gateway-Execution-Logs_{rest-api-id}/{stage_name}", API Gateway developer guide,
+    # "Set up CloudWatch logging for REST APIs": created by the stack, it has a key and
+    # retention; the stage waits for it, so API Gateway never creates it first.
+    rest_api_id, _ = the(template, "AWS::ApiGateway::RestApi")
+    groups = {
+        logical_id: g
+        for logical_id, g in template.find_resources("AWS::Logs::LogGroup").items()
+        if "API-Gateway-Execution-Logs_" in json.dumps(g["Properties"].get("LogGroupName"))
+    }
+    ((group_id, group),) = groups.items()
+    assert group["Properties"]["LogGroupName"] == {
+        "Fn::Join": ["", ["API-Gateway-Execution-Logs_", {"Ref": rest_api_id}, "/v1"]]
+    }
+    assert "KmsKeyId" in group["Properties"]
+    assert group["Properties"]["RetentionInDays"] == 365
+    _, stage = the(template, "AWS::ApiGateway::Stage")
+    assert group_id in stage["DependsOn"]
+
+
+def test_every_log_group_and_key_is_retained_except_on_a_failed_first_create(template):
+    kept = {
+        **template.find_resources("AWS::Logs::LogGroup"),
+        **template.find_resources("AWS::KMS::Key"),
+    }
+    assert len(kept) >= 5  # the key, Lambda, access, execution and WAF logs
+    for logical_id, resource in kept.items():
+        assert resource["DeletionPolicy"] == "RetainExceptOnCreate", logical_id
+        assert resource["UpdateReplacePolicy"] == "Retain", logical_id
+
+
+def test_function_environment_is_encrypted_with_the_constructs_key(template):
+    _, function = url_function(template)
+    (key_id,) = template.find_resources("AWS::KMS::Key")
+    assert function["Properties"]["KmsKeyArn"] == {"Fn::GetAtt": [key_id, "Arn"]}
+    statements = [
+        s
+        for p in template.find_resources("AWS::IAM::ManagedPolicy").values()
+        for s in p["Properties"]["PolicyDocument"]["Statement"]
+    ]
+    (decrypt,) = [s for s in statements if s.get("Sid") == "DecryptOwnEnvironment"]
+    assert decrypt["Action"] == "kms:Decrypt"
+    assert decrypt["Resource"] == {"Fn::GetAtt": [key_id, "Arn"]}
+
+
+def test_function_knows_the_api_id_to_flag_direct_invocations(template):
+    rest_api_id, _ = the(template, "AWS::ApiGateway::RestApi")
+    _, function = url_function(template)
+    assert function["Properties"]["Environment"]["Variables"]["REST_API_ID"] == {"Ref": rest_api_id}
+
+
+def test_no_reserved_concurrency_by_default_and_the_prop_sets_it(template, startable):
+    _, default = url_function(template)
+    assert "ReservedConcurrentExecutions" not in default["Properties"]
+    _, reserved = url_function(startable)
+    assert reserved["Properties"]["ReservedConcurrentExecutions"] == 5
+
+
+def test_eni_permissions_outlive_the_functions_network_interfaces(template):
+    # CloudFormation deletes a resource before what it depends on. The function's security
+    # group cannot be deleted while a Lambda ENI uses it, and Lambda needs the role's
+    # ec2:DeleteNetworkInterface to release them (aws-cdk#6701), so the group depends on
+    # the policy and the policy goes last.
+    _, function = url_function(template)
+    (policy_id,) = [
+        logical_id
+        for logical_id, p in template.find_resources("AWS::IAM::ManagedPolicy").items()
+        if "ec2:DeleteNetworkInterface" in json.dumps(p["Properties"]["PolicyDocument"])
+    ]
+    assert policy_id in function["DependsOn"]
+    group_id = function["Properties"]["VpcConfig"]["SecurityGroupIds"][0]["Fn::GetAtt"][0]
+    group = template.to_json()["Resources"][group_id]
+    assert policy_id in group["DependsOn"]
+
+
+def public_only_vpc(stack: cdk.Stack) -> ec2.Vpc:
+    return ec2.Vpc(
+        stack,
+        "PublicVpc",
+        max_azs=1,
+        nat_gateways=0,
+        subnet_configuration=[
+            ec2.SubnetConfiguration(name="Public", subnet_type=ec2.SubnetType.PUBLIC)
+        ],
+    )
+
+
+@pytest.mark.parametrize("construct", ["api", "notebook"])
+def test_a_vpc_with_only_public_subnets_is_refused_naming_vpc(construct):
+    stack = cdk.Stack(cdk.App(), "PublicOnly", env=cdk.Environment(**TEST_ENV))
+    vpc = public_only_vpc(stack)
+    with pytest.raises(ValidationError, match=r"^vpc has no private or isolated subnet"):
+        if construct == "api":
+            PresignedUrlApi(stack, "Urls", vpc=vpc, allowed_cidrs=ALLOWED)
+        else:
+            NotebookInstance(stack, "Notebook", vpc=vpc)

@@ -941,8 +941,8 @@ def test_timeout_from_a_parameter_is_resolved_by_cloudformation(templates):
 
 @pytest.mark.parametrize(
     ("stack", "policy"),
-    [("Default", "Retain"), ("IdleStopOff", "Delete")],
-    ids=["RETAIN", "DESTROY"],
+    [("Default", ("RetainExceptOnCreate", "Retain")), ("IdleStopOff", ("Delete", "Delete"))],
+    ids=["RETAIN_ON_UPDATE_OR_DELETE", "DESTROY"],
 )
 def test_removal_policy_applies_to_the_notebook_key(templates, stack, policy):
     template = templates[stack]
@@ -950,8 +950,7 @@ def test_removal_policy_applies_to_the_notebook_key(templates, stack, policy):
     key_id = notebook["Properties"]["KmsKeyId"]["Ref"]
     key = template.to_json()["Resources"][key_id]
     assert key["Type"] == "AWS::KMS::Key"
-    assert key["DeletionPolicy"] == policy
-    assert key["UpdateReplacePolicy"] == policy
+    assert (key["DeletionPolicy"], key["UpdateReplacePolicy"]) == policy
 
 
 # --- validation ---------------------------------------------------------------------------

@@ -52,8 +52,8 @@ def test_cost_table_counts_match_the_demo_template(demo_stacks):
         )
 
     assert cost_row("notebook instance").startswith(str(count("AWS::SageMaker::NotebookInstance")))
-    assert cost_row("SageMaker API interface endpoint").startswith(
-        f"{count('AWS::EC2::VPCEndpoint', VpcEndpointType='Interface')} endpoint"
+    assert cost_row("SageMaker API and CloudWatch Logs interface endpoints").startswith(
+        f"{count('AWS::EC2::VPCEndpoint', VpcEndpointType='Interface')} endpoints"
     )
     assert cost_row("S3 gateway endpoint") == str(
         count("AWS::EC2::VPCEndpoint", VpcEndpointType="Gateway")

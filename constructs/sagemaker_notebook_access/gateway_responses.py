@@ -1,4 +1,4 @@
-"""What API Gateway answers itself: JSON error shapes, the 405 route, the access-log line.
+"""What API Gateway answers itself: JSON error shapes and the access-log line.
 
 Messages are fixed per response type: API Gateway's own text for IAM failures names
 the caller's ARN and account id, which the contract keeps out of every response.
@@ -10,8 +10,6 @@ import json
 from dataclasses import dataclass
 
 from aws_cdk import aws_apigateway as apigw
-
-from .acknowledgments import acknowledge
 
 RETRY_AFTER_SECONDS = "5"
 
@@ -48,11 +46,12 @@ GATEWAY_ERRORS = (
         "not authorized: call from an allowed network with an identity granted "
         "execute-api:Invoke on this notebook's route",
     ),
+    # API Gateway's answer for an undefined path or method (a GET on a POST route too).
     GatewayError(
         apigw.ResponseType.MISSING_AUTHENTICATION_TOKEN,
         403,
         "Forbidden",
-        "no such route, or the request is not SigV4-signed: use a signed "
+        "no such route or method, or the request is not SigV4-signed: use a signed "
         "POST /notebooks/{name}/url",
     ),
     GatewayError(
@@ -153,46 +152,6 @@ def add_gateway_responses(api: apigw.RestApi) -> None:
             response_headers=headers,
             templates={"application/json": error_body_template(error.code, error.message)},
         )
-
-
-def add_method_not_allowed(resource: apigw.IResource) -> apigw.Method:
-    """Any method but POST on ``resource`` gets the contract's 405, without a Lambda call.
-
-    API Gateway would otherwise answer an undefined method with 403 "Missing
-    Authentication Token". The method needs no signature: it returns a fixed text and
-    runs nothing, and the resource policy still keeps callers outside the allow-list out.
-    (With IAM authorization, only callers granted every method could ever see the 405.)
-    """
-    headers = {
-        "method.response.header.Allow": "'POST'",
-        "method.response.header.Cache-Control": "'no-store'",
-    }
-    method = resource.add_method(
-        "ANY",
-        apigw.MockIntegration(
-            request_templates={"application/json": '{"statusCode": 405}'},
-            passthrough_behavior=apigw.PassthroughBehavior.WHEN_NO_TEMPLATES,
-            integration_responses=[
-                apigw.IntegrationResponse(
-                    status_code="405",
-                    response_parameters=headers,
-                    response_templates={
-                        "application/json": error_body_template(
-                            "MethodNotAllowed", "use POST for this route"
-                        )
-                    },
-                )
-            ],
-        ),
-        authorization_type=apigw.AuthorizationType.NONE,
-        method_responses=[
-            apigw.MethodResponse(
-                status_code="405", response_parameters={name: True for name in headers}
-            )
-        ],
-    )
-    acknowledge(method, "AwsSolutions::AwsSolutions-APIG4", "AwsSolutions::AwsSolutions-COG4")
-    return method
 
 
 # API Gateway access log, one JSON line per request. No body, no response data.

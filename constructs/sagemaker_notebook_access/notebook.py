@@ -14,6 +14,8 @@ from aws_cdk import aws_kms as kms
 from aws_cdk import aws_sagemaker as sagemaker
 from constructs import Construct
 
+from .acknowledgments import acknowledge
+from .endpoint_reach import EndpointReach
 from .idle_stop_lifecycle import on_start_content
 from .validation import (
     VOLUME_SIZE_MAX_GB,
@@ -35,6 +37,10 @@ IDLE_TIMEOUT_MAX_MINUTES = 1440
 # one stream per source, "<notebook name>/<suffix>" (SageMaker developer guide, CloudWatch).
 NOTEBOOK_LOG_GROUP = "/aws/sagemaker/NotebookInstances"
 NOTEBOOK_LOG_STREAM_SUFFIXES = ("jupyter.log", "LifecycleConfigOnCreate", "LifecycleConfigOnStart")
+# The group's ARN as cdk-nag writes it in a finding's id.
+LOG_GROUP_ARN_IN_NAG_FINDINGS = (
+    "arn:<AWS::Partition>:logs:<AWS::Region>:<AWS::AccountId>:log-group:" + NOTEBOOK_LOG_GROUP
+)
 
 
 def idle_stop_lifecycle_config(
@@ -92,9 +98,10 @@ class NotebookInstance(Resource):
         and the role may stop this notebook. ``None`` disables it (no lifecycle
         configuration, no stop permission). Default: 60.
     :param removal_policy: what happens to the KMS key the construct creates (not one you
-        pass in) when it leaves the stack or is replaced. Default: ``RemovalPolicy.RETAIN``:
-        the key stays, so data encrypted with it stays readable; ``DESTROY`` schedules the
-        key's deletion.
+        pass in) when it leaves the stack or is replaced. Default:
+        ``RemovalPolicy.RETAIN_ON_UPDATE_OR_DELETE``: the key stays, so data encrypted with
+        it stays readable, except when the stack's first create fails and rolls back (nothing
+        was encrypted with it yet); ``DESTROY`` schedules the key's deletion.
     """
 
     def __init__(
@@ -111,7 +118,7 @@ class NotebookInstance(Resource):
         vpc_subnets: ec2.SubnetSelection | None = None,
         security_group: ec2.ISecurityGroup | None = None,
         idle_timeout_minutes: int | None = DEFAULT_IDLE_TIMEOUT_MINUTES,
-        removal_policy: RemovalPolicy = RemovalPolicy.RETAIN,
+        removal_policy: RemovalPolicy = RemovalPolicy.RETAIN_ON_UPDATE_OR_DELETE,
     ) -> None:
         validate_notebook_name(notebook_instance_name)
         validate_int_range(
@@ -143,6 +150,9 @@ class NotebookInstance(Resource):
             vpc
         )
         self.connections = ec2.Connections(security_groups=[self.security_group])
+        # Idle stop reaches SageMaker through the VPC's SageMaker API endpoint, when a
+        # PresignedUrlApi in this stack created one (endpoint_reach.py).
+        EndpointReach.of(self).add_notebook(vpc, self.connections)
         self.role: iam.IRole = role or iam.Role(
             self,
             "Role",
@@ -185,13 +195,41 @@ class NotebookInstance(Resource):
         )
         self.notebook_instance_arn: str = resource.attr_notebook_instance_arn
 
+        # The log permissions exist before the notebook: SageMaker writes the first boot's
+        # LifecycleConfigOnStart and jupyter.log streams while CloudFormation still waits
+        # for InService, so a policy attached afterwards would lose them. They name the
+        # notebook, not its attributes (a generated name is unknown until it exists).
         self.execution_policy = iam.ManagedPolicy(
             self,
             "ExecutionPolicy",
-            description=f"Least privilege for notebook {self.node.path}",
-            statements=self._execution_statements(),
+            description=f"Least privilege for notebook {self.node.path}: its own logs",
+            statements=self._log_statements(notebook_instance_name),
         )
         self._attach(self.execution_policy)
+        resource.node.add_dependency(self.execution_policy)
+        acknowledge(
+            self.execution_policy,
+            f"AwsSolutions::AwsSolutions-IAM5[Resource::{LOG_GROUP_ARN_IN_NAG_FINDINGS}:*]",
+            *(
+                []
+                if notebook_instance_name
+                else [
+                    "AwsSolutions::AwsSolutions-IAM5[Resource::"
+                    f"{LOG_GROUP_ARN_IN_NAG_FINDINGS}:log-stream:*/{suffix}]"
+                    for suffix in NOTEBOOK_LOG_STREAM_SUFFIXES
+                ]
+            ),
+        )
+        # Describing and stopping itself names the notebook's ARN, so this policy follows
+        # the notebook; idle stop needs it only after idle_timeout_minutes.
+        self.self_management_policy = iam.ManagedPolicy(
+            self,
+            "SelfManagementPolicy",
+            description=f"Notebook {self.node.path} may describe"
+            + (" and stop itself" if self.lifecycle_config is not None else " itself"),
+            statements=[self._self_management_statement()],
+        )
+        self._attach(self.self_management_policy)
         # A managed policy, not key.grant's inline one; the notebook waits for it because
         # the role must be able to use the key before SageMaker creates the volume.
         self.key_policy = iam.ManagedPolicy(
@@ -225,10 +263,7 @@ class NotebookInstance(Resource):
 
     def _choose_subnet(self, vpc: ec2.IVpc, vpc_subnets: ec2.SubnetSelection | None) -> ec2.ISubnet:
         if vpc_subnets is None:
-            if vpc.private_subnets:
-                vpc_subnets = ec2.SubnetSelection(subnet_type=ec2.SubnetType.PRIVATE_WITH_EGRESS)
-            else:
-                vpc_subnets = ec2.SubnetSelection(subnet_type=ec2.SubnetType.PRIVATE_ISOLATED)
+            vpc_subnets = private_subnet_selection(vpc)
         subnets = vpc.select_subnets(**_selection_kwargs(vpc_subnets)).subnets
         if not subnets:
             raise ValidationError(
@@ -255,7 +290,15 @@ class NotebookInstance(Resource):
         group.add_egress_rule(ec2.Peer.any_ipv4(), ec2.Port.tcp(443), "HTTPS out")
         return group
 
-    def _execution_statements(self) -> list[iam.PolicyStatement]:
+    def _log_statements(self, given_name: str | None) -> list[iam.PolicyStatement]:
+        """Write the notebook's own streams in SageMaker's notebook log group.
+
+        The actions are those the SageMaker developer guide lists for a notebook's execution
+        role ("CreateNotebookInstance API: Execution Role Permissions"), scoped to the
+        group and to this notebook's streams. A name CloudFormation generates is unknown
+        before the notebook exists, so then the streams are those of any notebook
+        (``*/jupyter.log``): pass ``notebook_instance_name`` for per-notebook streams.
+        """
         stack = Stack.of(self)
         log_group_arn = stack.format_arn(
             service="logs",
@@ -263,25 +306,34 @@ class NotebookInstance(Resource):
             resource_name=NOTEBOOK_LOG_GROUP,
             arn_format=ArnFormat.COLON_RESOURCE_NAME,
         )
-        stops_itself = self.lifecycle_config is not None
+        streams_of = given_name or "*"
         return [
             iam.PolicyStatement(
                 sid="WriteOwnLogs",
                 actions=["logs:CreateLogGroup", "logs:CreateLogStream", "logs:PutLogEvents"],
                 resources=[log_group_arn]
                 + [
-                    f"{log_group_arn}:log-stream:{self.notebook_instance_name}/{suffix}"
+                    f"{log_group_arn}:log-stream:{streams_of}/{suffix}"
                     for suffix in NOTEBOOK_LOG_STREAM_SUFFIXES
                 ],
             ),
-            # Stopping itself is for idle auto-stop only; disabled, the role cannot stop it.
+            # DescribeLogStreams is authorized on the group (its ARN ends in ":*").
             iam.PolicyStatement(
-                sid="DescribeAndStopItself" if stops_itself else "DescribeItself",
-                actions=["sagemaker:DescribeNotebookInstance"]
-                + (["sagemaker:StopNotebookInstance"] if stops_itself else []),
-                resources=[self.notebook_instance_arn],
+                sid="FindOwnLogStreams",
+                actions=["logs:DescribeLogStreams"],
+                resources=[f"{log_group_arn}:*"],
             ),
         ]
+
+    def _self_management_statement(self) -> iam.PolicyStatement:
+        # Stopping itself is for idle auto-stop only; disabled, the role cannot stop it.
+        stops_itself = self.lifecycle_config is not None
+        return iam.PolicyStatement(
+            sid="DescribeAndStopItself" if stops_itself else "DescribeItself",
+            actions=["sagemaker:DescribeNotebookInstance"]
+            + (["sagemaker:StopNotebookInstance"] if stops_itself else []),
+            resources=[self.notebook_instance_arn],
+        )
 
 
 def _selection_kwargs(selection: ec2.SubnetSelection) -> dict:
@@ -296,3 +348,19 @@ def _selection_kwargs(selection: ec2.SubnetSelection) -> dict:
     return {
         name: getattr(selection, name) for name in names if getattr(selection, name) is not None
     }
+
+
+def private_subnet_selection(vpc: ec2.IVpc) -> ec2.SubnetSelection:
+    """The VPC's private subnets, else its isolated ones; a VPC with neither is refused.
+
+    Checked here because CDK's own error for a missing subnet type is a jsii RuntimeError
+    that names neither the prop nor what would do.
+    """
+    if vpc.private_subnets:
+        return ec2.SubnetSelection(subnet_type=ec2.SubnetType.PRIVATE_WITH_EGRESS)
+    if vpc.isolated_subnets:
+        return ec2.SubnetSelection(subnet_type=ec2.SubnetType.PRIVATE_ISOLATED)
+    raise ValidationError(
+        "vpc has no private or isolated subnet, only public ones: the notebook and the URL "
+        "Lambda must not sit in a public subnet; give a vpc with private or isolated subnets"
+    )

@@ -16,6 +16,7 @@ from aws_cdk import aws_logs as logs
 from constructs import Construct
 
 from .acknowledgments import acknowledge
+from .endpoint_reach import EndpointReach
 from .ip_policy import NotebookIpPolicy
 from .log_key import create_log_key
 from .notebook import (
@@ -27,6 +28,45 @@ from .notebook import (
 from .url_api import PresignedUrlApi
 from .validation import ValidationError, normalize_cidrs
 
+# Amazon Linux 2023's package repositories are S3 buckets owned by AWS, read without
+# credentials, so the account condition below cannot admit them. Bucket name pattern:
+# aws-samples/data-perimeter-policy-examples, vpc_endpoint_policies/s3_endpoint_policy.json
+# ("AllowRequestsToAWSOwnedResources": "Amazon EC2 makes an unauthenticated call to Amazon S3"
+# to download packages from the Amazon Linux repositories).
+AMAZON_LINUX_2023_REPOSITORY_BUCKETS = ("al2023-repos-{region}-de612dc2",)
+
+
+def restrict_s3_endpoint(endpoint: ec2.GatewayVpcEndpoint) -> None:
+    """Replace the gateway endpoint's default full-access policy: no way out through S3.
+
+    Allowed: any bucket of this account (``aws:ResourceAccount``, as in the S3 user guide's
+    "Restricting access to buckets in a specific account from a VPC endpoint"), and reads
+    of the Amazon Linux 2023 repositories. Foreign credentials cannot write to a bucket of
+    another account from the VPC. Add statements for other buckets with
+    ``endpoint.add_to_policy``.
+    """
+    stack = Stack.of(endpoint)
+    endpoint.add_to_policy(
+        iam.PolicyStatement(
+            sid="BucketsOfThisAccount",
+            principals=[iam.AnyPrincipal()],
+            actions=["s3:*"],
+            resources=["*"],
+            conditions={"StringEquals": {"aws:ResourceAccount": stack.account}},
+        )
+    )
+    endpoint.add_to_policy(
+        iam.PolicyStatement(
+            sid="ReadAmazonLinuxRepositories",
+            principals=[iam.AnyPrincipal()],
+            actions=["s3:GetObject"],
+            resources=[
+                f"arn:{stack.partition}:s3:::{bucket.format(region=stack.region)}/*"
+                for bucket in AMAZON_LINUX_2023_REPOSITORY_BUCKETS
+            ],
+        )
+    )
+
 
 def create_private_vpc(
     scope: Construct,
@@ -34,9 +74,13 @@ def create_private_vpc(
     *,
     flow_logs_key: kms.IKey | None = None,
     log_retention: logs.RetentionDays = logs.RetentionDays.ONE_YEAR,
-    removal_policy: RemovalPolicy = RemovalPolicy.RETAIN,
+    removal_policy: RemovalPolicy = RemovalPolicy.RETAIN_ON_UPDATE_OR_DELETE,
 ) -> ec2.Vpc:
     """Two AZs of isolated subnets: nothing in them reaches or is reached from the internet.
+
+    Endpoints: S3 (gateway; policy as in ``restrict_s3_endpoint``) and CloudWatch Logs
+    (interface, private DNS) for the notebooks' own logs. A ``PresignedUrlApi`` in the VPC
+    adds the SageMaker API endpoint.
 
     All traffic is recorded by a VPC flow log into a KMS-encrypted log group
     (``flow_logs_key``; default: a new key) kept for ``log_retention``.
@@ -51,11 +95,36 @@ def create_private_vpc(
                 name="Isolated", subnet_type=ec2.SubnetType.PRIVATE_ISOLATED, cidr_mask=24
             )
         ],
-        gateway_endpoints={
-            "S3": ec2.GatewayVpcEndpointOptions(service=ec2.GatewayVpcEndpointAwsService.S3)
-        },
         restrict_default_security_group=False,
     )
+    # Same construct id as the Vpc prop's gateway_endpoints={"S3": ...} had: same logical id.
+    s3_endpoint = vpc.add_gateway_endpoint("S3", service=ec2.GatewayVpcEndpointAwsService.S3)
+    restrict_s3_endpoint(s3_endpoint)
+    # The notebook has no internet; SageMaker ships its LifecycleConfigOnStart and
+    # jupyter.log streams through this endpoint. Its group admits the notebooks the
+    # library creates in this VPC (endpoint_reach.py), not the whole VPC.
+    logs_endpoint = vpc.add_interface_endpoint(
+        "LogsEndpoint",
+        service=ec2.InterfaceVpcEndpointAwsService.CLOUDWATCH_LOGS,
+        private_dns_enabled=True,
+        open=False,
+    )
+    # Not a way out either: only this account's principals, only this account's log groups.
+    logs_endpoint.add_to_policy(
+        iam.PolicyStatement(
+            sid="LogsOfThisAccountOnly",
+            principals=[iam.AnyPrincipal()],
+            actions=["logs:*"],
+            resources=["*"],
+            conditions={
+                "StringEquals": {
+                    "aws:PrincipalAccount": Stack.of(vpc).account,
+                    "aws:ResourceAccount": Stack.of(vpc).account,
+                }
+            },
+        )
+    )
+    EndpointReach.of(vpc).add_endpoint(vpc, logs_endpoint)
     acknowledge(
         vpc,
         "NIST.800.53.R5::NIST.800.53.R5-VPCDefaultSecurityGroupClosed",
@@ -137,8 +206,12 @@ class IpRestrictedNotebook(Construct):
     :param allow_all_ips: accept an open allow-list (``0.0.0.0/0``/``::/0``). Default: False.
     :param idle_timeout_minutes: stop the notebook after this many minutes (5..1440) without
         Jupyter kernel or terminal activity; ``None`` disables. Default: 60.
-    :param removal_policy: for the keys and log groups the construct creates.
-        Default: ``RemovalPolicy.RETAIN``.
+    :param removal_policy: for the keys and log groups the construct creates. Default:
+        ``RemovalPolicy.RETAIN_ON_UPDATE_OR_DELETE``: kept on stack delete or replacement,
+        deleted when the stack's first create fails and rolls back.
+    :param configure_api_gateway_logging_role: as on ``PresignedUrlApi``, for the API this
+        construct creates (ignored with ``api``): set the region's API Gateway account
+        setting to a role that may write CloudWatch Logs. Default: True.
     """
 
     def __init__(
@@ -157,7 +230,8 @@ class IpRestrictedNotebook(Construct):
         allow_start: bool = False,
         allow_all_ips: bool = False,
         idle_timeout_minutes: int | None = DEFAULT_IDLE_TIMEOUT_MINUTES,
-        removal_policy: RemovalPolicy = RemovalPolicy.RETAIN,
+        removal_policy: RemovalPolicy = RemovalPolicy.RETAIN_ON_UPDATE_OR_DELETE,
+        configure_api_gateway_logging_role: bool = True,
     ) -> None:
         super().__init__(scope, id)
         cidrs = normalize_cidrs(allowed_cidrs, allow_all_ips=allow_all_ips)
@@ -179,6 +253,13 @@ class IpRestrictedNotebook(Construct):
                 self, "Vpc", flow_logs_key=logs_key, removal_policy=removal_policy
             )
         self.vpc: ec2.IVpc = vpc or api.vpc
+        # The endpoints of the VPC this construct created (None for a given VPC): add
+        # buckets the notebook may use with s3_endpoint.add_to_policy.
+        self.s3_endpoint: ec2.GatewayVpcEndpoint | None = None
+        self.logs_endpoint: ec2.InterfaceVpcEndpoint | None = None
+        if logs_key is not None:
+            self.s3_endpoint = self.vpc.node.find_child("S3")
+            self.logs_endpoint = self.vpc.node.find_child("LogsEndpoint")
         self.notebook = NotebookInstance(
             self,
             "Notebook",
@@ -208,6 +289,7 @@ class IpRestrictedNotebook(Construct):
                 allow_all_ips=allow_all_ips,
                 encryption_key=logs_key,
                 removal_policy=removal_policy,
+                configure_api_gateway_logging_role=configure_api_gateway_logging_role,
             )
         elif sorted(api.allowed_cidrs) != sorted(cidrs):
             Annotations.of(self).add_warning_v2(

@@ -23,7 +23,8 @@ from constructs import Construct
 
 from .account_logging import ApiGatewayLoggingRole
 from .acknowledgments import acknowledge
-from .gateway_responses import ACCESS_LOG_FIELDS, add_gateway_responses, add_method_not_allowed
+from .endpoint_reach import EndpointReach
+from .gateway_responses import ACCESS_LOG_FIELDS, add_gateway_responses
 from .grants import ManagedPolicyPrincipal, managed_policy_target
 from .ip_policy import PRESIGN_ACTION, deny_presign_outside_cidrs
 from .limits import (
@@ -32,7 +33,7 @@ from .limits import (
     SESSION_DURATION_MIN_SECONDS,
 )
 from .log_key import create_log_key
-from .notebook import NotebookInstance
+from .notebook import NotebookInstance, private_subnet_selection
 from .validation import (
     THROTTLING_BURST_MAX,
     THROTTLING_RATE_MAX,
@@ -132,9 +133,14 @@ class PresignedUrlApi(Construct):
     :param log_retention: retention of the Lambda, access and WAF log groups. Default: one year.
     :param encryption_key: KMS key for the log groups; its key policy must let CloudWatch
         Logs use it. Default: a new key, rotation on.
-    :param removal_policy: for the log groups and the key. Default: ``RemovalPolicy.RETAIN``.
-    :param reserved_concurrent_executions: Lambda reserved concurrency, at least 1.
-        Default: 10. Pass ``None`` in accounts whose concurrency quota is still 10.
+    :param removal_policy: for the log groups and the key. Default:
+        ``RemovalPolicy.RETAIN_ON_UPDATE_OR_DELETE``: kept when the stack is deleted or
+        they are replaced, deleted when the stack's first create fails and rolls back.
+    :param reserved_concurrent_executions: Lambda reserved concurrency, at least 1: caps
+        how many URL requests run at once and guarantees them that much of the account's
+        concurrency. Default: ``None`` (no reservation). Lambda keeps 100 concurrent
+        executions of every account unreserved, and new accounts may start with a quota
+        of 10, where any reservation fails the deploy; set it where the quota allows.
     :param allow_all_ips: accept ``0.0.0.0/0`` or ``::/0`` in ``allowed_cidrs`` (the
         construct then adds an acknowledgeable warning). Default: False.
     :param configure_api_gateway_logging_role: set the region's API Gateway account
@@ -169,8 +175,8 @@ class PresignedUrlApi(Construct):
         stage_name: str = "v1",
         log_retention: logs.RetentionDays = logs.RetentionDays.ONE_YEAR,
         encryption_key: kms.IKey | None = None,
-        removal_policy: RemovalPolicy = RemovalPolicy.RETAIN,
-        reserved_concurrent_executions: int | None = 10,
+        removal_policy: RemovalPolicy = RemovalPolicy.RETAIN_ON_UPDATE_OR_DELETE,
+        reserved_concurrent_executions: int | None = None,
         allow_all_ips: bool = False,
         configure_api_gateway_logging_role: bool = True,
     ) -> None:
@@ -193,7 +199,7 @@ class PresignedUrlApi(Construct):
         self.notebook_name_prefix = notebook_name_prefix or ""
         self.stage_name = stage_name
         self._notebook_names: list[str] = []
-        subnets = vpc_subnets or _private_subnets(vpc)
+        subnets = vpc_subnets or private_subnet_selection(vpc)
 
         self.encryption_key: kms.IKey = encryption_key or create_log_key(
             self,
@@ -222,6 +228,9 @@ class PresignedUrlApi(Construct):
         self.endpoint.connections.allow_default_port_from(
             self.function_security_group, "Presigned URL Lambda to SageMaker API"
         )
+        # Every notebook this library creates in the VPC (served as an object, by name, by
+        # prefix, or not at all) stops itself through this endpoint when idle.
+        EndpointReach.of(self).add_endpoint(vpc, self.endpoint)
 
         self.role = iam.Role(
             self,
@@ -299,15 +308,29 @@ class PresignedUrlApi(Construct):
             tracing=lambda_.Tracing.ACTIVE,
             reserved_concurrent_executions=reserved_concurrent_executions,
             environment=self._environment,
+            # The environment lists the served notebooks and the allow-list: encrypted at
+            # rest with this construct's key (function_policy lets the role decrypt it).
+            environment_encryption=self.encryption_key,
         )
         # A VPC function is created with its ENIs: the role needs the ENI permissions first.
         self.function.node.add_dependency(self.function_policy)
+        # And they must outlive the ENIs: Lambda releases a deleted function's interfaces
+        # later, with the role's ec2:DeleteNetworkInterface. CloudFormation deletes in
+        # reverse dependency order, so with the security group depending on the policy, the
+        # policy goes only after the group, which cannot go while an interface uses it.
+        self.function_security_group.node.add_dependency(self.function_policy)
         acknowledge(
             self.function,
             "NIST.800.53.R5::NIST.800.53.R5-LambdaDLQ",
             "HIPAA.Security::HIPAA.Security-LambdaDLQ",
             "Serverless::Serverless-LambdaDLQ",
         )
+        if reserved_concurrent_executions is None:
+            acknowledge(
+                self.function,
+                "NIST.800.53.R5::NIST.800.53.R5-LambdaConcurrency",
+                "HIPAA.Security::HIPAA.Security-LambdaConcurrency",
+            )
         if endpoint is None:
             self._restrict_endpoint_policy(self.endpoint)
 
@@ -319,6 +342,23 @@ class PresignedUrlApi(Construct):
             removal_policy=removal_policy,
         )
         self.rest_api = self._rest_api(throttling_rate_limit, throttling_burst_limit)
+        # The audit line marks events that do not name this API (a direct invocation).
+        self._environment["REST_API_ID"] = self.rest_api.rest_api_id
+        self.function.add_environment("REST_API_ID", self.rest_api.rest_api_id)
+        self.execution_log_group = logs.LogGroup(
+            self,
+            "ExecutionLogs",
+            # The name API Gateway writes execution logs to; created first, so it has the
+            # construct's key and retention instead of API Gateway's unencrypted default.
+            log_group_name=Fn.join(
+                "",
+                ["API-Gateway-Execution-Logs_", self.rest_api.rest_api_id, f"/{stage_name}"],
+            ),
+            encryption_key=self.encryption_key,
+            retention=log_retention,
+            removal_policy=removal_policy,
+        )
+        self.rest_api.deployment_stage.node.add_dependency(self.execution_log_group)
         self.logging_role: ApiGatewayLoggingRole | None = None
         if configure_api_gateway_logging_role:
             # The stage's access logging is refused until the account setting names a role.
@@ -373,11 +413,6 @@ class PresignedUrlApi(Construct):
             self._notebook_names.append(name)
             self.function.add_environment("NOTEBOOK_NAMES", Fn.join(",", self._notebook_names))
             statement.add_resources(arn)
-        if isinstance(notebook, NotebookInstance):
-            # The notebook reaches the SageMaker API (to stop itself when idle) via the endpoint.
-            self.endpoint.connections.allow_default_port_from(
-                notebook.connections, "Notebook to SageMaker API"
-            )
 
     def grant_open(self, grantee: iam.IGrantable, notebook: NotebookRef | None = None) -> iam.Grant:
         """Let ``grantee`` call the API for ``notebook`` (default: every served notebook).
@@ -515,6 +550,11 @@ class PresignedUrlApi(Construct):
                 resources=["*"],
             ),
             iam.PolicyStatement(
+                sid="DecryptOwnEnvironment",
+                actions=["kms:Decrypt"],
+                resources=[self.encryption_key.key_arn],
+            ),
+            iam.PolicyStatement(
                 sid="WriteTraces",
                 actions=["xray:PutTraceSegments", "xray:PutTelemetryRecords"],
                 resources=["*"],
@@ -578,7 +618,9 @@ class PresignedUrlApi(Construct):
                 throttling_rate_limit=rate_limit,
                 throttling_burst_limit=burst_limit,
                 tracing_enabled=True,
-                # Execution data tracing would write response bodies (URLs) to logs.
+                # Execution logs at ERROR: failures only, no request or response data.
+                # Data tracing would write response bodies (URLs) to logs.
+                logging_level=apigw.MethodLoggingLevel.ERROR,
                 data_trace_enabled=False,
                 access_log_destination=apigw.LogGroupLogDestination(self.access_log_group),
                 access_log_format=apigw.AccessLogFormat.custom(json.dumps(ACCESS_LOG_FIELDS)),
@@ -608,8 +650,12 @@ class PresignedUrlApi(Construct):
         )
         notebook = api.root.add_resource("notebooks").add_resource(f"{{{NAME_PARAMETER}}}")
         path_parameters = {f"method.request.path.{NAME_PARAMETER}": True}
+        # Only POST is defined. Another method on a route gets API Gateway's own answer for
+        # an undefined method, 403 MISSING_AUTHENTICATION_TOKEN (gateway_responses.py): a
+        # catch-all method cannot answer 405, because a method without IAM authorization
+        # behind a resource policy with no explicit Allow is denied ("How API Gateway
+        # resource policies affect authorization workflow", API Gateway developer guide).
         url_route = notebook.add_resource("url")
-        add_method_not_allowed(url_route)
         url_route.add_method(
             "POST",
             integration,
@@ -619,7 +665,6 @@ class PresignedUrlApi(Construct):
         )
         if self.allow_start:
             start_route = notebook.add_resource("start")
-            add_method_not_allowed(start_route)
             start_route.add_method(
                 "POST", integration, request_validator=validator, request_parameters=path_parameters
             )
@@ -629,10 +674,6 @@ class PresignedUrlApi(Construct):
             "NIST.800.53.R5::NIST.800.53.R5-APIGWCacheEnabledAndEncrypted",
             "HIPAA.Security::HIPAA.Security-APIGWCacheEnabledAndEncrypted",
             "PCI.DSS.321::PCI.DSS.321-APIGWCacheEnabledAndEncrypted",
-            "AwsSolutions::AwsSolutions-APIG6",
-            "NIST.800.53.R5::NIST.800.53.R5-APIGWExecutionLoggingEnabled",
-            "HIPAA.Security::HIPAA.Security-APIGWExecutionLoggingEnabled",
-            "PCI.DSS.321::PCI.DSS.321-APIGWExecutionLoggingEnabled",
             "NIST.800.53.R5::NIST.800.53.R5-APIGWSSLEnabled",
             "HIPAA.Security::HIPAA.Security-APIGWSSLEnabled",
             "PCI.DSS.321::PCI.DSS.321-APIGWSSLEnabled",
@@ -718,12 +759,3 @@ def _notebook_arn(scope: Construct, name: str) -> str:
         resource="notebook-instance",
         resource_name=name if is_token(name) else name.lower(),
     )
-
-
-def _private_subnets(vpc: ec2.IVpc) -> ec2.SubnetSelection:
-    subnet_type = (
-        ec2.SubnetType.PRIVATE_WITH_EGRESS
-        if vpc.private_subnets
-        else ec2.SubnetType.PRIVATE_ISOLATED
-    )
-    return ec2.SubnetSelection(subnet_type=subnet_type)

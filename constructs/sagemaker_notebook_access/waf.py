@@ -40,7 +40,8 @@ class ApiWebAcl(Construct):
     :param rate_limit_per_5_minutes: requests one IP address may send in any 5 minutes
         before WAF blocks it, 10..2,000,000,000. Default: 300.
     :param log_retention: retention of the WAF log group. Default: one year.
-    :param removal_policy: for the WAF log group. Default: ``RemovalPolicy.RETAIN``.
+    :param removal_policy: for the WAF log group. Default:
+        ``RemovalPolicy.RETAIN_ON_UPDATE_OR_DELETE`` (deleted only when the first create fails).
     """
 
     def __init__(
@@ -52,7 +53,7 @@ class ApiWebAcl(Construct):
         encryption_key: kms.IKey,
         rate_limit_per_5_minutes: int = DEFAULT_RATE_LIMIT_PER_5_MINUTES,
         log_retention: logs.RetentionDays = logs.RetentionDays.ONE_YEAR,
-        removal_policy: RemovalPolicy = RemovalPolicy.RETAIN,
+        removal_policy: RemovalPolicy = RemovalPolicy.RETAIN_ON_UPDATE_OR_DELETE,
     ) -> None:
         validate_int_range(
             rate_limit_per_5_minutes,

@@ -2,7 +2,8 @@
 """Demo app: one stack with an IP-restricted notebook, settings from cdk.json context.
 
 Override on the command line, e.g. `cdk synth -c allowedCidrs=198.51.100.0/24,2001:db8::/32`
-or `-c 'allowedCidrs=["198.51.100.0/24"]'`.
+or `-c 'allowedCidrs=["198.51.100.0/24"]'`. The default in cdk.json is a documentation
+range: the library warns (sagemaker-notebook-access:placeholder-cidrs) until it is replaced.
 """
 
 from __future__ import annotations
@@ -15,10 +16,6 @@ from constructs import Construct
 
 from compliance import acknowledge_demo, register_nag_packs
 from sagemaker_notebook_access import IpRestrictedNotebook
-
-# RFC 5737 documentation ranges: they route nowhere, so a deploy with the
-# placeholder is safe but useless until replaced.
-DOCUMENTATION_RANGES = ("192.0.2.0/24", "198.51.100.0/24", "203.0.113.0/24", "2001:db8::/32")
 
 
 def parse_cidr_context(value: object) -> list[str]:
@@ -74,12 +71,6 @@ class NotebookAccessStack(cdk.Stack):
             allowed_cidrs=allowed_cidrs,
             notebook_instance_name=notebook_instance_name,
         )
-        if any(cidr in DOCUMENTATION_RANGES for cidr in access.allowed_cidrs):
-            cdk.Annotations.of(self).add_warning_v2(
-                "sagemaker-notebook-access:placeholder-cidrs",
-                f"allowedCidrs {access.allowed_cidrs} contains a documentation range "
-                "(placeholder): set your own with -c allowedCidrs=<cidr>[,<cidr>] or in cdk.json",
-            )
         users = iam.Group(self, "NotebookUsers")
         acknowledge_demo(
             users,

@@ -4,6 +4,8 @@ allowed; an unresolved token (known only at deploy time) is never judged.
 
 from __future__ import annotations
 
+import re
+
 import aws_cdk as cdk
 import pytest
 from aws_cdk import aws_ec2 as ec2
@@ -126,6 +128,155 @@ def test_a_closed_list_gives_no_open_warning():
     stack = cdk.Stack(cdk.App(), "NotOpen")
     NotebookIpPolicy(stack, "Policy", allowed_cidrs=["203.0.113.0/24"], allow_all_ips=True)
     Annotations.from_stack(stack).has_no_warning("*", Match.string_like_regexp("every IP"))
+
+
+# ----------------------------------------------------------------- suspicious allow-lists
+# Valid entries that are almost surely wrong are warned about (acknowledgeable), once per
+# construct: the placeholder on the stack, the others on the construct.
+
+PRIVATE = "sagemaker-notebook-access:private-cidrs"
+WIDE = "sagemaker-notebook-access:wide-cidrs"
+PLACEHOLDER = "sagemaker-notebook-access:placeholder-cidrs"
+ACK = re.compile(r"\[ack: ([^\]]+)\]$")
+
+
+def cidr_warnings(stack: cdk.Stack) -> list[tuple[str, str, str]]:
+    """(path, ack id, message) of every allow-list warning in ``stack``, sorted."""
+    found = []
+    for warning in Annotations.from_stack(stack).find_warning("*", Match.any_value()):
+        ack = ACK.search(warning.entry.data)
+        if ack and ack.group(1) in (PRIVATE, WIDE, PLACEHOLDER):
+            found.append((warning.id, ack.group(1), warning.entry.data))
+    return sorted(found)
+
+
+def policy_warnings(*cidrs: str) -> list[tuple[str, str, str]]:
+    stack = cdk.Stack(cdk.App(), "Cidrs")
+    NotebookIpPolicy(stack, "Policy", allowed_cidrs=list(cidrs))
+    return cidr_warnings(stack)
+
+
+@pytest.mark.parametrize(
+    ("cidr", "kind"),
+    [
+        ("10.0.0.0/8", "private, RFC 1918"),
+        ("192.168.1.0/24", "private, RFC 1918"),
+        ("100.64.0.0/10", "shared address space for carrier-grade NAT, RFC 6598"),
+        ("fd00::/8", "unique local, RFC 4193"),
+        ("127.0.0.1/32", "loopback"),
+        ("169.254.0.0/16", "link-local"),
+        ("224.0.0.0/24", "multicast"),
+        ("240.0.0.0/4", "reserved or special-purpose"),
+        ("::ffff:10.0.0.0/104", "= 10.0.0.0/8) (private, RFC 1918"),
+    ],
+)
+def test_warns_on_a_range_no_caller_of_the_public_endpoint_comes_from(cidr, kind):
+    ((path, ack, message),) = policy_warnings(cidr)
+    assert (path, ack) == ("/Cidrs/Policy", PRIVATE)
+    canonical = str(normalize_cidrs([cidr])[0])
+    assert f"allowed_cidrs entry {canonical!r} (" in message
+    assert kind in message
+    assert "never matches a caller" in message
+    assert "aws:SourceIp, which is the caller's public address" in message
+    assert "List the public egress addresses" in message
+
+
+@pytest.mark.parametrize(
+    ("cidr", "size"),
+    [("2.0.0.0/7", "2^25"), ("8.0.0.0/7", "2^25"), ("2000::/3", "2^125"), ("2c00::/31", "2^97")],
+)
+def test_warns_on_a_range_wider_than_ipv4_slash_8_or_ipv6_slash_32(cidr, size):
+    stack = cdk.Stack(cdk.App(), "Cidrs")
+    NotebookIpPolicy(stack, "Policy", allowed_cidrs=[cidr])
+    Annotations.from_stack(stack).has_warning(
+        "/Cidrs/Policy",
+        Match.string_like_regexp(
+            rf"^allowed_cidrs entry '{re.escape(cidr)}' \({re.escape(size)} addresses\) is wider "
+            r"than an IPv4 /8 or an IPv6 /32.* List the narrower ranges .*"
+            rf"\[ack: {WIDE}\]$"
+        ),
+    )
+    assert [ack for _, ack, _ in cidr_warnings(stack)] == [WIDE]
+
+
+@pytest.mark.parametrize(
+    "cidr",
+    [
+        "8.8.8.0/24",
+        "2a00:1450::/32",
+        "8.0.0.0/8",  # the widest IPv4 prefix without a warning
+        "2c00::/32",  # the widest IPv6 prefix without a warning
+        "198.51.7.0/24",
+        "::ffff:8.8.8.0/120",  # Python calls every v4-mapped network private
+    ],
+)
+def test_no_allow_list_warning_for_a_public_network(cidr):
+    assert policy_warnings(cidr) == []
+
+
+@pytest.mark.parametrize("cidr", ["fc00::/7", "fe80::/10", "240.0.0.0/4", "ff00::/8"])
+def test_a_range_no_caller_comes_from_is_not_also_called_wide(cidr):
+    assert [ack for _, ack, _ in policy_warnings(cidr)] == [PRIVATE]
+
+
+def test_an_open_allow_list_is_not_also_called_wide(open_stack):
+    assert cidr_warnings(open_stack) == []
+
+
+@pytest.mark.parametrize(
+    ("cidr", "shown"),
+    [
+        ("198.51.100.0/24", "'198.51.100.0/24'"),
+        ("192.0.2.0/24", "'192.0.2.0/24'"),
+        ("203.0.113.0/24", "'203.0.113.0/24'"),
+        ("2001:db8::/32", "'2001:db8::/32'"),
+        ("3fff::/20", "'3fff::/20'"),
+        ("198.51.100.7/32", "'198.51.100.7/32' (in 198.51.100.0/24)"),
+        ("2001:db8:7::/48", "'2001:db8:7::/48' (in 2001:db8::/32)"),
+        ("::ffff:203.0.113.0/120", "'::ffff:cb00:7100/120' (= 203.0.113.0/24)"),
+    ],
+)
+def test_the_library_warns_on_a_documentation_range_as_a_placeholder(cidr, shown):
+    # Python calls most documentation ranges private: they get this warning, not that one.
+    ((path, ack, message),) = policy_warnings(cidr)
+    assert (path, ack) == ("/Cidrs", PLACEHOLDER)
+    assert f"allowed_cidrs entry {shown} is in a documentation range (placeholder)" in message
+    assert "Replace it with the public networks your callers connect from" in message
+
+
+def test_each_construct_warns_once_and_the_placeholder_once_per_stack():
+    stack = cdk.Stack(cdk.App(), "Mixed")
+    cidrs = ["10.0.0.0/8", "192.168.1.0/24", "2.0.0.0/7", "198.51.100.0/24", "8.8.8.0/24"]
+    first = IpRestrictedNotebook(stack, "First", allowed_cidrs=cidrs)
+    IpRestrictedNotebook(stack, "Second", allowed_cidrs=cidrs, api=first.api)
+    found = cidr_warnings(stack)
+    assert [(path, ack) for path, ack, _ in found] == [
+        ("/Mixed", PLACEHOLDER),
+        ("/Mixed/First/Api", PRIVATE),
+        ("/Mixed/First/Api", WIDE),
+        ("/Mixed/First/IpPolicy", PRIVATE),
+        ("/Mixed/First/IpPolicy", WIDE),
+        ("/Mixed/Second/IpPolicy", PRIVATE),
+        ("/Mixed/Second/IpPolicy", WIDE),
+    ]
+    private = next(message for _, ack, message in found if ack == PRIVATE)
+    assert private.startswith(
+        "allowed_cidrs entries '10.0.0.0/8' (private, RFC 1918), '192.168.1.0/24' (private, "
+        "RFC 1918) never match a caller"
+    )
+    assert all("8.8.8.0/24" not in message for _, _, message in found)
+
+
+def test_a_token_cidr_is_not_judged_and_breaks_no_warning():
+    stack = cdk.Stack(cdk.App(), "Tokens")
+    cidr = cdk.CfnParameter(stack, "Cidr").value_as_string
+    IpRestrictedNotebook(stack, "Access", allowed_cidrs=[cidr])
+    NotebookIpPolicy(stack, "Policy", allowed_cidrs=[cidr, "10.0.0.0/8"])
+    Annotations.from_stack(stack).has_no_error("*", Match.any_value())
+    ((path, ack, message),) = cidr_warnings(stack)
+    assert (path, ack) == ("/Tokens/Policy", PRIVATE)
+    assert message.startswith("allowed_cidrs entry '10.0.0.0/8' (private, RFC 1918) never")
+    assert "Token" not in message
 
 
 # ----------------------------------------------------------------- ranges and patterns

@@ -41,7 +41,9 @@ DENIED_MAPPED = "::ffff:198.51.100.7"
 
 SERVED = "nb-1"
 NAME_PREFIX = "team-"
+API_ID = "a1b2c3d4e5"
 HANDLER_ENV = {
+    "REST_API_ID": API_ID,
     "NOTEBOOK_NAMES": f"{SERVED},nb-2",
     "NOTEBOOK_NAME_PREFIX": NAME_PREFIX,
     "ALLOWED_CIDRS": "203.0.113.0/24,2001:db8::/32",
@@ -67,6 +69,7 @@ def proxy_event(
     user_arn: Any = CALLER_ARN,
     base64_body: bool = False,
     request_id: str = "req-0001",
+    api_id: str | None = API_ID,
 ) -> dict[str, Any]:
     """A REST API Lambda proxy event as API Gateway sends it for IAM-authorized calls."""
     if base64_body and isinstance(body, str):
@@ -85,6 +88,7 @@ def proxy_event(
             "resourcePath": RESOURCES.get(route, route),
             "httpMethod": method,
             "requestId": request_id,
+            "apiId": api_id,
             "stage": "v1",
             "accountId": ACCOUNT_ID,
             "identity": {

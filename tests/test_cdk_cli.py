@@ -86,13 +86,13 @@ def test_cli_synth_runs_no_feature_flag_warning(default_synth):
 
 def test_cli_context_overrides_the_allow_list(tmp_path):
     # One CLI run proves -c reaches the app; test_app.py covers comma and JSON parsing.
-    value = '["198.51.7.0/24", "2001:db8:7::/48"]'
+    value = '["198.51.7.0/24", "2a01:7::/48"]'
     result = run_cdk_synth(tmp_path, f"allowedCidrs={value}", "nag=false")
     assert result.returncode == 0, result.stdout + result.stderr
     template = template_of(tmp_path)
     api = next(r for r in template["Resources"].values() if r["Type"] == "AWS::ApiGateway::RestApi")
     condition = api["Properties"]["Policy"]["Statement"][0]["Condition"]
-    assert condition == {"NotIpAddress": {"aws:SourceIp": ["198.51.7.0/24", "2001:db8:7::/48"]}}
+    assert condition == {"NotIpAddress": {"aws:SourceIp": ["198.51.7.0/24", "2a01:7::/48"]}}
     assert "placeholder" not in result.stdout + result.stderr
 
 

@@ -17,6 +17,7 @@ from handler_events import (
     ALLOWED_IPV4,
     ALLOWED_IPV6,
     ALLOWED_MAPPED,
+    API_ID,
     AUTHORIZED_URL,
     CALLER_ARN,
     DENIED_IPV4,
@@ -631,6 +632,7 @@ def audit_of(recorder) -> dict:
             "status",
             "apiRequestId",
             "durationMs",
+            "viaDeployedApi",
         )
     }
 
@@ -649,8 +651,30 @@ def test_audit_record_of_a_minted_url(moto: LocalSageMaker, logs) -> None:
         "status": 200,
         "apiRequestId": "req-0001",
         "durationMs": 0,
+        "viaDeployedApi": True,
     }
     assert isinstance(audit["durationMs"], float) and audit["durationMs"] >= 0
+
+
+@pytest.mark.parametrize(
+    "api_id",
+    [None, "", "zzzzzzzzzz", API_ID.upper()],
+    ids=["no apiId", "empty", "another API", "case differs"],
+)
+def test_audit_record_flags_an_event_that_did_not_come_through_the_deployed_api(
+    moto: LocalSageMaker, logs, api_id
+) -> None:
+    # A direct lambda:InvokeFunction skips SigV4, the resource policy, the WAF and the
+    # grants; the audit line says so (a flag, not a check: the event is the invoker's).
+    with stub_presign(None):
+        invoke(proxy_event(api_id=api_id))
+    assert audit_of(logs)["viaDeployedApi"] is False
+
+
+def test_without_rest_api_id_no_event_counts_as_through_the_api(logs, monkeypatch) -> None:
+    monkeypatch.delenv("REST_API_ID")
+    invoke(proxy_event(source_ip=DENIED_IPV4))
+    assert audit_of(logs)["viaDeployedApi"] is False
 
 
 def test_audit_record_of_a_refusal(logs) -> None:

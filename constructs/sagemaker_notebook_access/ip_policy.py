@@ -56,7 +56,9 @@ class NotebookIpPolicy(iam.ManagedPolicy):
     ``IpRestrictedNotebook.grant_open``).
 
     :param allowed_cidrs: IPv4/IPv6 CIDRs callers may come from. Required, non-empty;
-        host bits, duplicates and open networks are rejected.
+        host bits, duplicates and open networks are rejected. Private, reserved,
+        documentation and very wide ranges get a synth warning; a CIDR given as a token
+        is neither checked nor warned about.
     :param notebooks: notebooks the deny covers. Default: every notebook in the
         account (``Resource: "*"``), the stricter choice.
     :param users: IAM users to attach the policy to. Default: none.

@@ -107,7 +107,9 @@ class PresignedUrlApi(Construct):
     :param vpc: the VPC the Lambda runs in; the construct adds a SageMaker API
         interface endpoint (private DNS) to it unless ``endpoint`` is given. Required.
     :param allowed_cidrs: IPv4/IPv6 CIDRs allowed to call the API and to open the
-        URLs it mints. Required, non-empty.
+        URLs it mints: public addresses, as API Gateway sees callers. Required, non-empty.
+        Private, reserved, documentation and very wide (shorter than /8, IPv6 /32) ranges
+        get a synth warning; a CIDR given as a token is neither checked nor warned about.
     :param notebooks: notebooks the API serves (``NotebookInstance`` objects or names of
         existing notebooks). Default: none; add with ``add_notebook``.
     :param notebook_name_prefix: also serve every notebook whose name starts with this

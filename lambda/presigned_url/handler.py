@@ -188,6 +188,20 @@ def request_id_of(event: Any, context: Any) -> str:
     return str(getattr(context, "aws_request_id", "") or "unknown")[:128]
 
 
+def came_through_the_api(event: dict[str, Any], env: Any = os.environ) -> bool:
+    """Whether the event names the API this function was deployed behind (REST_API_ID).
+
+    False marks a direct invocation (lambda:InvokeFunction), which skips SigV4, the
+    resource policy, the WAF and the per-notebook grants. It is a flag for the audit
+    line, not a check: whoever may invoke the function can write any requestContext,
+    the real apiId included. The boundary is IAM on lambda:InvokeFunction (README,
+    security model); CloudTrail's Lambda data events record who invoked it.
+    """
+    expected = env.get("REST_API_ID", "")
+    api_id = _as_dict(event.get("requestContext")).get("apiId")
+    return bool(expected) and api_id == expected
+
+
 def route_of(event: dict[str, Any], settings: Settings) -> str:
     """'url' or 'start' from the API Gateway resource template; '' for anything else."""
     resource = event.get("resource")
@@ -602,6 +616,7 @@ def handler(event: Any, context: Any) -> dict:
         "notebook": None,
         "sessionDurationSeconds": None,
         "apiRequestId": request_id,
+        "viaDeployedApi": came_through_the_api(event),
     }
     try:
         response = handle(event, load_settings(), audit)

@@ -13,6 +13,7 @@ import subprocess
 import sys
 import sysconfig
 import textwrap
+import zipfile
 from pathlib import Path
 
 import pytest
@@ -21,7 +22,7 @@ pytestmark = pytest.mark.slow
 
 REPO_ROOT = Path(__file__).resolve().parent.parent
 # What the wheel is built from: everything pyproject.toml reads or maps.
-WHEEL_SOURCES = ("pyproject.toml", "README.md", "constructs", "lambda")
+WHEEL_SOURCES = ("pyproject.toml", "README.md", "LICENSE", "constructs", "lambda")
 STACK_NAME = "ConsumerStack"
 TIMEOUT_SECONDS = 180
 
@@ -182,7 +183,8 @@ def consumer(tmp_path_factory: pytest.TempPathFactory) -> dict:
     """Wheel -> fresh venv -> consumer app -> `cdk synth` with the venv's Python."""
     work = tmp_path_factory.mktemp("wheel")
     assert not work.resolve().is_relative_to(REPO_ROOT)
-    venv = make_venv(work, build_wheel(work))
+    wheel = build_wheel(work)
+    venv = make_venv(work, wheel)
 
     app_dir = work / "consumer"
     app_dir.mkdir()
@@ -213,6 +215,7 @@ def consumer(tmp_path_factory: pytest.TempPathFactory) -> dict:
         env=env,
     )  # fmt: skip
     return {
+        "wheel": wheel,
         "venv": venv,
         "out": out,
         "probe": json.loads(probe.read_text()),
@@ -235,6 +238,18 @@ def url_functions(template: dict) -> dict[str, dict]:
         for k, v in resources(template, "AWS::Lambda::Function").items()
         if v["Properties"].get("Handler") == "handler.handler"
     }
+
+
+def test_wheel_ships_the_license_it_declares(consumer):
+    with zipfile.ZipFile(consumer["wheel"]) as wheel:
+        names = wheel.namelist()
+        (metadata,) = [n for n in names if n.endswith(".dist-info/METADATA")]
+        fields = wheel.read(metadata).decode()
+        (license_file,) = [n for n in names if n.endswith(".dist-info/licenses/LICENSE")]
+        shipped = wheel.read(license_file).decode()
+    assert "License-Expression: Apache-2.0" in fields.splitlines()
+    assert shipped == (REPO_ROOT / "LICENSE").read_text()
+    assert "Apache License" in shipped and "Version 2.0, January 2004" in shipped
 
 
 def test_package_is_imported_from_the_temporary_venv(consumer):

@@ -33,22 +33,27 @@ class EndpointReach(Construct):
     def __init__(self, scope: Construct, id: str) -> None:
         super().__init__(scope, id)
         self._notebooks: dict[str, list[ec2.IConnectable]] = {}
-        self._endpoints: dict[str, list[ec2.IInterfaceVpcEndpoint]] = {}
+        # Per VPC: (endpoint, rule description), e.g. "Notebook to SageMaker API".
+        self._endpoints: dict[str, list[tuple[ec2.IInterfaceVpcEndpoint, str]]] = {}
 
     def add_notebook(self, vpc: ec2.IVpc, notebook: ec2.IConnectable) -> None:
         self._notebooks.setdefault(vpc.node.path, []).append(notebook)
-        for endpoint in self._endpoints.get(vpc.node.path, []):
-            _admit(endpoint, notebook)
+        for endpoint, description in self._endpoints.get(vpc.node.path, []):
+            _admit(endpoint, notebook, description)
 
-    def add_endpoint(self, vpc: ec2.IVpc, endpoint: ec2.IInterfaceVpcEndpoint) -> None:
+    def add_endpoint(
+        self, vpc: ec2.IVpc, endpoint: ec2.IInterfaceVpcEndpoint, *, description: str
+    ) -> None:
         endpoints = self._endpoints.setdefault(vpc.node.path, [])
-        if any(known is endpoint for known in endpoints):
+        if any(known is endpoint for known, _ in endpoints):
             return
-        endpoints.append(endpoint)
+        endpoints.append((endpoint, description))
         for notebook in self._notebooks.get(vpc.node.path, []):
-            _admit(endpoint, notebook)
+            _admit(endpoint, notebook, description)
 
 
-def _admit(endpoint: ec2.IInterfaceVpcEndpoint, notebook: ec2.IConnectable) -> None:
+def _admit(
+    endpoint: ec2.IInterfaceVpcEndpoint, notebook: ec2.IConnectable, description: str
+) -> None:
     # CDK names the rule after the peer and description, so a second call adds nothing.
-    endpoint.connections.allow_default_port_from(notebook, "Notebook to SageMaker API")
+    endpoint.connections.allow_default_port_from(notebook, description)

@@ -124,7 +124,9 @@ def create_private_vpc(
             },
         )
     )
-    EndpointReach.of(vpc).add_endpoint(vpc, logs_endpoint)
+    EndpointReach.of(vpc).add_endpoint(
+        vpc, logs_endpoint, description="Notebook to CloudWatch Logs"
+    )
     acknowledge(
         vpc,
         "NIST.800.53.R5::NIST.800.53.R5-VPCDefaultSecurityGroupClosed",

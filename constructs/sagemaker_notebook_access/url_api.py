@@ -232,7 +232,9 @@ class PresignedUrlApi(Construct):
         )
         # Every notebook this library creates in the VPC (served as an object, by name, by
         # prefix, or not at all) stops itself through this endpoint when idle.
-        EndpointReach.of(self).add_endpoint(vpc, self.endpoint)
+        EndpointReach.of(self).add_endpoint(
+            vpc, self.endpoint, description="Notebook to SageMaker API"
+        )
 
         self.role = iam.Role(
             self,

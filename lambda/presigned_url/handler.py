@@ -1,8 +1,10 @@
 """Mint presigned SageMaker notebook URLs behind an API Gateway REST API (Lambda proxy).
 
-parse -> validate -> authorize -> call -> respond, each a small function. Only the
-boto3 client and a two-thread pool live at module scope. The AuthorizedUrl is a
-bearer credential: it goes into the 200 body and nowhere else, never a log line.
+The event is read once into a `Request`; `ROUTES` maps API Gateway's resource template
+to the function that serves it; every refusal is an `ApiError` subclass that carries
+its own status and code. Only the boto3 client and a two-thread pool live at module
+scope. The AuthorizedUrl is a bearer credential: it goes into the 200 body and nowhere
+else, never a log line.
 """
 
 from __future__ import annotations
@@ -16,10 +18,11 @@ import logging
 import os
 import re
 import time
+from collections.abc import Callable, Mapping
 from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass
 from functools import lru_cache
-from typing import Any
+from typing import Any, ClassVar
 
 import boto3
 from botocore.config import Config
@@ -54,6 +57,7 @@ THROTTLING_CODES = {
 STARTABLE_STATUS = "Stopped"
 STARTED_STATUSES = {"Pending", "InService"}
 AUDIT_TEXT_LIMIT = 256
+REQUEST_ID_LIMIT = 128
 
 # Timeout budget. The start route makes two SageMaker calls one after the other
 # (describe, then start); the URL route makes two at the same time. Per call, the
@@ -78,9 +82,15 @@ _calls = ThreadPoolExecutor(max_workers=2, thread_name_prefix="sagemaker")
 logger = logging.getLogger("presigned_url.audit")
 logger.setLevel(logging.INFO)
 
+# Where _guard_sdk_logs records the filter it installed. It lives on the logger, not in
+# this module, because logging keeps the logger for the life of the process.
+_BODY_FILTER_ATTRIBUTE = "presigned_url_body_filter"
+
 
 def _drop_url_records(record: logging.LogRecord) -> bool:
     """False for a log record that would carry a presigned URL (botocore's body dumps)."""
+    # Self-contained on purpose: once installed, this filter may outlive the module
+    # object that installed it, so it must not depend on the module's globals.
     return "AuthorizedUrl" not in record.getMessage()
 
 
@@ -89,11 +99,12 @@ def _guard_sdk_logs() -> None:
     # botocore logs at INFO on credential discovery; keep the log one line per request.
     logging.getLogger("botocore").setLevel(logging.WARNING)
     # At DEBUG, botocore.parsers logs every response body: the presign one is the URL.
+    # Idempotent: one filter per process, however often this runs, and put back if it
+    # was removed.
     body_logger = logging.getLogger("botocore.parsers")
-    for installed in list(body_logger.filters):
-        if getattr(installed, "__name__", "") == _drop_url_records.__name__:  # module reload
-            body_logger.removeFilter(installed)
-    body_logger.addFilter(_drop_url_records)
+    if getattr(body_logger, _BODY_FILTER_ATTRIBUTE, None) not in body_logger.filters:
+        body_logger.addFilter(_drop_url_records)
+        setattr(body_logger, _BODY_FILTER_ATTRIBUTE, _drop_url_records)
 
 
 _guard_sdk_logs()
@@ -106,25 +117,93 @@ SECURITY_HEADERS = {
     "Strict-Transport-Security": "max-age=63072000; includeSubDomains",
 }
 
+# ---------------------------------------------------------------- errors
+# One subclass per status/code pair, so each pair is written once (the shape of
+# AWS Lambda Powertools' BadRequestError, NotFoundError, ...; without the dependency).
+
 
 class ApiError(Exception):
     """An outcome with a contract status; its message is safe to show the caller."""
 
-    def __init__(
-        self,
-        status: int,
-        code: str,
-        message: str,
-        *,
-        headers: dict[str, str] | None = None,
-        fields: dict[str, Any] | None = None,
-    ) -> None:
-        super().__init__(message)
-        self.status = status
-        self.code = code
-        self.message = message
-        self.headers = headers or {}
-        self.fields = fields or {}
+    status: ClassVar[int] = 500
+    code: ClassVar[str] = "InternalError"
+    headers: ClassVar[Mapping[str, str]] = {}
+    default_message: ClassVar[str] = ""
+
+    def __init__(self, message: str = "", *, fields: Mapping[str, Any] | None = None) -> None:
+        self.message = message or self.default_message
+        super().__init__(self.message)
+        self.fields = dict(fields or {})
+
+
+class ValidationFailed(ApiError):
+    status = 400
+    code = "ValidationError"
+
+
+class Forbidden(ApiError):
+    status = 403
+    code = "Forbidden"
+
+
+class RouteNotFound(ApiError):
+    status = 404
+    code = "NotFound"
+
+
+class NotebookNotFound(ApiError):
+    status = 404
+    code = "NotebookNotFound"
+
+
+class MethodNotAllowed(ApiError):
+    status = 405
+    code = "MethodNotAllowed"
+    headers: ClassVar[Mapping[str, str]] = {"Allow": "POST"}
+
+
+class NotebookNotInService(ApiError):
+    status = 409
+    code = "NotebookNotInService"
+
+
+class NotebookNotStartable(ApiError):
+    status = 409
+    code = "NotebookNotStartable"
+
+
+class PayloadTooLarge(ApiError):
+    status = 413
+    code = "PayloadTooLarge"
+    default_message = (
+        f"the request body is over {MAX_BODY_BYTES} bytes; send at most {MAX_BODY_BYTES} bytes"
+    )
+
+
+class InternalError(ApiError):
+    # Anything unexpected: the exception's text may hold AWS's, so none of it is shown.
+    default_message = (
+        "an unexpected error occurred; retry later, and if it persists give the "
+        "requestId to the API's operators"
+    )
+
+
+class UpstreamError(ApiError):
+    status = 502
+    code = "UpstreamError"
+
+
+class Throttled(ApiError):
+    status = 503
+    code = "Throttled"
+    headers: ClassVar[Mapping[str, str]] = {"Retry-After": RETRY_AFTER_SECONDS}
+    default_message = f"SageMaker is throttling requests; retry after {RETRY_AFTER_SECONDS} seconds"
+
+
+class UpstreamTimeout(ApiError):
+    status = 504
+    code = "UpstreamTimeout"
+    default_message = "SageMaker did not answer in time; retry in a few seconds"
 
 
 @dataclass(frozen=True)
@@ -173,22 +252,71 @@ def load_settings(env: os._Environ | dict[str, str] = os.environ) -> Settings:
 # ---------------------------------------------------------------- parse
 
 
+@dataclass(frozen=True)
+class Request:
+    """The parts of an API Gateway proxy event the handler uses, read once.
+
+    Reading never fails, whatever the event holds: the audit line needs caller and
+    source IP even for a malformed event. Method, name and body stay as sent, since
+    checking them is ordered after authorization (see handle).
+    """
+
+    route: str  # API Gateway's resource template, a key of ROUTES; "" if absent
+    method: Any
+    notebook_name: Any
+    caller: str | None
+    source_ip: str | None
+    request_id: str
+    body: Any
+    body_is_base64: bool
+    api_id: Any  # requestContext.apiId: the input of the audit line's viaDeployedApi
+
+
+def parse_request(event: Any, context: Any) -> Request:
+    event = _as_dict(event)
+    request_context = _as_dict(event.get("requestContext"))
+    identity = _as_dict(request_context.get("identity"))
+    resource = event.get("resource")
+    return Request(
+        # Only a string can name a route (and be looked up in ROUTES).
+        route=resource if isinstance(resource, str) else "",
+        method=event.get("httpMethod"),
+        notebook_name=_as_dict(event.get("pathParameters")).get("NotebookInstanceName"),
+        caller=caller_of(identity),
+        source_ip=_text_or_none(identity.get("sourceIp")),
+        request_id=request_id_of(request_context, context),
+        body=event.get("body"),
+        body_is_base64=event.get("isBase64Encoded") is True,
+        api_id=request_context.get("apiId"),
+    )
+
+
 def _as_dict(value: Any) -> dict[str, Any]:
     return value if isinstance(value, dict) else {}
 
 
-def _identity_of(event: dict[str, Any]) -> dict[str, Any]:
-    return _as_dict(_as_dict(event.get("requestContext")).get("identity"))
+def _text_or_none(value: Any) -> str | None:
+    return value if isinstance(value, str) and value else None
 
 
-def request_id_of(event: Any, context: Any) -> str:
-    request_id = _as_dict(_as_dict(event).get("requestContext")).get("requestId")
-    if isinstance(request_id, str) and request_id:
-        return request_id[:128]
-    return str(getattr(context, "aws_request_id", "") or "unknown")[:128]
+def request_id_of(request_context: dict[str, Any], context: Any) -> str:
+    request_id = _text_or_none(request_context.get("requestId"))
+    if request_id is None:
+        # A direct invocation may carry no API request id; Lambda's own id still traces it.
+        request_id = str(getattr(context, "aws_request_id", "") or "unknown")
+    return request_id[:REQUEST_ID_LIMIT]
 
 
-def came_through_the_api(event: dict[str, Any], env: Any = os.environ) -> bool:
+def caller_of(identity: dict[str, Any]) -> str | None:
+    # The principal's ARN when API Gateway gives one, else its caller id.
+    for key in ("userArn", "caller"):
+        value = _text_or_none(identity.get(key))
+        if value is not None:
+            return value
+    return None
+
+
+def came_through_the_api(api_id: Any, env: Any = os.environ) -> bool:
     """Whether the event names the API this function was deployed behind (REST_API_ID).
 
     False marks a direct invocation (lambda:InvokeFunction), which skips SigV4, the
@@ -198,65 +326,34 @@ def came_through_the_api(event: dict[str, Any], env: Any = os.environ) -> bool:
     security model); CloudTrail's Lambda data events record who invoked it.
     """
     expected = env.get("REST_API_ID", "")
-    api_id = _as_dict(event.get("requestContext")).get("apiId")
     return bool(expected) and api_id == expected
 
 
-def route_of(event: dict[str, Any], settings: Settings) -> str:
-    """'url' or 'start' from the API Gateway resource template; '' for anything else."""
-    resource = event.get("resource")
-    if resource == URL_RESOURCE:
-        return "url"
-    if resource == START_RESOURCE and settings.allow_start:
-        return "start"
-    return ""
-
-
-def source_ip_of(event: dict[str, Any]) -> str | None:
-    source_ip = _identity_of(event).get("sourceIp")
-    return source_ip if isinstance(source_ip, str) and source_ip else None
-
-
-def caller_of(event: dict[str, Any]) -> str | None:
-    identity = _identity_of(event)
-    for key in ("userArn", "caller"):
-        value = identity.get(key)
-        if isinstance(value, str) and value:
-            return value
-    return None
-
-
-def raw_body_of(event: dict[str, Any]) -> bytes:
-    body = event.get("body")
+def raw_body_of(request: Request) -> bytes:
+    body = request.body
     if body is None or body == "":
         return b""
     if not isinstance(body, str):
-        raise ApiError(400, "ValidationError", "the request body must be a JSON object or absent")
+        raise ValidationFailed("the request body must be a JSON object or absent")
     encoded = body.encode("utf-8", "surrogatepass")
-    if event.get("isBase64Encoded") is True:
-        # base64 is 4/3 the size of what it holds: reject big bodies before decoding.
-        if len(encoded) > (MAX_BODY_BYTES + 2) // 3 * 4:
-            raise _too_large()
-        try:
-            encoded = base64.b64decode(encoded, validate=True)
-        except (binascii.Error, ValueError):
-            raise ApiError(
-                400,
-                "ValidationError",
-                "the request body is marked base64-encoded but is not valid base64; "
-                "send standard padded base64 of a JSON object",
-            ) from None
+    if request.body_is_base64:
+        encoded = _decode_base64(encoded)
     if len(encoded) > MAX_BODY_BYTES:
-        raise _too_large()
+        raise PayloadTooLarge()
     return encoded
 
 
-def _too_large() -> ApiError:
-    return ApiError(
-        413,
-        "PayloadTooLarge",
-        f"the request body is over {MAX_BODY_BYTES} bytes; send at most {MAX_BODY_BYTES} bytes",
-    )
+def _decode_base64(encoded: bytes) -> bytes:
+    # base64 is 4/3 the size of what it holds: reject big bodies before decoding.
+    if len(encoded) > (MAX_BODY_BYTES + 2) // 3 * 4:
+        raise PayloadTooLarge()
+    try:
+        return base64.b64decode(encoded, validate=True)
+    except (binascii.Error, ValueError):
+        raise ValidationFailed(
+            "the request body is marked base64-encoded but is not valid base64; "
+            "send standard padded base64 of a JSON object"
+        ) from None
 
 
 def _reject_constant(name: str) -> Any:
@@ -282,17 +379,13 @@ def parse_body(raw: bytes) -> dict[str, Any]:
             object_pairs_hook=_reject_duplicates,
         )
     except (ValueError, RecursionError):
-        raise ApiError(
-            400,
-            "ValidationError",
+        raise ValidationFailed(
             "the request body is not valid JSON (duplicate keys, NaN and Infinity are "
-            f'not accepted); send {{"{DURATION_FIELD}": <integer>}} or no body',
+            f'not accepted); send {{"{DURATION_FIELD}": <integer>}} or no body'
         ) from None
     if not isinstance(parsed, dict):
-        raise ApiError(
-            400,
-            "ValidationError",
-            f'the request body must be a JSON object such as {{"{DURATION_FIELD}": 3600}}',
+        raise ValidationFailed(
+            f'the request body must be a JSON object such as {{"{DURATION_FIELD}": 3600}}'
         )
     return parsed
 
@@ -303,28 +396,20 @@ def parse_body(raw: bytes) -> dict[str, Any]:
 def validate_method(method: Any) -> None:
     if method == "POST":
         return
+    # Echo the method only when it is plainly one; anything else could be arbitrary text.
     shown = method if isinstance(method, str) and re.fullmatch(r"[A-Z]{1,10}", method) else None
-    raise ApiError(
-        405,
-        "MethodNotAllowed",
-        f"method {shown or '(invalid)'} is not allowed here; this route accepts POST only",
-        headers={"Allow": "POST"},
+    raise MethodNotAllowed(
+        f"method {shown or '(invalid)'} is not allowed here; this route accepts POST only"
     )
 
 
 def validate_name(name: Any) -> str:
     if not isinstance(name, str) or not name:
-        raise ApiError(
-            400,
-            "ValidationError",
-            "the path must name a notebook instance: POST /notebooks/{name}/url",
-        )
+        raise ValidationFailed("the path must name a notebook instance: POST /notebooks/{name}/url")
     if len(name) > NAME_MAX_LENGTH or not NAME_PATTERN.fullmatch(name):
-        raise ApiError(
-            400,
-            "ValidationError",
+        raise ValidationFailed(
             f"the notebook instance name is not valid: use 1..{NAME_MAX_LENGTH} letters, "
-            "digits and hyphens, starting and ending with a letter or digit",
+            "digits and hyphens, starting and ending with a letter or digit"
         )
     return name
 
@@ -337,18 +422,14 @@ def validate_duration(body: dict[str, Any], settings: Settings) -> int:
     allowed = f"{DURATION_MIN_SECONDS}..{settings.max_duration_seconds}"
     # bool is an int in Python; a float like 3600.0 is not an integer here.
     if isinstance(value, bool) or not isinstance(value, int):
-        raise ApiError(
-            400,
-            "ValidationError",
+        raise ValidationFailed(
             f"{DURATION_FIELD} must be a JSON integer number of seconds, {allowed} "
-            f"(got {_json_type(value)})",
+            f"(got {_json_type(value)})"
         )
     if not DURATION_MIN_SECONDS <= value <= settings.max_duration_seconds:
-        raise ApiError(
-            400,
-            "ValidationError",
+        raise ValidationFailed(
             f"{DURATION_FIELD} must be between {DURATION_MIN_SECONDS} and "
-            f"{settings.max_duration_seconds} seconds (got {value})",
+            f"{settings.max_duration_seconds} seconds (got {value})"
         )
     return value
 
@@ -367,7 +448,7 @@ def _reject_unknown_fields(body: dict[str, Any], *, allowed: set[str]) -> None:
         if allowed
         else "this route takes no body fields"
     )
-    raise ApiError(400, "ValidationError", f"unknown field(s) {shown}; {expected}")
+    raise ValidationFailed(f"unknown field(s) {shown}; {expected}")
 
 
 def _json_type(value: Any) -> str:
@@ -396,33 +477,32 @@ def parse_source_ip(text: str) -> list[ipaddress.IPv4Address | ipaddress.IPv6Add
     return [address]
 
 
-def authorize(event: dict[str, Any], settings: Settings) -> None:
+def authorize(request: Request, settings: Settings) -> None:
     """Defence in depth behind the API's resource policy; fails closed."""
-    if caller_of(event) is None:
-        raise ApiError(
-            403,
-            "Forbidden",
-            "the request carries no AWS identity; sign it with SigV4 (IAM authorization)",
+    if request.caller is None:
+        raise Forbidden(
+            "the request carries no AWS identity; sign it with SigV4 (IAM authorization)"
         )
-    source_ip = source_ip_of(event)
-    forms = parse_source_ip(source_ip) if source_ip else []
+    forms = parse_source_ip(request.source_ip) if request.source_ip else []
     if not forms:
-        raise ApiError(
-            403,
-            "Forbidden",
-            "the request has no valid source IP address; call from a network on the allow-list",
+        raise Forbidden(
+            "the request has no valid source IP address; call from a network on the allow-list"
         )
-    if not any(
+    if not _on_allow_list(forms, settings):
+        raise Forbidden(
+            f"source IP address {forms[0]} is not on this API's allow-list; "
+            "call from an allowed network"
+        )
+
+
+def _on_allow_list(
+    forms: list[ipaddress.IPv4Address | ipaddress.IPv6Address], settings: Settings
+) -> bool:
+    return any(
         address.version == network.version and address in network
         for address in forms
         for network in settings.allowed_networks
-    ):
-        raise ApiError(
-            403,
-            "Forbidden",
-            f"source IP address {forms[0]} is not on this API's allow-list; "
-            "call from an allowed network",
-        )
+    )
 
 
 # ---------------------------------------------------------------- call
@@ -447,43 +527,32 @@ def upstream_error(error: Exception, name: str) -> Exception:
     Anything that is not an SDK failure comes back unchanged: the contract's 500.
     """
     if isinstance(error, ClientError):
-        code = _error_code(error)
-        if code in THROTTLING_CODES:
-            return ApiError(
-                503,
-                "Throttled",
-                f"SageMaker is throttling requests; retry after {RETRY_AFTER_SECONDS} seconds",
-                headers={"Retry-After": RETRY_AFTER_SECONDS},
-            )
-        if _is_not_found(error):
-            return ApiError(
-                404,
-                "NotebookNotFound",
-                f"notebook instance {name!r} does not exist in this account and region",
-            )
-        return ApiError(
-            502,
-            "UpstreamError",
-            "SageMaker refused or failed the request; retry later, and if it persists "
-            "give the requestId to the API's operators",
-        )
+        return _client_error(error, name)
     if isinstance(error, ConnectTimeoutError | ReadTimeoutError):
-        return ApiError(
-            504, "UpstreamTimeout", "SageMaker did not answer in time; retry in a few seconds"
-        )
+        return UpstreamTimeout()
     if isinstance(error, BotoCoreError):
-        return ApiError(
-            502, "UpstreamError", "SageMaker could not be reached; retry in a few seconds"
-        )
+        return UpstreamError("SageMaker could not be reached; retry in a few seconds")
     return error
 
 
-def not_served(name: str) -> ApiError:
-    return ApiError(
-        404,
-        "NotebookNotFound",
-        f"notebook instance {name!r} is not served by this API; ask its owner to add it",
+def _client_error(error: ClientError, name: str) -> ApiError:
+    if _error_code(error) in THROTTLING_CODES:
+        return Throttled()
+    if _is_not_found(error):
+        return NotebookNotFound(
+            f"notebook instance {name!r} does not exist in this account and region"
+        )
+    return UpstreamError(
+        "SageMaker refused or failed the request; retry later, and if it persists "
+        "give the requestId to the API's operators"
     )
+
+
+def require_served(name: str, settings: Settings) -> None:
+    if not settings.serves(name):
+        raise NotebookNotFound(
+            f"notebook instance {name!r} is not served by this API; ask its owner to add it"
+        )
 
 
 def describe_status(name: str) -> str:
@@ -494,15 +563,6 @@ def presign(name: str, duration: int) -> str:
     return sagemaker.create_presigned_notebook_instance_url(
         NotebookInstanceName=name, SessionExpirationDurationInSeconds=duration
     )["AuthorizedUrl"]
-
-
-def not_in_service(name: str, status: str) -> ApiError:
-    return ApiError(
-        409,
-        "NotebookNotInService",
-        f"notebook instance {name!r} is {status}; a URL is only issued when it is InService",
-        fields={"NotebookInstanceStatus": status},
-    )
 
 
 def mint_url(name: str, duration: int) -> str:
@@ -516,7 +576,10 @@ def mint_url(name: str, duration: int) -> str:
         raise upstream_error(error, name) from None
     if status != "InService":
         _discard(url_call)
-        raise not_in_service(name, status)
+        raise NotebookNotInService(
+            f"notebook instance {name!r} is {status}; a URL is only issued when it is InService",
+            fields={"NotebookInstanceStatus": status},
+        )
     try:
         return url_call.result()
     except Exception as error:
@@ -542,9 +605,7 @@ def start_notebook(name: str) -> str:
         raise upstream_error(error, name) from None
     if status in STARTED_STATUSES:
         return status
-    raise ApiError(
-        409,
-        "NotebookNotStartable",
+    raise NotebookNotStartable(
         f"notebook instance {name!r} is {status}; only a Stopped notebook can be started",
         fields={"NotebookInstanceStatus": status},
     )
@@ -553,7 +614,9 @@ def start_notebook(name: str) -> str:
 # ---------------------------------------------------------------- respond
 
 
-def respond(status: int, body: dict[str, Any], headers: dict[str, str] | None = None) -> dict:
+def respond(
+    status: int, body: dict[str, Any], headers: Mapping[str, str] | None = None
+) -> dict[str, Any]:
     return {
         "statusCode": status,
         "headers": {**SECURITY_HEADERS, **(headers or {})},
@@ -562,36 +625,21 @@ def respond(status: int, body: dict[str, Any], headers: dict[str, str] | None = 
     }
 
 
-def error_response(error: ApiError, request_id: str) -> dict:
+def error_response(error: ApiError, request_id: str) -> dict[str, Any]:
     body = {"error": error.code, "message": error.message, "requestId": request_id}
     body.update(error.fields)
     return respond(error.status, body, error.headers)
 
 
-def handle(event: dict[str, Any], settings: Settings, audit: dict[str, Any]) -> dict:
-    route = route_of(event, settings)
-    audit["route"] = route or None
-    if not route:
-        routes = "POST /notebooks/{name}/url" + (
-            " and POST /notebooks/{name}/start" if settings.allow_start else ""
-        )
-        raise ApiError(404, "NotFound", f"no such route; this API serves {routes}")
-    # Authorize first: a caller outside the allow-list learns nothing, not even the method.
-    authorize(event, settings)
-    validate_method(event.get("httpMethod"))
-    name = validate_name(_as_dict(event.get("pathParameters")).get("NotebookInstanceName"))
-    audit["notebook"] = name
-    body = parse_body(raw_body_of(event))
-    if route == "start":
-        validate_start_body(body)
-        if not settings.serves(name):
-            raise not_served(name)
-        status = start_notebook(name)
-        return respond(202, {"NotebookInstanceName": name, "NotebookInstanceStatus": status})
+# ---------------------------------------------------------------- routes
+
+
+def serve_url(
+    name: str, body: dict[str, Any], settings: Settings, audit: dict[str, Any]
+) -> dict[str, Any]:
     duration = validate_duration(body, settings)
     audit["sessionDurationSeconds"] = duration
-    if not settings.serves(name):
-        raise not_served(name)
+    require_served(name, settings)
     url = mint_url(name, duration)
     return respond(
         200,
@@ -599,42 +647,91 @@ def handle(event: dict[str, Any], settings: Settings, audit: dict[str, Any]) -> 
     )
 
 
+def serve_start(
+    name: str, body: dict[str, Any], settings: Settings, audit: dict[str, Any]
+) -> dict[str, Any]:
+    validate_start_body(body)
+    require_served(name, settings)
+    status = start_notebook(name)
+    return respond(202, {"NotebookInstanceName": name, "NotebookInstanceStatus": status})
+
+
+@dataclass(frozen=True)
+class Route:
+    name: str  # the audit line's route
+    listed: str  # how the 404 for an unknown route names it
+    serve: Callable[[str, dict[str, Any], Settings, dict[str, Any]], dict[str, Any]]
+    # The construct deploys the start resource only with allow_start=True (ALLOW_START);
+    # without it, an event naming that resource is answered as for any unknown route.
+    needs_allow_start: bool = False
+
+
+ROUTES: dict[str, Route] = {
+    URL_RESOURCE: Route("url", "POST /notebooks/{name}/url", serve_url),
+    START_RESOURCE: Route(
+        "start", "POST /notebooks/{name}/start", serve_start, needs_allow_start=True
+    ),
+}
+
+
+def routes_for(settings: Settings) -> dict[str, Route]:
+    return {
+        resource: route
+        for resource, route in ROUTES.items()
+        if settings.allow_start or not route.needs_allow_start
+    }
+
+
+def handle(request: Request, settings: Settings, audit: dict[str, Any]) -> dict[str, Any]:
+    routes = routes_for(settings)
+    route = routes.get(request.route)
+    audit["route"] = route.name if route else None
+    if route is None:
+        served = " and ".join(r.listed for r in routes.values())
+        raise RouteNotFound(f"no such route; this API serves {served}")
+    # Authorize first: a caller outside the allow-list learns nothing, not even the method.
+    authorize(request, settings)
+    validate_method(request.method)
+    name = validate_name(request.notebook_name)
+    audit["notebook"] = name
+    body = parse_body(raw_body_of(request))
+    return route.serve(name, body, settings, audit)
+
+
+# ---------------------------------------------------------------- entry point
+
+
 def _clip(value: str | None) -> str | None:
     return value[:AUDIT_TEXT_LIMIT] if value is not None else None
 
 
-def handler(event: Any, context: Any) -> dict:
-    started = time.monotonic()
-    request_id = request_id_of(event, context)
-    event = _as_dict(event)
+def audit_of(request: Request) -> dict[str, Any]:
     # Keys avoid the ones Lambda's JSON log format writes itself (requestId, errorType, ...),
     # which would win over ours.
-    audit: dict[str, Any] = {
-        "callerArn": _clip(caller_of(event)),
-        "sourceIp": _clip(source_ip_of(event)),
+    return {
+        "callerArn": _clip(request.caller),
+        "sourceIp": _clip(request.source_ip),
         "route": None,
         "notebook": None,
         "sessionDurationSeconds": None,
-        "apiRequestId": request_id,
-        "viaDeployedApi": came_through_the_api(event),
+        "apiRequestId": request.request_id,
+        "viaDeployedApi": came_through_the_api(request.api_id),
     }
+
+
+def handler(event: Any, context: Any) -> dict[str, Any]:
+    started = time.monotonic()
+    request = parse_request(event, context)
+    audit = audit_of(request)
     try:
-        response = handle(event, load_settings(), audit)
+        response = handle(request, load_settings(), audit)
         outcome = "ok"
     except ApiError as error:
-        response = error_response(error, request_id)
+        response = error_response(error, request.request_id)
         outcome = error.code
     except Exception as error:  # the contract's 500; the type name is safe, its text may not be
-        response = error_response(
-            ApiError(
-                500,
-                "InternalError",
-                "an unexpected error occurred; retry later, and if it persists give the "
-                "requestId to the API's operators",
-            ),
-            request_id,
-        )
-        outcome = "InternalError"
+        response = error_response(InternalError(), request.request_id)
+        outcome = InternalError.code
         audit["exceptionType"] = type(error).__name__
     audit["outcome"] = outcome
     audit["status"] = response["statusCode"]

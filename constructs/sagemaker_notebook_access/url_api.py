@@ -23,6 +23,16 @@ from constructs import Construct
 
 from .account_logging import ApiGatewayLoggingRole
 from .acknowledgments import acknowledge
+from .capacity import (
+    ENVIRONMENT_LIMIT_BYTES,
+    MANAGED_POLICY_MAX_CHARS,
+    PolicyRoom,
+    arn_chars,
+    environment_bytes,
+    first_policy_room,
+    more_policies_allowed,
+    next_policy_room,
+)
 from .endpoint_reach import EndpointReach
 from .gateway_responses import ACCESS_LOG_FIELDS, add_gateway_responses
 from .grants import ManagedPolicyPrincipal, managed_policy_target
@@ -52,24 +62,6 @@ NAME_PARAMETER = "NotebookInstanceName"
 DESCRIBE_ACTION = "sagemaker:DescribeNotebookInstance"
 START_ACTION = "sagemaker:StartNotebookInstance"
 INVOKE_ACTION = "execute-api:Invoke"
-# Lambda caps all environment variables of a function at 4 KiB together. The
-# served-notebook list gets what the other variables leave; a name that is a
-# token (CloudFormation generates it) is counted at the 63-character maximum.
-ENVIRONMENT_LIMIT_BYTES = 4096
-# Room left for what a user adds (AWS_ENDPOINT_URL_SAGEMAKER, tracing options).
-ENVIRONMENT_HEADROOM_BYTES = 256
-# IAM: a managed policy holds 6144 characters (whitespace not counted) and a role
-# takes 10 managed policies by default. Served-notebook ARNs fill function_policy's
-# statement (its other statements keep FUNCTION_POLICY_RESERVED_CHARS), then up to
-# MAX_SERVED_NOTEBOOK_POLICIES more policies. Each ARN is counted at its longest:
-# partition aws-us-gov, a 14-character region, a token name at 63 characters.
-MANAGED_POLICY_MAX_CHARS = 6144
-FUNCTION_POLICY_RESERVED_CHARS = 3072
-SERVED_POLICY_OVERHEAD_CHARS = 512
-MAX_SERVED_NOTEBOOK_POLICIES = 4
-NOTEBOOK_ARN_PREFIX_MAX_CHARS = len(
-    "arn:aws-us-gov:sagemaker:ap-southeast-5:123456789012:notebook-instance/"
-)
 LAMBDA_TIMEOUT = Duration.seconds(20)
 DEFAULT_THROTTLING_RATE_LIMIT = 10
 DEFAULT_THROTTLING_BURST_LIMIT = 20
@@ -95,10 +87,10 @@ NotebookRef = NotebookInstance | str
 
 @dataclass
 class _ServedPolicy:
-    """A statement listing served-notebook ARNs and the characters its policy has left."""
+    """A statement listing served-notebook ARNs and the room its policy has left."""
 
     statement: iam.PolicyStatement
-    chars_left: int
+    room: PolicyRoom
 
 
 class PresignedUrlApi(Construct):
@@ -201,6 +193,7 @@ class PresignedUrlApi(Construct):
         self.notebook_name_prefix = notebook_name_prefix or ""
         self.stage_name = stage_name
         self._notebook_names: list[str] = []
+        self._open_policies: dict[str, iam.ManagedPolicy] = {}
         subnets = vpc_subnets or private_subnet_selection(vpc)
 
         self.encryption_key: kms.IKey = encryption_key or create_log_key(
@@ -209,165 +202,24 @@ class PresignedUrlApi(Construct):
             description=f"Encrypts the log groups of {self.node.path}",
             removal_policy=removal_policy,
         )
-        self._open_policies: dict[str, iam.ManagedPolicy] = {}
-
-        self.function_security_group = ec2.SecurityGroup(
-            self,
-            "FunctionSecurityGroup",
-            vpc=vpc,
-            description="Presigned URL Lambda: outbound HTTPS to the SageMaker API endpoint only",
-            allow_all_outbound=False,
-        )
-        self.endpoint: ec2.IInterfaceVpcEndpoint = endpoint or ec2.InterfaceVpcEndpoint(
-            self,
-            "SageMakerApiEndpoint",
-            vpc=vpc,
-            service=ec2.InterfaceVpcEndpointAwsService.SAGEMAKER_API,
-            private_dns_enabled=True,
-            subnets=subnets,
-            open=False,
-        )
-        self.endpoint.connections.allow_default_port_from(
-            self.function_security_group, "Presigned URL Lambda to SageMaker API"
-        )
-        # Every notebook this library creates in the VPC (served as an object, by name, by
-        # prefix, or not at all) stops itself through this endpoint when idle.
-        EndpointReach.of(self).add_endpoint(
-            vpc, self.endpoint, description="Notebook to SageMaker API"
-        )
-
-        self.role = iam.Role(
-            self,
-            "FunctionRole",
-            assumed_by=iam.ServicePrincipal("lambda.amazonaws.com"),
-            description="Mints presigned SageMaker notebook URLs for the served notebooks",
-        )
-        self.function_log_group = logs.LogGroup(
-            self,
-            "FunctionLogs",
-            encryption_key=self.encryption_key,
-            retention=log_retention,
-            removal_policy=removal_policy,
-        )
-        self._notebook_statement = iam.PolicyStatement(
-            sid="MintForServedNotebooks",
-            actions=[PRESIGN_ACTION, DESCRIBE_ACTION] + ([START_ACTION] if allow_start else []),
-            resources=[],
-        )
-        # Where served-notebook ARNs go, with the characters each policy has left; the
-        # first is function_policy's statement, which keeps room for its other statements.
-        first_room = MANAGED_POLICY_MAX_CHARS - FUNCTION_POLICY_RESERVED_CHARS
-        if self.notebook_name_prefix:
-            self._notebook_statement.add_resources(
-                _notebook_arn(self, f"{self.notebook_name_prefix}*")
-            )
-            # Counted at its longest, like every ARN here (the real one holds tokens).
-            first_room -= NOTEBOOK_ARN_PREFIX_MAX_CHARS + len(self.notebook_name_prefix) + 4
-        self._served_policies = [_ServedPolicy(self._notebook_statement, first_room)]
-        self.function_policy = iam.ManagedPolicy(
-            self,
-            "FunctionPolicy",
-            description="Presigned URL Lambda: own logs, own network interfaces, served notebooks",
-            roles=[self.role],
-            statements=self._function_statements(),
-        )
-        acknowledge(self.function_policy, "AwsSolutions::AwsSolutions-IAM5[Resource::*]")
-        # The function gets the role as an immutable reference: given the Role itself, CDK
-        # would put tracing's X-Ray statement (already in function_policy) into an inline
-        # policy and add a DependsOn the role that its GetAtt already implies (cfn-lint W3005).
-        self._environment = {
-            "NOTEBOOK_NAMES": "",  # filled by add_notebook
-            "NOTEBOOK_NAME_PREFIX": self.notebook_name_prefix,
-            "ALLOWED_CIDRS": ",".join(self.allowed_cidrs),
-            "ALLOW_START": "true" if allow_start else "false",
-            "MAX_SESSION_DURATION_SECONDS": str(max_session_duration_seconds),
-            "DEFAULT_SESSION_DURATION_SECONDS": str(
-                default_session_duration_seconds or max_session_duration_seconds
-            ),
-        }
-        function_role = iam.Role.from_role_arn(
-            self, "FunctionRoleReference", self.role.role_arn, mutable=False
-        )
-
-        self.function = lambda_.Function(
-            self,
-            "Function",
-            description="Mints presigned SageMaker notebook URLs (POST /notebooks/{name}/url)",
-            runtime=lambda_.Runtime.PYTHON_3_14,
-            architecture=lambda_.Architecture.ARM_64,
-            handler="handler.handler",
-            code=lambda_.Code.from_asset(
-                str(handler_code_path()), exclude=["__pycache__", "*.pyc"]
-            ),
-            timeout=LAMBDA_TIMEOUT,
-            memory_size=256,
-            role=function_role,
-            vpc=vpc,
-            vpc_subnets=subnets,
-            security_groups=[self.function_security_group],
-            log_group=self.function_log_group,
-            logging_format=lambda_.LoggingFormat.JSON,
-            application_log_level_v2=lambda_.ApplicationLogLevel.INFO,
-            system_log_level_v2=lambda_.SystemLogLevel.WARN,
-            tracing=lambda_.Tracing.ACTIVE,
+        self._configure_network(vpc, subnets, endpoint)
+        self._configure_function_role(log_retention, removal_policy)
+        self._configure_function(
+            vpc,
+            subnets,
             reserved_concurrent_executions=reserved_concurrent_executions,
-            environment=self._environment,
-            # The environment lists the served notebooks and the allow-list: encrypted at
-            # rest with this construct's key (function_policy lets the role decrypt it).
-            environment_encryption=self.encryption_key,
+            max_session_duration_seconds=max_session_duration_seconds,
+            default_session_duration_seconds=default_session_duration_seconds,
         )
-        # A VPC function is created with its ENIs: the role needs the ENI permissions first.
-        self.function.node.add_dependency(self.function_policy)
-        # And they must outlive the ENIs: Lambda releases a deleted function's interfaces
-        # later, with the role's ec2:DeleteNetworkInterface. CloudFormation deletes in
-        # reverse dependency order, so with the security group depending on the policy, the
-        # policy goes only after the group, which cannot go while an interface uses it.
-        self.function_security_group.node.add_dependency(self.function_policy)
-        acknowledge(
-            self.function,
-            "NIST.800.53.R5::NIST.800.53.R5-LambdaDLQ",
-            "HIPAA.Security::HIPAA.Security-LambdaDLQ",
-            "Serverless::Serverless-LambdaDLQ",
-        )
-        if reserved_concurrent_executions is None:
-            acknowledge(
-                self.function,
-                "NIST.800.53.R5::NIST.800.53.R5-LambdaConcurrency",
-                "HIPAA.Security::HIPAA.Security-LambdaConcurrency",
-            )
         if endpoint is None:
             self._restrict_endpoint_policy(self.endpoint)
-
-        self.access_log_group = logs.LogGroup(
-            self,
-            "AccessLogs",
-            encryption_key=self.encryption_key,
-            retention=log_retention,
+        self._configure_rest_api(
+            throttling_rate_limit,
+            throttling_burst_limit,
+            log_retention=log_retention,
             removal_policy=removal_policy,
+            configure_api_gateway_logging_role=configure_api_gateway_logging_role,
         )
-        self.rest_api = self._rest_api(throttling_rate_limit, throttling_burst_limit)
-        # The audit line marks events that do not name this API (a direct invocation).
-        self._environment["REST_API_ID"] = self.rest_api.rest_api_id
-        self.function.add_environment("REST_API_ID", self.rest_api.rest_api_id)
-        self.execution_log_group = logs.LogGroup(
-            self,
-            "ExecutionLogs",
-            # The name API Gateway writes execution logs to; created first, so it has the
-            # construct's key and retention instead of API Gateway's unencrypted default.
-            log_group_name=Fn.join(
-                "",
-                ["API-Gateway-Execution-Logs_", self.rest_api.rest_api_id, f"/{stage_name}"],
-            ),
-            encryption_key=self.encryption_key,
-            retention=log_retention,
-            removal_policy=removal_policy,
-        )
-        self.rest_api.deployment_stage.node.add_dependency(self.execution_log_group)
-        self.logging_role: ApiGatewayLoggingRole | None = None
-        if configure_api_gateway_logging_role:
-            # The stage's access logging is refused until the account setting names a role.
-            self.logging_role = ApiGatewayLoggingRole.of(self)
-            self.rest_api.deployment_stage.node.add_dependency(self.logging_role.account)
         self.web_acl = ApiWebAcl(
             self,
             "WebAcl",
@@ -445,6 +297,201 @@ class PresignedUrlApi(Construct):
         )
 
     # ------------------------------------------------------------ building
+
+    def _configure_network(
+        self,
+        vpc: ec2.IVpc,
+        subnets: ec2.SubnetSelection,
+        endpoint: ec2.IInterfaceVpcEndpoint | None,
+    ) -> None:
+        """The function's security group and the SageMaker API endpoint it calls through."""
+        self.function_security_group = ec2.SecurityGroup(
+            self,
+            "FunctionSecurityGroup",
+            vpc=vpc,
+            description="Presigned URL Lambda: outbound HTTPS to the SageMaker API endpoint only",
+            allow_all_outbound=False,
+        )
+        self.endpoint: ec2.IInterfaceVpcEndpoint = endpoint or ec2.InterfaceVpcEndpoint(
+            self,
+            "SageMakerApiEndpoint",
+            vpc=vpc,
+            service=ec2.InterfaceVpcEndpointAwsService.SAGEMAKER_API,
+            private_dns_enabled=True,
+            subnets=subnets,
+            open=False,
+        )
+        self.endpoint.connections.allow_default_port_from(
+            self.function_security_group, "Presigned URL Lambda to SageMaker API"
+        )
+        # Every notebook this library creates in the VPC (served as an object, by name, by
+        # prefix, or not at all) stops itself through this endpoint when idle.
+        EndpointReach.of(self).add_endpoint(
+            vpc, self.endpoint, description="Notebook to SageMaker API"
+        )
+
+    def _configure_function_role(
+        self, log_retention: logs.RetentionDays, removal_policy: RemovalPolicy
+    ) -> None:
+        """The role, its log group, and the one managed policy the function runs with."""
+        self.role = iam.Role(
+            self,
+            "FunctionRole",
+            assumed_by=iam.ServicePrincipal("lambda.amazonaws.com"),
+            description="Mints presigned SageMaker notebook URLs for the served notebooks",
+        )
+        self.function_log_group = logs.LogGroup(
+            self,
+            "FunctionLogs",
+            encryption_key=self.encryption_key,
+            retention=log_retention,
+            removal_policy=removal_policy,
+        )
+        self._notebook_statement = iam.PolicyStatement(
+            sid="MintForServedNotebooks",
+            actions=[PRESIGN_ACTION, DESCRIBE_ACTION]
+            + ([START_ACTION] if self.allow_start else []),
+            resources=[],
+        )
+        # Where served-notebook ARNs go, with the room each policy has left; the first is
+        # function_policy's statement, which keeps room for its other statements.
+        if self.notebook_name_prefix:
+            self._notebook_statement.add_resources(
+                _notebook_arn(self, f"{self.notebook_name_prefix}*")
+            )
+        self._served_policies = [
+            _ServedPolicy(
+                self._notebook_statement, PolicyRoom(first_policy_room(self.notebook_name_prefix))
+            )
+        ]
+        self.function_policy = iam.ManagedPolicy(
+            self,
+            "FunctionPolicy",
+            description="Presigned URL Lambda: own logs, own network interfaces, served notebooks",
+            roles=[self.role],
+            statements=self._function_statements(),
+        )
+        acknowledge(self.function_policy, "AwsSolutions::AwsSolutions-IAM5[Resource::*]")
+
+    def _configure_function(
+        self,
+        vpc: ec2.IVpc,
+        subnets: ec2.SubnetSelection,
+        *,
+        reserved_concurrent_executions: int | None,
+        max_session_duration_seconds: int,
+        default_session_duration_seconds: int | None,
+    ) -> None:
+        """The VPC function, ordered so its ENI permissions come first and leave last."""
+        self._environment = {
+            "NOTEBOOK_NAMES": "",  # filled by add_notebook
+            "NOTEBOOK_NAME_PREFIX": self.notebook_name_prefix,
+            "ALLOWED_CIDRS": ",".join(self.allowed_cidrs),
+            "ALLOW_START": "true" if self.allow_start else "false",
+            "MAX_SESSION_DURATION_SECONDS": str(max_session_duration_seconds),
+            "DEFAULT_SESSION_DURATION_SECONDS": str(
+                default_session_duration_seconds or max_session_duration_seconds
+            ),
+        }
+        # The function gets the role as an immutable reference: given the Role itself, CDK
+        # would put tracing's X-Ray statement (already in function_policy) into an inline
+        # policy and add a DependsOn the role that its GetAtt already implies (cfn-lint W3005).
+        function_role = iam.Role.from_role_arn(
+            self, "FunctionRoleReference", self.role.role_arn, mutable=False
+        )
+        self.function = lambda_.Function(
+            self,
+            "Function",
+            description="Mints presigned SageMaker notebook URLs (POST /notebooks/{name}/url)",
+            runtime=lambda_.Runtime.PYTHON_3_14,
+            architecture=lambda_.Architecture.ARM_64,
+            handler="handler.handler",
+            code=lambda_.Code.from_asset(
+                str(handler_code_path()), exclude=["__pycache__", "*.pyc"]
+            ),
+            timeout=LAMBDA_TIMEOUT,
+            memory_size=256,
+            role=function_role,
+            vpc=vpc,
+            vpc_subnets=subnets,
+            security_groups=[self.function_security_group],
+            log_group=self.function_log_group,
+            logging_format=lambda_.LoggingFormat.JSON,
+            application_log_level_v2=lambda_.ApplicationLogLevel.INFO,
+            system_log_level_v2=lambda_.SystemLogLevel.WARN,
+            tracing=lambda_.Tracing.ACTIVE,
+            reserved_concurrent_executions=reserved_concurrent_executions,
+            environment=self._environment,
+            # The environment lists the served notebooks and the allow-list: encrypted at
+            # rest with this construct's key (function_policy lets the role decrypt it).
+            environment_encryption=self.encryption_key,
+        )
+        # A VPC function is created with its ENIs: the role needs the ENI permissions first.
+        self.function.node.add_dependency(self.function_policy)
+        # And they must outlive the ENIs: Lambda releases a deleted function's interfaces
+        # later, with the role's ec2:DeleteNetworkInterface (aws-cdk#6701). CloudFormation
+        # deletes in reverse dependency order, so with the security group depending on the
+        # policy, the policy goes only after the group, which cannot go while an interface
+        # uses it.
+        self.function_security_group.node.add_dependency(self.function_policy)
+        acknowledge(
+            self.function,
+            "NIST.800.53.R5::NIST.800.53.R5-LambdaDLQ",
+            "HIPAA.Security::HIPAA.Security-LambdaDLQ",
+            "Serverless::Serverless-LambdaDLQ",
+        )
+        if reserved_concurrent_executions is None:
+            acknowledge(
+                self.function,
+                "NIST.800.53.R5::NIST.800.53.R5-LambdaConcurrency",
+                "HIPAA.Security::HIPAA.Security-LambdaConcurrency",
+            )
+
+    def _configure_rest_api(
+        self,
+        rate_limit: float,
+        burst_limit: int,
+        *,
+        log_retention: logs.RetentionDays,
+        removal_policy: RemovalPolicy,
+        configure_api_gateway_logging_role: bool,
+    ) -> None:
+        """The REST API with its access and execution logs and the account logging role."""
+        self.access_log_group = logs.LogGroup(
+            self,
+            "AccessLogs",
+            encryption_key=self.encryption_key,
+            retention=log_retention,
+            removal_policy=removal_policy,
+        )
+        self.rest_api = self._rest_api(rate_limit, burst_limit)
+        # The audit line marks events that do not name this API (a direct invocation).
+        self._environment["REST_API_ID"] = self.rest_api.rest_api_id
+        self.function.add_environment("REST_API_ID", self.rest_api.rest_api_id)
+        self.execution_log_group = logs.LogGroup(
+            self,
+            "ExecutionLogs",
+            # The name API Gateway writes execution logs to ("Set up CloudWatch logging for
+            # REST APIs", API Gateway developer guide); created first, so it has the
+            # construct's key and retention instead of API Gateway's unencrypted default.
+            log_group_name=Fn.join(
+                "",
+                [
+                    "API-Gateway-Execution-Logs_",
+                    self.rest_api.rest_api_id,
+                    f"/{self.stage_name}",
+                ],
+            ),
+            encryption_key=self.encryption_key,
+            retention=log_retention,
+            removal_policy=removal_policy,
+        )
+        self.rest_api.deployment_stage.node.add_dependency(self.execution_log_group)
+        self.logging_role: ApiGatewayLoggingRole | None = None
+        if configure_api_gateway_logging_role:
+            # The stage's logging is refused until the account setting names a role.
+            self.logging_role = ApiGatewayLoggingRole.of(self)
+            self.rest_api.deployment_stage.node.add_dependency(self.logging_role.account)
 
     def _validate_props(
         self,
@@ -712,15 +759,11 @@ class PresignedUrlApi(Construct):
 
     def _served_statement_with_room_for(self, name: str) -> iam.PolicyStatement:
         """The statement to list ``name``'s ARN in; opens one more managed policy when full."""
-        needed = (
-            NOTEBOOK_ARN_PREFIX_MAX_CHARS
-            + (NOTEBOOK_NAME_MAX_LENGTH if is_token(name) else len(name))
-            + 3  # quotes and comma
-        )
+        needed = arn_chars(name, is_token=is_token(name))
         current = self._served_policies[-1]
-        if current.chars_left < needed:
+        if not current.room.fits(needed):
             count = len(self._served_policies)
-            if count > MAX_SERVED_NOTEBOOK_POLICIES:
+            if not more_policies_allowed(count):
                 raise ValidationError(
                     f"cannot serve notebook {name!r}: the Lambda role's policies are full "
                     f"({count} managed policies of {MANAGED_POLICY_MAX_CHARS} characters, "
@@ -740,19 +783,15 @@ class PresignedUrlApi(Construct):
                 statements=[statement],
             )
             self.function.node.add_dependency(policy)
-            current = _ServedPolicy(
-                statement, MANAGED_POLICY_MAX_CHARS - SERVED_POLICY_OVERHEAD_CHARS
-            )
+            current = _ServedPolicy(statement, next_policy_room())
             self._served_policies.append(current)
-        current.chars_left -= needed
+        current.room.take(needed)
         return current.statement
 
     def _environment_bytes(self, extra_names: Sequence[str] = ()) -> int:
         """The function's environment size with ``extra_names`` served too, tokens at 63."""
-        names = [*self._notebook_names, *extra_names]
-        names_bytes = sum(NOTEBOOK_NAME_MAX_LENGTH if is_token(n) else len(n) for n in names)
-        others = sum(len(key) + len(value) for key, value in self._environment.items())
-        return others + names_bytes + max(len(names) - 1, 0) + ENVIRONMENT_HEADROOM_BYTES
+        names = [(n, is_token(n)) for n in [*self._notebook_names, *extra_names]]
+        return environment_bytes(self._environment, names)
 
 
 def _notebook_arn(scope: Construct, name: str) -> str:

@@ -1,0 +1,89 @@
+"""How many notebooks a PresignedUrlApi can list explicitly: plain arithmetic, no CDK.
+
+Two limits bound the explicit list (``add_notebook``); past them the answer is
+``notebook_name_prefix``:
+
+- Lambda caps a function's environment variables at 4 KiB together ("Lambda quotas",
+  Lambda developer guide). The served-notebook list gets what the other variables leave.
+- A customer-managed IAM policy holds 6,144 characters, whitespace not counted, and a role
+  takes 10 managed policies by default ("IAM and AWS STS quotas", IAM user guide).
+  Served-notebook ARNs fill the function policy's statement (its other statements keep
+  FUNCTION_POLICY_RESERVED_CHARS), then up to MAX_SERVED_NOTEBOOK_POLICIES more policies.
+
+A name that is a token (CloudFormation generates it) is counted at the 63-character
+maximum, and each ARN at its longest (partition aws-us-gov, a 14-character region).
+"""
+
+from __future__ import annotations
+
+from collections.abc import Mapping, Sequence
+from dataclasses import dataclass
+
+from .limits import NOTEBOOK_NAME_MAX_LENGTH
+
+ENVIRONMENT_LIMIT_BYTES = 4096
+# Room left for what a user adds (AWS_ENDPOINT_URL_SAGEMAKER, tracing options).
+ENVIRONMENT_HEADROOM_BYTES = 256
+MANAGED_POLICY_MAX_CHARS = 6144
+FUNCTION_POLICY_RESERVED_CHARS = 3072
+SERVED_POLICY_OVERHEAD_CHARS = 512
+MAX_SERVED_NOTEBOOK_POLICIES = 4
+NOTEBOOK_ARN_PREFIX_MAX_CHARS = len(
+    "arn:aws-us-gov:sagemaker:ap-southeast-5:123456789012:notebook-instance/"
+)
+
+
+def name_chars(name: str, *, is_token: bool) -> int:
+    """A name's length as the limits count it: a token at the longest a name can be."""
+    return NOTEBOOK_NAME_MAX_LENGTH if is_token else len(name)
+
+
+def arn_chars(name: str, *, is_token: bool) -> int:
+    """Characters a served notebook's ARN takes in a policy: the ARN, quotes and comma."""
+    return NOTEBOOK_ARN_PREFIX_MAX_CHARS + name_chars(name, is_token=is_token) + 3
+
+
+def prefix_arn_chars(prefix: str) -> int:
+    """Characters of the ``notebook-instance/<prefix>*`` ARN, quotes and comma."""
+    return NOTEBOOK_ARN_PREFIX_MAX_CHARS + len(prefix) + 4
+
+
+def first_policy_room(prefix: str) -> int:
+    """What the function policy's statement has for listed ARNs."""
+    room = MANAGED_POLICY_MAX_CHARS - FUNCTION_POLICY_RESERVED_CHARS
+    return room - prefix_arn_chars(prefix) if prefix else room
+
+
+def environment_bytes(variables: Mapping[str, str], names: Sequence[tuple[str, bool]]) -> int:
+    """The environment's size with ``names`` ((name, is_token) pairs) in the list.
+
+    ``variables`` are the other variables (the list's own key counts with them); the names
+    are joined by commas, and the headroom is added on top.
+    """
+    names_bytes = sum(name_chars(name, is_token=token) for name, token in names)
+    others = sum(len(key) + len(value) for key, value in variables.items())
+    return others + names_bytes + max(len(names) - 1, 0) + ENVIRONMENT_HEADROOM_BYTES
+
+
+@dataclass
+class PolicyRoom:
+    """One policy's statement for served-notebook ARNs and the characters it has left."""
+
+    chars_left: int
+
+    def fits(self, chars: int) -> bool:
+        return self.chars_left >= chars
+
+    def take(self, chars: int) -> None:
+        if not self.fits(chars):
+            raise ValueError(f"{chars} characters do not fit in {self.chars_left}")
+        self.chars_left -= chars
+
+
+def more_policies_allowed(policies_so_far: int) -> bool:
+    """Whether one more served-notebook policy may be opened (the first is the function's)."""
+    return policies_so_far <= MAX_SERVED_NOTEBOOK_POLICIES
+
+
+def next_policy_room() -> PolicyRoom:
+    return PolicyRoom(MANAGED_POLICY_MAX_CHARS - SERVED_POLICY_OVERHEAD_CHARS)

@@ -973,14 +973,18 @@ def new_notebook(**props) -> NotebookInstance:
 def test_fails_idle_timeout_out_of_range(value, message):
     with pytest.raises(ValidationError) as error:
         new_notebook(idle_timeout_minutes=value)
-    assert str(error.value) == message
+    # Like aws-cdk's ValidationError(msg, scope): the message ends with the construct's path.
+    assert str(error.value) == f"{message} (at S/Nb)"
+    assert error.value.construct_path == "S/Nb"
 
 
 @pytest.mark.parametrize(("value", "shown"), [(30.5, "30.5"), (True, "True"), ("60", "'60'")])
 def test_fails_idle_timeout_not_a_whole_number(value, shown):
     with pytest.raises(ValidationError) as error:
         new_notebook(idle_timeout_minutes=value)
-    assert str(error.value) == f"idle_timeout_minutes must be a whole number, got {shown}"
+    assert str(error.value) == (
+        f"idle_timeout_minutes must be a whole number, got {shown} (at S/Nb)"
+    )
 
 
 def test_fails_idle_timeout_passed_through_ip_restricted_notebook():

@@ -9,7 +9,9 @@ import re
 import aws_cdk as cdk
 import pytest
 from aws_cdk import aws_ec2 as ec2
+from aws_cdk import aws_iam as iam
 from aws_cdk.assertions import Annotations, Match
+from conftest import TEST_ENV
 
 from sagemaker_notebook_access import (
     IpRestrictedNotebook,
@@ -472,3 +474,24 @@ def test_unresolved_tokens_pass_construction():
         stage_name=parameter("Stage").value_as_string,
     )
     assert cdk.Token.is_unresolved(built.notebook_instance_name)
+
+
+def test_validation_errors_name_the_construct_like_aws_cdks():
+    # aws-cdk's ValidationError(msg, scope) appends where it happened; so do these, whether
+    # the check ran before the construct existed (NotebookInstance) or after (the API).
+    stack = cdk.Stack(cdk.App(), "Where", env=cdk.Environment(**TEST_ENV))
+    vpc = ec2.Vpc(stack, "Vpc", max_azs=1, nat_gateways=0, subnet_configuration=[
+        ec2.SubnetConfiguration(name="Isolated", subnet_type=ec2.SubnetType.PRIVATE_ISOLATED)
+    ])  # fmt: skip
+    with pytest.raises(ValidationError) as before:
+        NotebookInstance(stack, "Nb", vpc=vpc, volume_size_in_gb=1)
+    assert before.value.construct_path == "Where/Nb"
+    assert str(before.value).endswith(" (at Where/Nb)")
+    assert stack.node.try_find_child("Nb") is None
+    api = PresignedUrlApi(stack, "Urls", vpc=vpc, allowed_cidrs=["8.8.8.0/24"])
+    with pytest.raises(ValidationError) as after:
+        api.grant_open(iam.AccountRootPrincipal(), "not-served")
+    assert str(after.value) == (
+        "notebook 'not-served' is not served by this API: call add_notebook with it first "
+        "(or name it under notebook_name_prefix) (at Where/Urls)"
+    )

@@ -11,7 +11,7 @@ from collections.abc import Sequence
 from aws_cdk import aws_iam as iam
 from constructs import Construct
 
-from .validation import normalize_cidrs, warn_if_open
+from .validation import normalize_cidrs, validating, warn_if_open
 
 PRESIGN_ACTION = "sagemaker:CreatePresignedNotebookInstanceUrl"
 
@@ -82,7 +82,8 @@ class NotebookIpPolicy(iam.ManagedPolicy):
         allow_all_ips: bool = False,
         description: str | None = None,
     ) -> None:
-        cidrs = normalize_cidrs(allowed_cidrs, allow_all_ips=allow_all_ips)
+        with validating(f"{scope.node.path}/{id}"):
+            cidrs = normalize_cidrs(allowed_cidrs, allow_all_ips=allow_all_ips)
         resources = ["*"] if notebooks is None else [nb.notebook_instance_arn for nb in notebooks]
         super().__init__(
             scope,

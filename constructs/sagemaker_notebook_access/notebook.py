@@ -24,6 +24,7 @@ from .validation import (
     validate_instance_type,
     validate_int_range,
     validate_notebook_name,
+    validating,
 )
 
 DEFAULT_INSTANCE_TYPE = "ml.t3.medium"
@@ -120,25 +121,28 @@ class NotebookInstance(Resource):
         idle_timeout_minutes: int | None = DEFAULT_IDLE_TIMEOUT_MINUTES,
         removal_policy: RemovalPolicy = RemovalPolicy.RETAIN_ON_UPDATE_OR_DELETE,
     ) -> None:
-        validate_notebook_name(notebook_instance_name)
-        validate_int_range(
-            idle_timeout_minutes,
-            prop="idle_timeout_minutes",
-            minimum=IDLE_TIMEOUT_MIN_MINUTES,
-            maximum=IDLE_TIMEOUT_MAX_MINUTES,
-            unit="minutes",
-        )
-        validate_instance_type(instance_type)
-        validate_int_range(
-            volume_size_in_gb,
-            prop="volume_size_in_gb",
-            minimum=VOLUME_SIZE_MIN_GB,
-            maximum=VOLUME_SIZE_MAX_GB,
-            unit="GB",
-        )
+        # Checked before the construct exists, so a bad prop leaves nothing in the tree.
+        with validating(f"{scope.node.path}/{id}"):
+            validate_notebook_name(notebook_instance_name)
+            validate_int_range(
+                idle_timeout_minutes,
+                prop="idle_timeout_minutes",
+                minimum=IDLE_TIMEOUT_MIN_MINUTES,
+                maximum=IDLE_TIMEOUT_MAX_MINUTES,
+                unit="minutes",
+            )
+            validate_instance_type(instance_type)
+            validate_int_range(
+                volume_size_in_gb,
+                prop="volume_size_in_gb",
+                minimum=VOLUME_SIZE_MIN_GB,
+                maximum=VOLUME_SIZE_MAX_GB,
+                unit="GB",
+            )
         super().__init__(scope, id, physical_name=notebook_instance_name)
 
-        subnet = self._choose_subnet(vpc, vpc_subnets)
+        with validating(self):
+            subnet = self._choose_subnet(vpc, vpc_subnets)
         self.encryption_key: kms.IKey = encryption_key or kms.Key(
             self,
             "Key",

@@ -26,7 +26,7 @@ from .notebook import (
     NotebookInstance,
 )
 from .url_api import PresignedUrlApi
-from .validation import ValidationError, normalize_cidrs
+from .validation import ValidationError, normalize_cidrs, validating
 
 # Amazon Linux 2023's package repositories are S3 buckets owned by AWS, read without
 # credentials, so the account condition below cannot admit them. Bucket name pattern:
@@ -238,11 +238,13 @@ class IpRestrictedNotebook(Construct):
         configure_api_gateway_logging_role: bool = True,
     ) -> None:
         super().__init__(scope, id)
-        cidrs = normalize_cidrs(allowed_cidrs, allow_all_ips=allow_all_ips)
+        with validating(self):
+            cidrs = normalize_cidrs(allowed_cidrs, allow_all_ips=allow_all_ips)
         if api is not None and allow_start and not api.allow_start:
             raise ValidationError(
                 "allow_start=True needs an api created with allow_start=True; "
-                f"{api.node.path} has no start route"
+                f"{api.node.path} has no start route",
+                self,
             )
         # One key for every log group the construct creates (flow, API, Lambda, WAF logs).
         logs_key: kms.IKey | None = None

@@ -54,6 +54,7 @@ from .validation import (
     validate_notebook_name,
     validate_positive_number,
     validate_stage_name,
+    validating,
     warn_if_open,
 )
 from .waf import DEFAULT_RATE_LIMIT_PER_5_MINUTES, ApiWebAcl
@@ -175,16 +176,18 @@ class PresignedUrlApi(Construct):
         configure_api_gateway_logging_role: bool = True,
     ) -> None:
         super().__init__(scope, id)
-        self.allowed_cidrs = normalize_cidrs(allowed_cidrs, allow_all_ips=allow_all_ips)
-        self._validate_props(
-            notebook_name_prefix=notebook_name_prefix,
-            max_session_duration_seconds=max_session_duration_seconds,
-            default_session_duration_seconds=default_session_duration_seconds,
-            throttling_rate_limit=throttling_rate_limit,
-            throttling_burst_limit=throttling_burst_limit,
-            stage_name=stage_name,
-            reserved_concurrent_executions=reserved_concurrent_executions,
-        )
+        with validating(self):
+            self._validate(
+                allowed_cidrs,
+                allow_all_ips=allow_all_ips,
+                notebook_name_prefix=notebook_name_prefix,
+                max_session_duration_seconds=max_session_duration_seconds,
+                default_session_duration_seconds=default_session_duration_seconds,
+                throttling_rate_limit=throttling_rate_limit,
+                throttling_burst_limit=throttling_burst_limit,
+                stage_name=stage_name,
+                reserved_concurrent_executions=reserved_concurrent_executions,
+            )
         warn_if_open(
             self, self.allowed_cidrs, what="any network can call this API and open its URLs"
         )
@@ -194,7 +197,8 @@ class PresignedUrlApi(Construct):
         self.stage_name = stage_name
         self._notebook_names: list[str] = []
         self._open_policies: dict[str, iam.ManagedPolicy] = {}
-        subnets = vpc_subnets or private_subnet_selection(vpc)
+        with validating(self):
+            subnets = vpc_subnets or private_subnet_selection(vpc)
 
         self.encryption_key: kms.IKey = encryption_key or create_log_key(
             self,
@@ -256,14 +260,15 @@ class PresignedUrlApi(Construct):
         name, arn = self._name_and_arn(notebook)
         if not self._served_by_prefix(name):
             if self._lists(name):
-                raise ValidationError(f"notebook {name!r} is already served by {self.node.path}")
+                raise ValidationError(f"notebook {name!r} is already served by this API", self)
             projected = self._environment_bytes(extra_names=[name])
             if projected > ENVIRONMENT_LIMIT_BYTES:
                 raise ValidationError(
                     f"cannot serve notebook {name!r}: the Lambda environment would need "
                     f"{projected} bytes (limit {ENVIRONMENT_LIMIT_BYTES}, names counted at up to "
                     f"{NOTEBOOK_NAME_MAX_LENGTH} characters); give the notebooks a common name "
-                    "prefix and pass notebook_name_prefix instead of adding them one by one"
+                    "prefix and pass notebook_name_prefix instead of adding them one by one",
+                    self,
                 )
             statement = self._served_statement_with_room_for(name)
             self._notebook_names.append(name)
@@ -282,8 +287,9 @@ class PresignedUrlApi(Construct):
             name, _ = self._name_and_arn(notebook)
             if not (self._lists(name) or self._served_by_prefix(name)):
                 raise ValidationError(
-                    f"notebook {name!r} is not served by {self.node.path}: call add_notebook "
-                    "with it first (or name it under notebook_name_prefix)"
+                    f"notebook {name!r} is not served by this API: call add_notebook "
+                    "with it first (or name it under notebook_name_prefix)",
+                    self,
                 )
         routes = ["url"] + (["start"] if self.allow_start else [])
         return self._grant_invoke(
@@ -493,9 +499,11 @@ class PresignedUrlApi(Construct):
             self.logging_role = ApiGatewayLoggingRole.of(self)
             self.rest_api.deployment_stage.node.add_dependency(self.logging_role.account)
 
-    def _validate_props(
+    def _validate(
         self,
+        allowed_cidrs: Sequence[str],
         *,
+        allow_all_ips: bool,
         notebook_name_prefix: str | None,
         max_session_duration_seconds: int,
         default_session_duration_seconds: int | None,
@@ -504,6 +512,7 @@ class PresignedUrlApi(Construct):
         stage_name: str,
         reserved_concurrent_executions: int | None,
     ) -> None:
+        self.allowed_cidrs = normalize_cidrs(allowed_cidrs, allow_all_ips=allow_all_ips)
         if notebook_name_prefix is not None:
             if notebook_name_prefix == "" or "*" in notebook_name_prefix:
                 raise ValidationError(
@@ -737,10 +746,13 @@ class PresignedUrlApi(Construct):
         if isinstance(notebook, NotebookInstance):
             return notebook.notebook_instance_name, notebook.notebook_instance_arn
         if isinstance(notebook, str):
-            validate_notebook_name(notebook, prop="notebook")
+            with validating(self):
+                validate_notebook_name(notebook, prop="notebook")
             return notebook, _notebook_arn(self, notebook)
         raise ValidationError(
-            f"notebook must be a NotebookInstance or a notebook name, got {type(notebook).__name__}"
+            "notebook must be a NotebookInstance or a notebook name, "
+            f"got {type(notebook).__name__}",
+            self,
         )
 
     def _served_by_prefix(self, name: str) -> bool:
@@ -768,7 +780,8 @@ class PresignedUrlApi(Construct):
                     f"cannot serve notebook {name!r}: the Lambda role's policies are full "
                     f"({count} managed policies of {MANAGED_POLICY_MAX_CHARS} characters, "
                     "ARNs counted at their longest); give the notebooks a common name prefix "
-                    "and pass notebook_name_prefix instead of adding them one by one"
+                    "and pass notebook_name_prefix instead of adding them one by one",
+                    self,
                 )
             statement = iam.PolicyStatement(
                 sid=f"MintForServedNotebooks{count + 1}",

@@ -11,7 +11,8 @@ from __future__ import annotations
 import ipaddress
 import math
 import re
-from collections.abc import Sequence
+from collections.abc import Iterator, Sequence
+from contextlib import contextmanager
 
 from aws_cdk import Annotations, Stack, Token
 from constructs import IConstruct
@@ -55,7 +56,27 @@ PLACEHOLDER_CIDRS_WARNING = "sagemaker-notebook-access:placeholder-cidrs"
 
 
 class ValidationError(ValueError):
-    """A prop has a value the construct cannot deploy safely."""
+    """A prop has a value the construct cannot deploy safely.
+
+    Like aws-cdk's own ``ValidationError(message, scope)``: given the construct (or its
+    path, for a construct not created yet), the message ends with where it happened.
+    """
+
+    def __init__(self, message: str, scope: IConstruct | str | None = None) -> None:
+        path = scope if isinstance(scope, str) or scope is None else scope.node.path
+        self.construct_path: str | None = path
+        super().__init__(message if path is None else f"{message} (at {path})")
+
+
+@contextmanager
+def validating(scope: IConstruct | str) -> Iterator[None]:
+    """Give a ValidationError raised inside, by a check that has no scope, this one's path."""
+    try:
+        yield
+    except ValidationError as error:
+        if error.construct_path is not None:
+            raise
+        raise ValidationError(str(error), scope) from None
 
 
 def is_token(value: object) -> bool:

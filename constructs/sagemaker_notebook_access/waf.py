@@ -14,7 +14,7 @@ from aws_cdk import aws_logs as logs
 from aws_cdk import aws_wafv2 as wafv2
 from constructs import Construct
 
-from .validation import validate_int_range
+from .validation import validate_int_range, validating
 
 # (rule group, priority). Each is free to use beyond the per-rule WAF charge.
 MANAGED_RULE_GROUPS = (
@@ -55,13 +55,14 @@ class ApiWebAcl(Construct):
         log_retention: logs.RetentionDays = logs.RetentionDays.ONE_YEAR,
         removal_policy: RemovalPolicy = RemovalPolicy.RETAIN_ON_UPDATE_OR_DELETE,
     ) -> None:
-        validate_int_range(
-            rate_limit_per_5_minutes,
-            prop="rate_limit_per_5_minutes",
-            minimum=RATE_LIMIT_MIN,
-            maximum=RATE_LIMIT_MAX,
-            unit="requests",
-        )
+        with validating(f"{scope.node.path}/{id}"):
+            validate_int_range(
+                rate_limit_per_5_minutes,
+                prop="rate_limit_per_5_minutes",
+                minimum=RATE_LIMIT_MIN,
+                maximum=RATE_LIMIT_MAX,
+                unit="requests",
+            )
         super().__init__(scope, id)
         metric_prefix = Names.unique_id(self)[-200:]
         rules = [

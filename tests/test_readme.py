@@ -10,6 +10,8 @@ import pytest
 from aws_cdk.assertions import Template
 from conftest import REPO_ROOT, TEST_ENV
 
+from compliance import NO_FAIL_CONTEXT, findings, read_report, register_nag_packs
+
 sys.path.insert(0, str(REPO_ROOT / "tools"))
 import props_table
 
@@ -70,7 +72,9 @@ def readme_stacks() -> dict[str, Template]:
     """Every Python block of the README, run; every Stack class it defines, in one App."""
     blocks = re.findall(r"```python\n(.*?)```", README, re.S)
     assert len(blocks) >= 4
-    app = cdk.App()
+    app = cdk.App(context=NO_FAIL_CONTEXT)
+    # Before the first synth (Template.from_stack synthesizes the app, once).
+    register_nag_packs(app)
     stacks = {}
     for index, code in enumerate(blocks):
         namespace: dict = {}
@@ -79,13 +83,26 @@ def readme_stacks() -> dict[str, Template]:
             if isinstance(value, type) and issubclass(value, cdk.Stack) and value is not cdk.Stack:
                 kwargs = {"user_names": ["ana", "ben"]} if name == "TeamNotebooksStack" else {}
                 stacks[name] = value(app, name, env=cdk.Environment(**TEST_ENV), **kwargs)
-    return {name: Template.from_stack(stack) for name, stack in stacks.items()}
+    templates = {name: Template.from_stack(stack) for name, stack in stacks.items()}
+    # The five packs the README advertises, over every example (one synth of the app).
+    README_PACK_REPORT.update(read_report(app.synth().directory))
+    return templates
+
+
+README_PACK_REPORT: dict = {}
 
 
 def test_every_python_example_runs_and_its_stacks_synthesize(readme_stacks):
     assert {"AnalyticsStack", "ExistingNetworkStack", "TeamNotebooksStack"} <= set(readme_stacks)
     for name, template in readme_stacks.items():
         assert template.find_resources("AWS::SageMaker::NotebookInstance"), name
+
+
+def test_every_readme_example_passes_the_five_packs(readme_stacks):
+    # What a user copies must be as clean as the demo: no unacknowledged error or warning.
+    assert README_PACK_REPORT, "the packs wrote no report"
+    for name in readme_stacks:
+        assert findings(README_PACK_REPORT, path_prefix=f"{name}/") == [], name
 
 
 def test_the_smallest_usage_example_outputs_the_api_url(readme_stacks):

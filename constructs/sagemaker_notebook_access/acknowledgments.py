@@ -7,7 +7,7 @@ acknowledged, so a new acknowledgment is a visible change to this file and its t
 
 from __future__ import annotations
 
-from aws_cdk import Acknowledgment, Validations
+from aws_cdk import Acknowledgment, Stack, Token, Validations
 from constructs import IConstruct
 
 _NO_DLQ = (
@@ -109,5 +109,23 @@ def acknowledge(scope: IConstruct, *rule_ids: str) -> None:
     if unknown:
         raise KeyError(f"no reason recorded for {unknown}; add it to ACKNOWLEDGED_RULES")
     Validations.of(scope).acknowledge(
-        *(Acknowledgment(id=rule, reason=ACKNOWLEDGED_RULES[rule]) for rule in rule_ids)
+        *(
+            Acknowledgment(id=as_nag_writes_it(scope, rule), reason=ACKNOWLEDGED_RULES[rule])
+            for rule in rule_ids
+        )
     )
+
+
+def as_nag_writes_it(scope: IConstruct, rule_id: str) -> str:
+    """The rule id as cdk-nag writes it for ``scope``'s stack.
+
+    A finding id quotes the resource ARN: in a stack with an explicit environment the
+    region and account are literals there, in an environment-agnostic one the pseudo
+    parameters. The registry spells the pseudo parameters; this fills in the literals.
+    """
+    stack = Stack.of(scope)
+    if not Token.is_unresolved(stack.region):
+        rule_id = rule_id.replace("<AWS::Region>", stack.region)
+    if not Token.is_unresolved(stack.account):
+        rule_id = rule_id.replace("<AWS::AccountId>", stack.account)
+    return rule_id

@@ -15,7 +15,7 @@ export PATH := $(NODE_BIN):$(BIN):$(PATH)
 export JSII_SILENCE_WARNING_UNTESTED_NODE_VERSION := 1
 export CDK_DISABLE_VERSION_CHECK := 1
 
-.PHONY: setup synth test lint bench clean
+.PHONY: setup synth test lint bench clean integ integ-update
 
 setup: $(VENV)/.runtime node_modules/.installed
 
@@ -48,6 +48,36 @@ lint: $(VENV)/.dev
 
 test: lint node_modules/.installed
 	$(BIN)/python -m pytest $(PYTEST_ARGS)
+
+# issue 9, docs/integ.md: deploy integ/integ_notebook_access.py to a real account, run its
+# assertions (custom resources in the assertion stack: a failed one fails the deploy),
+# destroy, then check what survived. Costs money (NAT gateway, notebook, endpoints) for
+# the 30-60 minutes it takes. Account and region from the environment.
+INTEG_ACCOUNT ?= $(CDK_INTEG_ACCOUNT)
+INTEG_REGION ?= $(or $(CDK_INTEG_REGION),$(AWS_REGION))
+# Run from integ/: the root cdk.json's context (the demo app's flags) must not apply, so
+# that what deploys is what integ/snapshot.py synthesizes.
+INTEG_CDK := cdk --app "$(BIN)/python integ_notebook_access.py" --output cdk.out --no-version-reporting
+
+integ: setup $(VENV)/.dev
+	@test -n "$(INTEG_ACCOUNT)" -a -n "$(INTEG_REGION)" || { echo "set CDK_INTEG_ACCOUNT and CDK_INTEG_REGION (or AWS_REGION), and AWS credentials for that account"; exit 2; }
+	@echo "==> integ: deploying IntegNotebookAccess + IntegNotebookAccessAssertions to $(INTEG_ACCOUNT)/$(INTEG_REGION); checks:"
+	@echo "    1 inside probe (NAT EIP = allow-list): SigV4 URL, Jupyter 200, kernel WebSocket 101"
+	@echo "    2 outside probe (no VPC): the URL the inside probe minted is refused"
+	@echo "    3 outside probe: API 403; inside probe, notebook not granted: API 403"
+	@echo "    4 idle_timeout_minutes=5: the notebook reaches Stopped (wait up to 40 min)"
+	@echo "    5 log streams <name>/LifecycleConfigOnStart and <name>/jupyter.log exist"
+	@echo "    6 after destroy: only README's retained resources are left (integ/check_retained.py)"
+	cd integ && export CDK_INTEG_ACCOUNT=$(INTEG_ACCOUNT) CDK_INTEG_REGION=$(INTEG_REGION) AWS_REGION=$(INTEG_REGION); \
+	$(INTEG_CDK) deploy --all --require-approval never --outputs-file cdk.out/outputs.json; deployed=$$?; \
+	if [ $$deployed -eq 0 ]; then echo "PASS checks 1-5 (every assertion's waiter succeeded)"; else echo "FAIL: a deploy or an assertion failed (stack events name it)"; fi; \
+	$(INTEG_CDK) destroy --all --force || exit 1; \
+	$(BIN)/python check_retained.py IntegNotebookAccess --region $(INTEG_REGION); retained=$$?; \
+	exit $$(( deployed || retained ))
+
+# Rewrite integ/*.snapshot/ after an intended template change; review and commit the diff.
+integ-update: $(VENV)/.dev
+	$(BIN)/python integ/snapshot.py --update
 
 bench: setup
 	$(BIN)/python bench/run.py

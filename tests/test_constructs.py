@@ -333,8 +333,8 @@ def test_a_mutable_imported_role_gets_the_least_privilege_policies(variants):
         p["Properties"].get("Roles", [])
         for p in template.find_resources("AWS::IAM::ManagedPolicy").values()
     ]
-    # Logs, self-management (describe, stop) and the volume key.
-    assert sum(roles == ["nb-exec"] for roles in attached) == 3
+    # Volume key and logs (before the notebook), self-management (describe, stop; after).
+    assert sum(roles == ["nb-exec"] for roles in attached) == 2
 
 
 def test_public_attributes_expose_what_was_created(built):

@@ -429,7 +429,9 @@ def test_describe_and_stop_live_in_the_self_management_policy(notebook_logs, whi
         for statement in statements(logs["Properties"]["PolicyDocument"])
         for action in as_list(statement["Action"])
     ]
-    assert all(action.startswith("logs:") for action in log_actions), log_actions
+    # The boot policy holds the volume key and the logs, nothing about the notebook itself.
+    assert all(action.startswith(("logs:", "kms:")) for action in log_actions), log_actions
+    assert not any(action.startswith("sagemaker:") for action in log_actions), log_actions
 
     describing = [
         (logical_id, statement)

@@ -199,16 +199,23 @@ class NotebookInstance(Resource):
         )
         self.notebook_instance_arn: str = resource.attr_notebook_instance_arn
 
-        # The log permissions exist before the notebook: SageMaker writes the first boot's
-        # LifecycleConfigOnStart and jupyter.log streams while CloudFormation still waits
-        # for InService, so a policy attached afterwards would lose them. They name the
-        # notebook, not its attributes (a generated name is unknown until it exists).
+        # What the role needs while SageMaker creates and first boots the notebook, in one
+        # policy the notebook waits for: the volume key (SageMaker creates the volume with
+        # it) and the log streams (SageMaker writes the first boot's LifecycleConfigOnStart
+        # and jupyter.log while CloudFormation still waits for InService). It names the
+        # notebook, not its attributes (a generated name is unknown until it exists). A
+        # managed policy, not key.grant's inline one.
         self.execution_policy = iam.ManagedPolicy(
             self,
             "ExecutionPolicy",
-            description=f"Least privilege for notebook {self.node.path}: its own logs",
-            statements=self._log_statements(notebook_instance_name),
+            description=f"Least privilege for notebook {self.node.path}: its volume key and logs",
+            statements=[
+                self._volume_key_statement(),
+                *self._log_statements(notebook_instance_name),
+            ],
         )
+        # Kept for callers of the earlier separate key policy: the same policy now.
+        self.key_policy = self.execution_policy
         self._attach(self.execution_policy)
         resource.node.add_dependency(self.execution_policy)
         acknowledge(
@@ -234,27 +241,13 @@ class NotebookInstance(Resource):
             statements=[self._self_management_statement()],
         )
         self._attach(self.self_management_policy)
-        # A managed policy, not key.grant's inline one; the notebook waits for it because
-        # the role must be able to use the key before SageMaker creates the volume.
-        self.key_policy = iam.ManagedPolicy(
-            self,
-            "VolumeKeyPolicy",
-            description=f"Use of the volume key of notebook {self.node.path}",
-            statements=[
-                iam.PolicyStatement(
-                    sid="UseVolumeKey",
-                    actions=[
-                        "kms:Decrypt",
-                        "kms:GenerateDataKey",
-                        "kms:CreateGrant",
-                        "kms:DescribeKey",
-                    ],
-                    resources=[self.encryption_key.key_arn],
-                )
-            ],
+
+    def _volume_key_statement(self) -> iam.PolicyStatement:
+        return iam.PolicyStatement(
+            sid="UseVolumeKey",
+            actions=["kms:Decrypt", "kms:GenerateDataKey", "kms:CreateGrant", "kms:DescribeKey"],
+            resources=[self.encryption_key.key_arn],
         )
-        self._attach(self.key_policy)
-        resource.node.add_dependency(self.key_policy)
 
     def _attach(self, policy: iam.ManagedPolicy) -> None:
         if isinstance(self.role, iam.Role):

@@ -101,6 +101,25 @@ def fleet_template(count: int) -> tuple[int, int]:
         return len(json.loads(path.read_text())["Resources"]), path.stat().st_size
 
 
+def demo_template_for_include(into: Path) -> tuple[Path, int]:
+    """The demo stack's template (packs off), minus what the including stack adds itself."""
+    with tempfile.TemporaryDirectory(prefix="bench-demo-") as out:
+        env = base_env() | {"CDK_OUTDIR": out, "CDK_CONTEXT_JSON": cdk_context(False)}
+        timed_run([sys.executable, str(REPO / "app.py")], env)
+        (path,) = Path(out).glob("*.template.json")
+        template = json.loads(path.read_text())
+    # The bootstrap-version parameter and rule, and CDK's metadata resource, come with every
+    # stack: left in, the including stack would define them twice.
+    template.get("Parameters", {}).pop("BootstrapVersion", None)
+    template.get("Rules", {}).pop("CheckBootstrapVersion", None)
+    template["Resources"] = {
+        k: v for k, v in template["Resources"].items() if v["Type"] != "AWS::CDK::Metadata"
+    }
+    target = into / "demo.template.json"
+    target.write_text(json.dumps(template))
+    return target, len(template["Resources"])
+
+
 def interleaved(jobs: dict[str, Callable[[], float]], rounds: int) -> dict[str, list[float]]:
     samples: dict[str, list[float]] = {name: [] for name in jobs}
     for round_ in range(rounds):
@@ -292,18 +311,48 @@ def main() -> None:
     print("machine: " + "; ".join(f"{k} {v}" for k, v in info.items()), flush=True)
 
     print(f"synth: demo app and fleets vs. the empty app, {options.rounds} rounds", flush=True)
+    include_dir = Path(tempfile.mkdtemp(prefix="bench-include-"))
+    demo_template, demo_resources = demo_template_for_include(include_dir)
     synths = interleaved(
         {
             "empty": synth_job(BENCH / "empty_app.py"),
+            "include": synth_job(BENCH / "include_app.py", str(demo_template)),
             "demo, nag off": synth_job(REPO / "app.py", nag=False),
             "demo, nag on": synth_job(REPO / "app.py", nag=True),
             **{fleet_label(n): synth_job(BENCH / "fleet_app.py", str(n)) for n in FLEET_SIZES},
         },
         options.rounds,
     )
+    shutil.rmtree(include_dir, ignore_errors=True)
     empty = median(synths["empty"])
+    included = median(synths["include"])
+    demo = median(synths["demo, nag off"])
+    rows.append(
+        (
+            "synth, the demo's template through CfnInclude (floor for the same resources)",
+            f"{included:.2f} s ({spread(synths['include'])})",
+            f"empty app {empty:.2f} s",
+            f"{included / empty:.2f}x",
+        )
+    )
+    rows.append(
+        (
+            "synth, demo (nag off) against that floor",
+            f"{demo:.2f} s",
+            f"CfnInclude {included:.2f} s",
+            f"{demo / included:.2f}x",
+        )
+    )
+    rows.append(
+        (
+            f"synth per resource above the empty app ({demo_resources} resources)",
+            f"demo {(demo - empty) / demo_resources * 1000:.1f} ms",
+            f"CfnInclude {(included - empty) / demo_resources * 1000:.1f} ms",
+            f"{(demo - empty) / max(included - empty, 1e-9):.2f}x",
+        )
+    )
     for name, samples in synths.items():
-        if name == "empty":
+        if name in ("empty", "include"):
             continue
         label = f"synth, {name}" if name.startswith("demo") else f"synth, {name} on one API"
         rows.append(

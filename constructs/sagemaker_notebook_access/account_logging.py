@@ -8,12 +8,13 @@ when the account's API Gateway settings in that region name a role
 
 from __future__ import annotations
 
-from aws_cdk import RemovalPolicy, Stack
+from aws_cdk import RemovalPolicy
 from aws_cdk import aws_apigateway as apigw
 from aws_cdk import aws_iam as iam
 from constructs import Construct
 
 from .acknowledgments import acknowledge
+from .singleton import stack_singleton
 
 SINGLETON_ID = "SageMakerNotebookAccessApiGatewayLoggingRole"
 # What AWS's AmazonAPIGatewayPushToCloudWatchLogs grants, as a customer-managed policy.
@@ -39,9 +40,7 @@ class ApiGatewayLoggingRole(Construct):
 
     @classmethod
     def of(cls, scope: Construct) -> ApiGatewayLoggingRole:
-        stack = Stack.of(scope)
-        existing = stack.node.try_find_child(SINGLETON_ID)
-        return existing if isinstance(existing, cls) else cls(stack, SINGLETON_ID)
+        return stack_singleton(scope, SINGLETON_ID, cls)
 
     def __init__(self, scope: Construct, id: str) -> None:
         super().__init__(scope, id)

@@ -14,9 +14,10 @@ VPCs here, and a notebook in another stack admits itself with
 
 from __future__ import annotations
 
-from aws_cdk import Stack
 from aws_cdk import aws_ec2 as ec2
 from constructs import Construct
+
+from .singleton import stack_singleton
 
 REGISTRY_ID = "SageMakerNotebookAccessEndpointReach"
 
@@ -26,9 +27,7 @@ class EndpointReach(Construct):
 
     @classmethod
     def of(cls, scope: Construct) -> EndpointReach:
-        stack = Stack.of(scope)
-        existing = stack.node.try_find_child(REGISTRY_ID)
-        return existing if isinstance(existing, cls) else cls(stack, REGISTRY_ID)
+        return stack_singleton(scope, REGISTRY_ID, cls)
 
     def __init__(self, scope: Construct, id: str) -> None:
         super().__init__(scope, id)

@@ -17,6 +17,7 @@ from constructs import Construct
 from .acknowledgments import acknowledge
 from .endpoint_reach import EndpointReach
 from .idle_stop_lifecycle import on_start_content
+from .singleton import stack_singleton
 from .validation import (
     VOLUME_SIZE_MAX_GB,
     VOLUME_SIZE_MIN_GB,
@@ -57,13 +58,13 @@ def idle_stop_lifecycle_config(
         return sagemaker.CfnNotebookInstanceLifecycleConfig(
             scope, "IdleStop", on_start=[_on_start_hook(idle_timeout_minutes)]
         )
-    stack = Stack.of(scope)
-    shared_id = f"NotebookIdleStop{idle_timeout_minutes}Minutes"
-    existing = stack.node.try_find_child(shared_id)
-    if isinstance(existing, sagemaker.CfnNotebookInstanceLifecycleConfig):
-        return existing
-    return sagemaker.CfnNotebookInstanceLifecycleConfig(
-        stack, shared_id, on_start=[_on_start_hook(idle_timeout_minutes)]
+    return stack_singleton(
+        scope,
+        f"NotebookIdleStop{idle_timeout_minutes}Minutes",
+        sagemaker.CfnNotebookInstanceLifecycleConfig,
+        lambda stack, id: sagemaker.CfnNotebookInstanceLifecycleConfig(
+            stack, id, on_start=[_on_start_hook(idle_timeout_minutes)]
+        ),
     )
 
 

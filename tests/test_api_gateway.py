@@ -10,6 +10,7 @@ import pytest
 from aws_cdk import aws_ec2 as ec2
 from aws_cdk.assertions import Template
 from conftest import TEST_ENV
+from vpcs import make_vpc
 
 from sagemaker_notebook_access import NotebookInstance, PresignedUrlApi, ValidationError
 
@@ -33,15 +34,7 @@ ERROR_SHAPES = {
 def build(**props) -> Template:
     app = cdk.App()
     stack = cdk.Stack(app, "Api", env=cdk.Environment(**TEST_ENV))
-    vpc = ec2.Vpc(
-        stack,
-        "Vpc",
-        max_azs=2,
-        nat_gateways=0,
-        subnet_configuration=[
-            ec2.SubnetConfiguration(name="Isolated", subnet_type=ec2.SubnetType.PRIVATE_ISOLATED)
-        ],
-    )
+    vpc = make_vpc(stack)
     PresignedUrlApi(stack, "Urls", vpc=vpc, allowed_cidrs=ALLOWED, notebooks=["team-a"], **props)
     return Template.from_stack(stack)
 
@@ -388,22 +381,10 @@ def test_eni_permissions_outlive_the_functions_network_interfaces(template):
     assert policy_id in group["DependsOn"]
 
 
-def public_only_vpc(stack: cdk.Stack) -> ec2.Vpc:
-    return ec2.Vpc(
-        stack,
-        "PublicVpc",
-        max_azs=1,
-        nat_gateways=0,
-        subnet_configuration=[
-            ec2.SubnetConfiguration(name="Public", subnet_type=ec2.SubnetType.PUBLIC)
-        ],
-    )
-
-
 @pytest.mark.parametrize("construct", ["api", "notebook"])
 def test_a_vpc_with_only_public_subnets_is_refused_naming_vpc(construct):
     stack = cdk.Stack(cdk.App(), "PublicOnly", env=cdk.Environment(**TEST_ENV))
-    vpc = public_only_vpc(stack)
+    vpc = make_vpc(stack, "PublicVpc", subnet_type=ec2.SubnetType.PUBLIC, max_azs=1)
     with pytest.raises(ValidationError, match=r"^vpc has no private or isolated subnet"):
         if construct == "api":
             PresignedUrlApi(stack, "Urls", vpc=vpc, allowed_cidrs=ALLOWED)

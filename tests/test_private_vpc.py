@@ -12,6 +12,7 @@ from aws_cdk import aws_ec2 as ec2
 from aws_cdk import aws_iam as iam
 from aws_cdk.assertions import Template
 from conftest import TEST_ENV
+from vpcs import make_vpc
 
 from sagemaker_notebook_access import IpRestrictedNotebook, NotebookInstance, PresignedUrlApi
 
@@ -44,18 +45,6 @@ class Synth:
 
 def new_stack(name: str) -> cdk.Stack:
     return cdk.Stack(cdk.App(), name, env=cdk.Environment(**TEST_ENV))
-
-
-def isolated_vpc(stack: cdk.Stack, id: str) -> ec2.Vpc:
-    return ec2.Vpc(
-        stack,
-        id,
-        max_azs=2,
-        nat_gateways=0,
-        subnet_configuration=[
-            ec2.SubnetConfiguration(name="Isolated", subnet_type=ec2.SubnetType.PRIVATE_ISOLATED)
-        ],
-    )
 
 
 def render(value) -> str:
@@ -170,7 +159,7 @@ def reach() -> Reach:
     """One stack: a VPC with an API and notebooks A (before the API, served by name),
     B (after, served by the prefix), C (after, not served); a second VPC with D."""
     stack = new_stack("Reach")
-    vpc = isolated_vpc(stack, "Vpc")
+    vpc = make_vpc(stack, "Vpc")
     a = NotebookInstance(stack, "A", vpc=vpc, notebook_instance_name="analysis-a")
     api = PresignedUrlApi(
         stack,
@@ -182,7 +171,7 @@ def reach() -> Reach:
     )
     b = NotebookInstance(stack, "B", vpc=vpc, notebook_instance_name="team-b")
     c = NotebookInstance(stack, "C", vpc=vpc)
-    other_vpc = isolated_vpc(stack, "OtherVpc")
+    other_vpc = make_vpc(stack, "OtherVpc")
     d = NotebookInstance(stack, "D", vpc=other_vpc, notebook_instance_name="team-d")
     return Reach(Synth(stack, Template.from_stack(stack)), api, {"A": a, "B": b, "C": c, "D": d})
 
@@ -191,7 +180,7 @@ def reach() -> Reach:
 def notebook_logs() -> tuple[Synth, dict[str, NotebookInstance]]:
     """Two plain NotebookInstances: one named, one with a generated name."""
     stack = new_stack("NotebookLogs")
-    vpc = isolated_vpc(stack, "Vpc")
+    vpc = make_vpc(stack, "Vpc")
     notebooks = {
         "named": NotebookInstance(stack, "Named", vpc=vpc, notebook_instance_name="team-notebook"),
         "generated": NotebookInstance(stack, "Generated", vpc=vpc),

@@ -17,10 +17,10 @@ from pathlib import Path
 
 import aws_cdk as cdk
 import pytest
-from aws_cdk import aws_ec2 as ec2
 from aws_cdk import aws_iam as iam
 from aws_cdk.assertions import Template
 from conftest import TEST_ENV
+from vpcs import make_vpc
 
 from sagemaker_notebook_access import IpRestrictedNotebook, NotebookInstance, PresignedUrlApi
 
@@ -38,15 +38,7 @@ def stacks() -> dict[str, cdk.Stack]:
     access.grant_open(iam.Role(restricted, "Reader", assumed_by=iam.AccountRootPrincipal()))
 
     shared = cdk.Stack(app, "SharedApi", env=env)
-    vpc = ec2.Vpc(
-        shared,
-        "Vpc",
-        max_azs=2,
-        nat_gateways=0,
-        subnet_configuration=[
-            ec2.SubnetConfiguration(name="Isolated", subnet_type=ec2.SubnetType.PRIVATE_ISOLATED)
-        ],
-    )
+    vpc = make_vpc(shared)
     api = PresignedUrlApi(
         shared,
         "Urls",

@@ -12,6 +12,7 @@ from aws_cdk import aws_ec2 as ec2
 from aws_cdk import aws_iam as iam
 from aws_cdk.assertions import Annotations, Match
 from conftest import TEST_ENV
+from vpcs import make_vpc
 
 from sagemaker_notebook_access import (
     IpRestrictedNotebook,
@@ -480,9 +481,7 @@ def test_validation_errors_name_the_construct_like_aws_cdks():
     # aws-cdk's ValidationError(msg, scope) appends where it happened; so do these, whether
     # the check ran before the construct existed (NotebookInstance) or after (the API).
     stack = cdk.Stack(cdk.App(), "Where", env=cdk.Environment(**TEST_ENV))
-    vpc = ec2.Vpc(stack, "Vpc", max_azs=1, nat_gateways=0, subnet_configuration=[
-        ec2.SubnetConfiguration(name="Isolated", subnet_type=ec2.SubnetType.PRIVATE_ISOLATED)
-    ])  # fmt: skip
+    vpc = make_vpc(stack, max_azs=1)
     with pytest.raises(ValidationError) as before:
         NotebookInstance(stack, "Nb", vpc=vpc, volume_size_in_gb=1)
     assert before.value.construct_path == "Where/Nb"

@@ -21,7 +21,8 @@ import time
 from collections.abc import Callable, Mapping
 from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass
-from functools import lru_cache
+from functools import cached_property, lru_cache
+from types import MappingProxyType
 from typing import Any, ClassVar
 
 import boto3
@@ -214,16 +215,34 @@ class Settings:
     allow_start: bool
     max_duration_seconds: int
     default_duration_seconds: int
+    rest_api_id: str  # REST_API_ID: the API the function is deployed behind; "" if unset
 
     def serves(self, name: str) -> bool:
         if name in self.notebook_names:
             return True
         return bool(self.notebook_name_prefix) and name.startswith(self.notebook_name_prefix)
 
+    @cached_property
+    def routes(self) -> Mapping[str, Route]:
+        """The ROUTES these settings serve, built once per Settings (load_settings caches those)."""
+        return MappingProxyType(
+            {
+                resource: route
+                for resource, route in ROUTES.items()
+                if self.allow_start or not route.needs_allow_start
+            }
+        )
+
 
 @lru_cache(maxsize=4)
 def _settings_from(
-    names: str, prefix: str, cidrs: str, allow_start: str, max_duration: str, default_duration: str
+    names: str,
+    prefix: str,
+    cidrs: str,
+    allow_start: str,
+    max_duration: str,
+    default_duration: str,
+    rest_api_id: str,
 ) -> Settings:
     networks = tuple(ipaddress.ip_network(c.strip()) for c in cidrs.split(",") if c.strip())
     maximum = int(max_duration or DURATION_MAX_SECONDS)
@@ -234,6 +253,7 @@ def _settings_from(
         allow_start=allow_start.strip().lower() == "true",
         max_duration_seconds=maximum,
         default_duration_seconds=int(default_duration or maximum),
+        rest_api_id=rest_api_id,
     )
 
 
@@ -246,6 +266,7 @@ def load_settings(env: os._Environ | dict[str, str] = os.environ) -> Settings:
         env.get("ALLOW_START", "false"),
         env.get("MAX_SESSION_DURATION_SECONDS", ""),
         env.get("DEFAULT_SESSION_DURATION_SECONDS", ""),
+        env.get("REST_API_ID", ""),
     )
 
 
@@ -316,7 +337,7 @@ def caller_of(identity: dict[str, Any]) -> str | None:
     return None
 
 
-def came_through_the_api(api_id: Any, env: Any = os.environ) -> bool:
+def came_through_the_api(api_id: Any, settings: Settings) -> bool:
     """Whether the event names the API this function was deployed behind (REST_API_ID).
 
     False marks a direct invocation (lambda:InvokeFunction), which skips SigV4, the
@@ -325,7 +346,7 @@ def came_through_the_api(api_id: Any, env: Any = os.environ) -> bool:
     the real apiId included. The boundary is IAM on lambda:InvokeFunction (README,
     security model); CloudTrail's Lambda data events record who invoked it.
     """
-    expected = env.get("REST_API_ID", "")
+    expected = settings.rest_api_id
     return bool(expected) and api_id == expected
 
 
@@ -650,6 +671,7 @@ def serve_url(
 def serve_start(
     name: str, body: dict[str, Any], settings: Settings, audit: dict[str, Any]
 ) -> dict[str, Any]:
+    # audit is unused here; the parameter keeps Route.serve's one signature (serve_url uses it).
     validate_start_body(body)
     require_served(name, settings)
     status = start_notebook(name)
@@ -674,16 +696,8 @@ ROUTES: dict[str, Route] = {
 }
 
 
-def routes_for(settings: Settings) -> dict[str, Route]:
-    return {
-        resource: route
-        for resource, route in ROUTES.items()
-        if settings.allow_start or not route.needs_allow_start
-    }
-
-
 def handle(request: Request, settings: Settings, audit: dict[str, Any]) -> dict[str, Any]:
-    routes = routes_for(settings)
+    routes = settings.routes
     route = routes.get(request.route)
     audit["route"] = route.name if route else None
     if route is None:
@@ -715,7 +729,8 @@ def audit_of(request: Request) -> dict[str, Any]:
         "notebook": None,
         "sessionDurationSeconds": None,
         "apiRequestId": request.request_id,
-        "viaDeployedApi": came_through_the_api(request.api_id),
+        # Set by handler once the settings (REST_API_ID) load; stays False if they do not.
+        "viaDeployedApi": False,
     }
 
 
@@ -724,7 +739,9 @@ def handler(event: Any, context: Any) -> dict[str, Any]:
     request = parse_request(event, context)
     audit = audit_of(request)
     try:
-        response = handle(request, load_settings(), audit)
+        settings = load_settings()
+        audit["viaDeployedApi"] = came_through_the_api(request.api_id, settings)
+        response = handle(request, settings, audit)
         outcome = "ok"
     except ApiError as error:
         response = error_response(error, request.request_id)

@@ -43,8 +43,8 @@ class Synth:
         return self.template.to_json()["Resources"][logical_id]
 
 
-def new_stack(name: str) -> cdk.Stack:
-    return cdk.Stack(cdk.App(), name, env=cdk.Environment(**TEST_ENV))
+def new_stack(app: cdk.App, name: str) -> cdk.Stack:
+    return cdk.Stack(app, name, env=cdk.Environment(**TEST_ENV))
 
 
 def render(value) -> str:
@@ -121,20 +121,18 @@ def endpoint_group(endpoint: dict) -> str:
 # ---------------------------------------------------------------- fixtures
 
 
-@pytest.fixture(scope="module")
-def private() -> tuple[Synth, IpRestrictedNotebook]:
+def build_private(app: cdk.App) -> tuple[cdk.Stack, IpRestrictedNotebook]:
     """IpRestrictedNotebook with the VPC it creates, untouched, all defaults but the name."""
-    stack = new_stack("Private")
+    stack = new_stack(app, "Private")
     construct = IpRestrictedNotebook(
         stack, "Nb", allowed_cidrs=ALLOWED, notebook_instance_name="team-notebook"
     )
-    return Synth(stack, Template.from_stack(stack)), construct
+    return stack, construct
 
 
-@pytest.fixture(scope="module")
-def extended() -> tuple[Synth, IpRestrictedNotebook]:
+def build_extended(app: cdk.App) -> tuple[cdk.Stack, IpRestrictedNotebook]:
     """The same, with a user statement added through ``s3_endpoint``."""
-    stack = new_stack("Extended")
+    stack = new_stack(app, "Extended")
     construct = IpRestrictedNotebook(stack, "Nb", allowed_cidrs=ALLOWED)
     construct.s3_endpoint.add_to_policy(
         iam.PolicyStatement(
@@ -144,7 +142,7 @@ def extended() -> tuple[Synth, IpRestrictedNotebook]:
             resources=["arn:aws:s3:::team-data/*"],
         )
     )
-    return Synth(stack, Template.from_stack(stack)), construct
+    return stack, construct
 
 
 @dataclass
@@ -154,11 +152,10 @@ class Reach:
     notebooks: dict[str, NotebookInstance]
 
 
-@pytest.fixture(scope="module")
-def reach() -> Reach:
+def build_reach(app: cdk.App) -> tuple[cdk.Stack, PresignedUrlApi, dict[str, NotebookInstance]]:
     """One stack: a VPC with an API and notebooks A (before the API, served by name),
     B (after, served by the prefix), C (after, not served); a second VPC with D."""
-    stack = new_stack("Reach")
+    stack = new_stack(app, "Reach")
     vpc = make_vpc(stack, "Vpc")
     a = NotebookInstance(stack, "A", vpc=vpc, notebook_instance_name="analysis-a")
     api = PresignedUrlApi(
@@ -173,28 +170,84 @@ def reach() -> Reach:
     c = NotebookInstance(stack, "C", vpc=vpc)
     other_vpc = make_vpc(stack, "OtherVpc")
     d = NotebookInstance(stack, "D", vpc=other_vpc, notebook_instance_name="team-d")
-    return Reach(Synth(stack, Template.from_stack(stack)), api, {"A": a, "B": b, "C": c, "D": d})
+    return stack, api, {"A": a, "B": b, "C": c, "D": d}
 
 
-@pytest.fixture(scope="module")
-def notebook_logs() -> tuple[Synth, dict[str, NotebookInstance]]:
+def build_notebook_logs(app: cdk.App) -> tuple[cdk.Stack, dict[str, NotebookInstance]]:
     """Two plain NotebookInstances: one named, one with a generated name."""
-    stack = new_stack("NotebookLogs")
+    stack = new_stack(app, "NotebookLogs")
     vpc = make_vpc(stack, "Vpc")
     notebooks = {
         "named": NotebookInstance(stack, "Named", vpc=vpc, notebook_instance_name="team-notebook"),
         "generated": NotebookInstance(stack, "Generated", vpc=vpc),
     }
-    return Synth(stack, Template.from_stack(stack)), notebooks
+    return stack, notebooks
 
 
-@pytest.fixture(scope="module")
-def without_logging_role() -> Synth:
-    stack = new_stack("NoLoggingRole")
+def build_without_logging_role(app: cdk.App) -> cdk.Stack:
+    stack = new_stack(app, "NoLoggingRole")
     IpRestrictedNotebook(
         stack, "Nb", allowed_cidrs=ALLOWED, configure_api_gateway_logging_role=False
     )
-    return Synth(stack, Template.from_stack(stack))
+    return stack
+
+
+@dataclass
+class Stacks:
+    private: tuple[Synth, IpRestrictedNotebook]
+    extended: tuple[Synth, IpRestrictedNotebook]
+    reach: Reach
+    notebook_logs: tuple[Synth, dict[str, NotebookInstance]]
+    without_logging_role: Synth
+
+
+@pytest.fixture(scope="module")
+def stacks() -> Stacks:
+    """The five stacks below in one App: all built first, then one synthesis of the app (the
+    first Template.from_stack synthesizes it; the others read the same assembly). Each
+    stack's singletons are its own, so none depends on being alone in its app."""
+    app = cdk.App()
+    private_stack, private_construct = build_private(app)
+    extended_stack, extended_construct = build_extended(app)
+    reach_stack, api, reach_notebooks = build_reach(app)
+    logs_stack, logs_notebooks = build_notebook_logs(app)
+    no_role_stack = build_without_logging_role(app)
+
+    def synth(stack: cdk.Stack) -> Synth:
+        return Synth(stack, Template.from_stack(stack))
+
+    return Stacks(
+        private=(synth(private_stack), private_construct),
+        extended=(synth(extended_stack), extended_construct),
+        reach=Reach(synth(reach_stack), api, reach_notebooks),
+        notebook_logs=(synth(logs_stack), logs_notebooks),
+        without_logging_role=synth(no_role_stack),
+    )
+
+
+@pytest.fixture(scope="module")
+def private(stacks) -> tuple[Synth, IpRestrictedNotebook]:
+    return stacks.private
+
+
+@pytest.fixture(scope="module")
+def extended(stacks) -> tuple[Synth, IpRestrictedNotebook]:
+    return stacks.extended
+
+
+@pytest.fixture(scope="module")
+def reach(stacks) -> Reach:
+    return stacks.reach
+
+
+@pytest.fixture(scope="module")
+def notebook_logs(stacks) -> tuple[Synth, dict[str, NotebookInstance]]:
+    return stacks.notebook_logs
+
+
+@pytest.fixture(scope="module")
+def without_logging_role(stacks) -> Synth:
+    return stacks.without_logging_role
 
 
 # ---------------------------------------------------------------- S3 gateway endpoint

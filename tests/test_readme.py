@@ -68,8 +68,9 @@ def test_cost_table_counts_match_the_demo_template(demo_stacks):
 
 
 @pytest.fixture(scope="module")
-def readme_stacks() -> dict[str, Template]:
-    """Every Python block of the README, run; every Stack class it defines, in one App."""
+def readme_synth() -> tuple[dict[str, Template], dict]:
+    """Every Python block of the README, run; every Stack class it defines, in one App.
+    Returns each stack's template and the five packs' report over the app."""
     blocks = re.findall(r"```python\n(.*?)```", README, re.S)
     assert len(blocks) >= 4
     app = cdk.App(context=NO_FAIL_CONTEXT)
@@ -85,11 +86,14 @@ def readme_stacks() -> dict[str, Template]:
                 stacks[name] = value(app, name, env=cdk.Environment(**TEST_ENV), **kwargs)
     templates = {name: Template.from_stack(stack) for name, stack in stacks.items()}
     # The five packs the README advertises, over every example (one synth of the app).
-    README_PACK_REPORT.update(read_report(app.synth().directory))
+    report = read_report(app.synth().directory)
+    return templates, report
+
+
+@pytest.fixture(scope="module")
+def readme_stacks(readme_synth) -> dict[str, Template]:
+    templates, _ = readme_synth
     return templates
-
-
-README_PACK_REPORT: dict = {}
 
 
 def test_every_python_example_runs_and_its_stacks_synthesize(readme_stacks):
@@ -98,11 +102,12 @@ def test_every_python_example_runs_and_its_stacks_synthesize(readme_stacks):
         assert template.find_resources("AWS::SageMaker::NotebookInstance"), name
 
 
-def test_every_readme_example_passes_the_five_packs(readme_stacks):
+def test_every_readme_example_passes_the_five_packs(readme_synth):
     # What a user copies must be as clean as the demo: no unacknowledged error or warning.
-    assert README_PACK_REPORT, "the packs wrote no report"
-    for name in readme_stacks:
-        assert findings(README_PACK_REPORT, path_prefix=f"{name}/") == [], name
+    templates, report = readme_synth
+    assert report, "the packs wrote no report"
+    for name in templates:
+        assert findings(report, path_prefix=f"{name}/") == [], name
 
 
 def test_the_smallest_usage_example_outputs_the_api_url(readme_stacks):

@@ -1,7 +1,9 @@
 """Integration test app (issue 9): deploys the library in a real account and asserts there.
 
-Run by `@aws-cdk/integ-runner` (``make integ`` deploys, asserts and destroys; ``make test``
-only synthesizes and compares with ``integ_notebook_access.py.snapshot/``). Deploys:
+Written for `@aws-cdk/integ-runner`, which cannot read this aws-cdk-lib's cloud assembly
+yet (docs/integ.md): ``make integ`` deploys, asserts and destroys it with the CDK CLI, and
+``make test`` synthesizes it and compares with ``integ_notebook_access.py.snapshot/``
+(integ/snapshot.py). Deploys:
 
 - a VPC with one NAT gateway whose Elastic IP (a ``CfnEIP`` made here) is the allow-list,
   ``<eip>/32``: a token, which the library documents as unchecked;
@@ -21,7 +23,7 @@ Assertions (numbers as in issue 9 and docs/integ.md):
  6. after destroy: ``integ/check_retained.py`` (not an assertion: it runs after the stack
     is gone).
 
-The account and region: ``CDK_INTEG_ACCOUNT``/``CDK_INTEG_REGION`` (integ-runner sets
+The account and region: ``CDK_INTEG_ACCOUNT``/``CDK_INTEG_REGION`` (integ/snapshot.py sets
 them to fixed values for the snapshot), else the CLI's ``CDK_DEFAULT_*``, else fixed
 placeholders so that an in-process synth works offline.
 """
@@ -38,6 +40,7 @@ from aws_cdk import aws_lambda as lambda_
 from aws_cdk.integ_tests_alpha import ExpectedResult, IntegTest, Match
 
 from sagemaker_notebook_access import IpRestrictedNotebook
+from sagemaker_notebook_access.limits import NOTEBOOK_LOG_GROUP
 
 HERE = Path(__file__).resolve().parent
 STACK_NAME = "IntegNotebookAccess"
@@ -45,7 +48,6 @@ ASSERTION_STACK_NAME = "IntegNotebookAccessAssertions"
 NOTEBOOK_NAME = "integ-notebook-access"
 UNGRANTED_NAME = "integ-notebook-ungranted"
 IDLE_TIMEOUT_MINUTES = 5
-LOG_GROUP = "/aws/sagemaker/NotebookInstances"
 LOG_STREAMS = ("LifecycleConfigOnStart", "jupyter.log")
 # Notebook creation waits for InService (CloudFormation); the idle checker then needs the
 # timeout plus its own period; API Gateway and NAT need a minute after create.
@@ -169,7 +171,10 @@ def build(app: cdk.App) -> tuple[NotebookAccessIntegStack, IntegTest]:
         call = a.aws_api_call(
             "CloudWatchLogs",
             "describeLogStreams",
-            {"logGroupName": LOG_GROUP, "logStreamNamePrefix": f"{NOTEBOOK_NAME}/{stream}"},
+            {
+                "logGroupName": NOTEBOOK_LOG_GROUP,
+                "logStreamNamePrefix": f"{NOTEBOOK_NAME}/{stream}",
+            },
         )
         call.expect(
             ExpectedResult.object_like(

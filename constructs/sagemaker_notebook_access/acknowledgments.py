@@ -10,6 +10,8 @@ from __future__ import annotations
 from aws_cdk import Acknowledgment, Stack, Token, Validations
 from constructs import IConstruct
 
+from .limits import NOTEBOOK_LOG_GROUP, NOTEBOOK_LOG_STREAM_SUFFIXES
+
 _NO_DLQ = (
     "API Gateway invokes the function synchronously (Lambda proxy) and returns its error to "
     "the caller; a dead-letter queue only receives failed asynchronous invocations, so it "
@@ -53,9 +55,19 @@ _DEFAULT_SG_UNUSED = (
     "operate than the unused group it closes"
 )
 
+# SageMaker's notebook log group's ARN as cdk-nag writes it in a finding id (the
+# placeholders become literals in a stack with an explicit env: as_nag_writes_it).
 _NOTEBOOK_LOG_GROUP_ARN = (
-    "arn:<AWS::Partition>:logs:<AWS::Region>:<AWS::AccountId>:log-group:"
-    "/aws/sagemaker/NotebookInstances"
+    f"arn:<AWS::Partition>:logs:<AWS::Region>:<AWS::AccountId>:log-group:{NOTEBOOK_LOG_GROUP}"
+)
+# What NotebookInstance's log policy trips: DescribeLogStreams on the group, and with a
+# generated notebook name the streams of any notebook.
+DESCRIBE_LOG_STREAMS_RULE = (
+    f"AwsSolutions::AwsSolutions-IAM5[Resource::{_NOTEBOOK_LOG_GROUP_ARN}:*]"
+)
+GENERATED_NAME_STREAM_RULES = tuple(
+    f"AwsSolutions::AwsSolutions-IAM5[Resource::{_NOTEBOOK_LOG_GROUP_ARN}:log-stream:*/{suffix}]"
+    for suffix in NOTEBOOK_LOG_STREAM_SUFFIXES
 )
 _DESCRIBE_LOG_STREAMS = (
     "logs:DescribeLogStreams is authorized on a log group's ARN with ':*' appended; this is "
@@ -88,14 +100,8 @@ ACKNOWLEDGED_RULES: dict[str, str] = {
     # PresignedUrlApi: the REST API methods
     "AwsSolutions::AwsSolutions-COG4": _IAM_NOT_COGNITO,
     # NotebookInstance: the execution role's log policy
-    f"AwsSolutions::AwsSolutions-IAM5[Resource::{_NOTEBOOK_LOG_GROUP_ARN}:*]": (
-        _DESCRIBE_LOG_STREAMS
-    ),
-    **{
-        f"AwsSolutions::AwsSolutions-IAM5[Resource::{_NOTEBOOK_LOG_GROUP_ARN}"
-        f":log-stream:*/{suffix}]": _GENERATED_NAME_STREAMS
-        for suffix in ("jupyter.log", "LifecycleConfigOnCreate", "LifecycleConfigOnStart")
-    },
+    DESCRIBE_LOG_STREAMS_RULE: _DESCRIBE_LOG_STREAMS,
+    **dict.fromkeys(GENERATED_NAME_STREAM_RULES, _GENERATED_NAME_STREAMS),
     # create_private_vpc: the VPC the construct creates when none is given
     "NIST.800.53.R5::NIST.800.53.R5-VPCDefaultSecurityGroupClosed": _DEFAULT_SG_UNUSED,
     "HIPAA.Security::HIPAA.Security-VPCDefaultSecurityGroupClosed": _DEFAULT_SG_UNUSED,

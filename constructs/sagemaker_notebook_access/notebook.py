@@ -14,9 +14,14 @@ from aws_cdk import aws_kms as kms
 from aws_cdk import aws_sagemaker as sagemaker
 from constructs import Construct
 
-from .acknowledgments import acknowledge
+from .acknowledgments import (
+    DESCRIBE_LOG_STREAMS_RULE,
+    GENERATED_NAME_STREAM_RULES,
+    acknowledge,
+)
 from .endpoint_reach import EndpointReach
 from .idle_stop_lifecycle import on_start_content
+from .limits import NOTEBOOK_LOG_GROUP, NOTEBOOK_LOG_STREAM_SUFFIXES
 from .singleton import stack_singleton
 from .validation import (
     VOLUME_SIZE_MAX_GB,
@@ -35,14 +40,6 @@ DEFAULT_IDLE_TIMEOUT_MINUTES = 60
 # The checker runs every 5 minutes: a shorter timeout could not be honoured.
 IDLE_TIMEOUT_MIN_MINUTES = 5
 IDLE_TIMEOUT_MAX_MINUTES = 1440
-# Where SageMaker writes a notebook instance's own logs (jupyter, lifecycle scripts):
-# one stream per source, "<notebook name>/<suffix>" (SageMaker developer guide, CloudWatch).
-NOTEBOOK_LOG_GROUP = "/aws/sagemaker/NotebookInstances"
-NOTEBOOK_LOG_STREAM_SUFFIXES = ("jupyter.log", "LifecycleConfigOnCreate", "LifecycleConfigOnStart")
-# The group's ARN as cdk-nag writes it in a finding's id.
-LOG_GROUP_ARN_IN_NAG_FINDINGS = (
-    "arn:<AWS::Partition>:logs:<AWS::Region>:<AWS::AccountId>:log-group:" + NOTEBOOK_LOG_GROUP
-)
 
 
 def idle_stop_lifecycle_config(
@@ -221,16 +218,8 @@ class NotebookInstance(Resource):
         resource.node.add_dependency(self.execution_policy)
         acknowledge(
             self.execution_policy,
-            f"AwsSolutions::AwsSolutions-IAM5[Resource::{LOG_GROUP_ARN_IN_NAG_FINDINGS}:*]",
-            *(
-                []
-                if notebook_instance_name
-                else [
-                    "AwsSolutions::AwsSolutions-IAM5[Resource::"
-                    f"{LOG_GROUP_ARN_IN_NAG_FINDINGS}:log-stream:*/{suffix}]"
-                    for suffix in NOTEBOOK_LOG_STREAM_SUFFIXES
-                ]
-            ),
+            DESCRIBE_LOG_STREAMS_RULE,
+            *(() if notebook_instance_name else GENERATED_NAME_STREAM_RULES),
         )
         # Describing and stopping itself names the notebook's ARN, so this policy follows
         # the notebook; idle stop needs it only after idle_timeout_minutes.

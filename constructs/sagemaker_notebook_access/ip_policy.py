@@ -82,7 +82,7 @@ class NotebookIpPolicy(iam.ManagedPolicy):
         allow_all_ips: bool = False,
         description: str | None = None,
     ) -> None:
-        with validating(f"{scope.node.path}/{id}"):
+        with validating(scope, id):
             cidrs = normalize_cidrs(allowed_cidrs, allow_all_ips=allow_all_ips)
         resources = ["*"] if notebooks is None else [nb.notebook_instance_arn for nb in notebooks]
         super().__init__(

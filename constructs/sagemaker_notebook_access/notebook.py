@@ -120,7 +120,7 @@ class NotebookInstance(Resource):
         removal_policy: RemovalPolicy = RemovalPolicy.RETAIN_ON_UPDATE_OR_DELETE,
     ) -> None:
         # Checked before the construct exists, so a bad prop leaves nothing in the tree.
-        with validating(f"{scope.node.path}/{id}"):
+        with validating(scope, id):
             validate_notebook_name(notebook_instance_name)
             validate_int_range(
                 idle_timeout_minutes,

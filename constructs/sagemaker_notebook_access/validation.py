@@ -69,14 +69,19 @@ class ValidationError(ValueError):
 
 
 @contextmanager
-def validating(scope: IConstruct | str) -> Iterator[None]:
-    """Give a ValidationError raised inside, by a check that has no scope, this one's path."""
+def validating(scope: IConstruct, id: str | None = None) -> Iterator[None]:
+    """Give a ValidationError raised inside, by a check that has no scope, this one's path.
+
+    With ``id``: the path of ``scope``'s child ``id``, for checks that run before that
+    construct exists (so that a bad prop leaves nothing in the tree).
+    """
     try:
         yield
     except ValidationError as error:
         if error.construct_path is not None:
             raise
-        raise ValidationError(str(error), scope) from None
+        where = scope if id is None else f"{scope.node.path}/{id}"
+        raise ValidationError(str(error), where) from None
 
 
 def is_token(value: object) -> bool:

@@ -55,7 +55,7 @@ class ApiWebAcl(Construct):
         log_retention: logs.RetentionDays = logs.RetentionDays.ONE_YEAR,
         removal_policy: RemovalPolicy = RemovalPolicy.RETAIN_ON_UPDATE_OR_DELETE,
     ) -> None:
-        with validating(f"{scope.node.path}/{id}"):
+        with validating(scope, id):
             validate_int_range(
                 rate_limit_per_5_minutes,
                 prop="rate_limit_per_5_minutes",

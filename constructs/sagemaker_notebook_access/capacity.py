@@ -17,7 +17,6 @@ maximum, and each ARN at its longest (partition aws-us-gov, a 14-character regio
 from __future__ import annotations
 
 from collections.abc import Mapping, Sequence
-from dataclasses import dataclass
 
 from .limits import NOTEBOOK_NAME_MAX_LENGTH
 
@@ -33,25 +32,16 @@ NOTEBOOK_ARN_PREFIX_MAX_CHARS = len(
 )
 
 
-def name_chars(name: str, *, is_token: bool) -> int:
-    """A name's length as the limits count it: a token at the longest a name can be."""
-    return NOTEBOOK_NAME_MAX_LENGTH if is_token else len(name)
-
-
 def arn_chars(name: str, *, is_token: bool) -> int:
     """Characters a served notebook's ARN takes in a policy: the ARN, quotes and comma."""
-    return NOTEBOOK_ARN_PREFIX_MAX_CHARS + name_chars(name, is_token=is_token) + 3
-
-
-def prefix_arn_chars(prefix: str) -> int:
-    """Characters of the ``notebook-instance/<prefix>*`` ARN, quotes and comma."""
-    return NOTEBOOK_ARN_PREFIX_MAX_CHARS + len(prefix) + 4
+    return NOTEBOOK_ARN_PREFIX_MAX_CHARS + _name_chars(name, is_token) + 3
 
 
 def first_policy_room(prefix: str) -> int:
-    """What the function policy's statement has for listed ARNs."""
+    """What the function policy's statement has for listed ARNs, after the prefix ARN."""
     room = MANAGED_POLICY_MAX_CHARS - FUNCTION_POLICY_RESERVED_CHARS
-    return room - prefix_arn_chars(prefix) if prefix else room
+    # notebook-instance/<prefix>*, quotes and comma.
+    return room - (NOTEBOOK_ARN_PREFIX_MAX_CHARS + len(prefix) + 4) if prefix else room
 
 
 def environment_bytes(variables: Mapping[str, str], names: Sequence[tuple[str, bool]]) -> int:
@@ -60,30 +50,11 @@ def environment_bytes(variables: Mapping[str, str], names: Sequence[tuple[str, b
     ``variables`` are the other variables (the list's own key counts with them); the names
     are joined by commas, and the headroom is added on top.
     """
-    names_bytes = sum(name_chars(name, is_token=token) for name, token in names)
+    names_bytes = sum(_name_chars(name, token) for name, token in names)
     others = sum(len(key) + len(value) for key, value in variables.items())
     return others + names_bytes + max(len(names) - 1, 0) + ENVIRONMENT_HEADROOM_BYTES
 
 
-@dataclass
-class PolicyRoom:
-    """One policy's statement for served-notebook ARNs and the characters it has left."""
-
-    chars_left: int
-
-    def fits(self, chars: int) -> bool:
-        return self.chars_left >= chars
-
-    def take(self, chars: int) -> None:
-        if not self.fits(chars):
-            raise ValueError(f"{chars} characters do not fit in {self.chars_left}")
-        self.chars_left -= chars
-
-
-def more_policies_allowed(policies_so_far: int) -> bool:
-    """Whether one more served-notebook policy may be opened (the first is the function's)."""
-    return policies_so_far <= MAX_SERVED_NOTEBOOK_POLICIES
-
-
-def next_policy_room() -> PolicyRoom:
-    return PolicyRoom(MANAGED_POLICY_MAX_CHARS - SERVED_POLICY_OVERHEAD_CHARS)
+def _name_chars(name: str, is_token: bool) -> int:
+    # A token (a generated name) at the longest a name can be.
+    return NOTEBOOK_NAME_MAX_LENGTH if is_token else len(name)

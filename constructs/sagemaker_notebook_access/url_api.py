@@ -26,12 +26,11 @@ from .acknowledgments import acknowledge
 from .capacity import (
     ENVIRONMENT_LIMIT_BYTES,
     MANAGED_POLICY_MAX_CHARS,
-    PolicyRoom,
+    MAX_SERVED_NOTEBOOK_POLICIES,
+    SERVED_POLICY_OVERHEAD_CHARS,
     arn_chars,
     environment_bytes,
     first_policy_room,
-    more_policies_allowed,
-    next_policy_room,
 )
 from .endpoint_reach import EndpointReach
 from .gateway_responses import ACCESS_LOG_FIELDS, add_gateway_responses
@@ -88,10 +87,10 @@ NotebookRef = NotebookInstance | str
 
 @dataclass
 class _ServedPolicy:
-    """A statement listing served-notebook ARNs and the room its policy has left."""
+    """A statement listing served-notebook ARNs and the characters its policy has left."""
 
     statement: iam.PolicyStatement
-    room: PolicyRoom
+    chars_left: int
 
 
 class PresignedUrlApi(Construct):
@@ -254,7 +253,7 @@ class PresignedUrlApi(Construct):
 
         A name under ``notebook_name_prefix`` is served by the prefix already and is not
         listed again. The explicit list is bounded by the Lambda's 4 KiB environment and
-        the role's IAM policy size (about 57 names of 63 characters, more if shorter);
+        the role's IAM policy size (57 names of 63 characters, more if shorter);
         past that ``add_notebook`` raises ``ValidationError``: use ``notebook_name_prefix``.
         """
         name, arn = self._name_and_arn(notebook)
@@ -272,7 +271,7 @@ class PresignedUrlApi(Construct):
                 )
             statement = self._served_statement_with_room_for(name)
             self._notebook_names.append(name)
-            self.function.add_environment("NOTEBOOK_NAMES", Fn.join(",", self._notebook_names))
+            self._set_environment("NOTEBOOK_NAMES", Fn.join(",", self._notebook_names))
             statement.add_resources(arn)
 
     def grant_open(self, grantee: iam.IGrantable, notebook: NotebookRef | None = None) -> iam.Grant:
@@ -366,9 +365,7 @@ class PresignedUrlApi(Construct):
                 _notebook_arn(self, f"{self.notebook_name_prefix}*")
             )
         self._served_policies = [
-            _ServedPolicy(
-                self._notebook_statement, PolicyRoom(first_policy_room(self.notebook_name_prefix))
-            )
+            _ServedPolicy(self._notebook_statement, first_policy_room(self.notebook_name_prefix))
         ]
         self.function_policy = iam.ManagedPolicy(
             self,
@@ -472,8 +469,7 @@ class PresignedUrlApi(Construct):
         )
         self.rest_api = self._rest_api(rate_limit, burst_limit)
         # The audit line marks events that do not name this API (a direct invocation).
-        self._environment["REST_API_ID"] = self.rest_api.rest_api_id
-        self.function.add_environment("REST_API_ID", self.rest_api.rest_api_id)
+        self._set_environment("REST_API_ID", self.rest_api.rest_api_id)
         self.execution_log_group = logs.LogGroup(
             self,
             "ExecutionLogs",
@@ -773,9 +769,9 @@ class PresignedUrlApi(Construct):
         """The statement to list ``name``'s ARN in; opens one more managed policy when full."""
         needed = arn_chars(name, is_token=is_token(name))
         current = self._served_policies[-1]
-        if not current.room.fits(needed):
+        if current.chars_left < needed:
             count = len(self._served_policies)
-            if not more_policies_allowed(count):
+            if count > MAX_SERVED_NOTEBOOK_POLICIES:
                 raise ValidationError(
                     f"cannot serve notebook {name!r}: the Lambda role's policies are full "
                     f"({count} managed policies of {MANAGED_POLICY_MAX_CHARS} characters, "
@@ -796,15 +792,23 @@ class PresignedUrlApi(Construct):
                 statements=[statement],
             )
             self.function.node.add_dependency(policy)
-            current = _ServedPolicy(statement, next_policy_room())
+            current = _ServedPolicy(
+                statement, MANAGED_POLICY_MAX_CHARS - SERVED_POLICY_OVERHEAD_CHARS
+            )
             self._served_policies.append(current)
-        current.room.take(needed)
+        current.chars_left -= needed
         return current.statement
+
+    def _set_environment(self, key: str, value: str) -> None:
+        """Set a function variable; ``_environment`` is what the size check counts."""
+        self._environment[key] = value
+        self.function.add_environment(key, value)
 
     def _environment_bytes(self, extra_names: Sequence[str] = ()) -> int:
         """The function's environment size with ``extra_names`` served too, tokens at 63."""
         names = [(n, is_token(n)) for n in [*self._notebook_names, *extra_names]]
-        return environment_bytes(self._environment, names)
+        # The list is counted name by name, not as the Fn::Join token it is stored as.
+        return environment_bytes({**self._environment, "NOTEBOOK_NAMES": ""}, names)
 
 
 def _notebook_arn(scope: Construct, name: str) -> str:

@@ -36,6 +36,11 @@ from .validation import ValidationError, normalize_cidrs, validating
 AMAZON_LINUX_2023_REPOSITORY_BUCKETS = ("al2023-repos-{region}-de612dc2",)
 
 
+# Children of the VPC create_private_vpc returns; IpRestrictedNotebook exposes them.
+S3_ENDPOINT_ID = "S3"
+LOGS_ENDPOINT_ID = "LogsEndpoint"
+
+
 def restrict_s3_endpoint(endpoint: ec2.GatewayVpcEndpoint) -> None:
     """Replace the gateway endpoint's default full-access policy: no way out through S3.
 
@@ -98,13 +103,15 @@ def create_private_vpc(
         restrict_default_security_group=False,
     )
     # Same construct id as the Vpc prop's gateway_endpoints={"S3": ...} had: same logical id.
-    s3_endpoint = vpc.add_gateway_endpoint("S3", service=ec2.GatewayVpcEndpointAwsService.S3)
+    s3_endpoint = vpc.add_gateway_endpoint(
+        S3_ENDPOINT_ID, service=ec2.GatewayVpcEndpointAwsService.S3
+    )
     restrict_s3_endpoint(s3_endpoint)
     # The notebook has no internet; SageMaker ships its LifecycleConfigOnStart and
     # jupyter.log streams through this endpoint. Its group admits the notebooks the
     # library creates in this VPC (endpoint_reach.py), not the whole VPC.
     logs_endpoint = vpc.add_interface_endpoint(
-        "LogsEndpoint",
+        LOGS_ENDPOINT_ID,
         service=ec2.InterfaceVpcEndpointAwsService.CLOUDWATCH_LOGS,
         private_dns_enabled=True,
         open=False,
@@ -248,7 +255,8 @@ class IpRestrictedNotebook(Construct):
             )
         # One key for every log group the construct creates (flow, API, Lambda, WAF logs).
         logs_key: kms.IKey | None = None
-        if vpc is None and api is None:
+        creates_vpc = vpc is None and api is None
+        if creates_vpc:
             logs_key = create_log_key(
                 self,
                 "LogsKey",
@@ -263,9 +271,9 @@ class IpRestrictedNotebook(Construct):
         # buckets the notebook may use with s3_endpoint.add_to_policy.
         self.s3_endpoint: ec2.GatewayVpcEndpoint | None = None
         self.logs_endpoint: ec2.InterfaceVpcEndpoint | None = None
-        if logs_key is not None:
-            self.s3_endpoint = self.vpc.node.find_child("S3")
-            self.logs_endpoint = self.vpc.node.find_child("LogsEndpoint")
+        if creates_vpc:
+            self.s3_endpoint = self.vpc.node.find_child(S3_ENDPOINT_ID)
+            self.logs_endpoint = self.vpc.node.find_child(LOGS_ENDPOINT_ID)
         self.notebook = NotebookInstance(
             self,
             "Notebook",

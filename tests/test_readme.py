@@ -114,3 +114,16 @@ def test_the_smallest_usage_example_outputs_the_api_url(readme_stacks):
     template = readme_stacks["AnalyticsStack"]
     template.resource_count_is("AWS::SageMaker::NotebookInstance", 1)
     template.has_output("ApiUrl", {})
+
+
+def test_the_fixed_monthly_cost_is_the_sum_of_the_fixed_rows():
+    section = README.split("## Costs", 1)[1].split("\n## ", 1)[0]
+    fixed = [
+        float(match.group(1))
+        for line in section.splitlines()
+        if line.startswith("| ")
+        and (match := re.fullmatch(r"\$(\d+(?:\.\d+)?)", line.split("|")[4].strip()))
+    ]
+    assert len(fixed) == 5  # storage, interface endpoints, S3 endpoint, keys, WAF
+    stated = re.search(r"about \*\*\$(\d+) a month fixed\*\*", section)
+    assert stated and int(stated.group(1)) == round(sum(fixed))

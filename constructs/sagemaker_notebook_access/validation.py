@@ -250,18 +250,15 @@ def warn_about_cidrs(scope: IConstruct, cidrs: Sequence[str]) -> None:
       /8 or an IPv6 prefix shorter than /32; the open networks are ``warn_if_open``'s.
 
     A v4-mapped IPv6 network (``::ffff:0:0/96`` and within) is judged as the IPv4 network it
-    maps, as the handler matches it. Tokens and entries that do not parse are skipped.
+    maps, as the handler matches it. Tokens are skipped; ``cidrs`` is ``normalize_cidrs``'s output.
     """
     placeholder: list[str] = []
     private: list[str] = []
     wide: list[str] = []
-    for cidr in cidrs:
-        if not isinstance(cidr, str) or is_token(cidr):
+    for cidr in cidrs:  # normalize_cidrs's output: canonical CIDR strings or tokens
+        if is_token(cidr):
             continue
-        try:
-            given = ipaddress.ip_network(cidr, strict=False)
-        except (TypeError, ValueError):
-            continue
+        given = ipaddress.ip_network(cidr)
         if given in OPEN_NETWORKS:
             continue
         network = _as_judged(given)

@@ -628,6 +628,7 @@ def audit_of(recorder) -> dict:
             "route",
             "notebook",
             "sessionDurationSeconds",
+            "denyReason",
             "outcome",
             "status",
             "apiRequestId",
@@ -647,6 +648,7 @@ def test_audit_record_of_a_minted_url(moto: LocalSageMaker, logs) -> None:
         "route": "url",
         "notebook": SERVED,
         "sessionDurationSeconds": 7200,
+        "denyReason": None,
         "outcome": "ok",
         "status": 200,
         "apiRequestId": "req-0001",
@@ -682,9 +684,31 @@ def test_audit_record_of_a_refusal(logs) -> None:
     audit = audit_of(logs)
     assert audit["outcome"] == "Forbidden"
     assert audit["status"] == 403
+    assert audit["denyReason"] == "outsideAllowList"
     assert audit["sourceIp"] == DENIED_IPV4
     assert audit["callerArn"] == CALLER_ARN
     assert audit["notebook"] is None
+
+
+@pytest.mark.parametrize(
+    ("mutate", "reason"),
+    [
+        (lambda e: e["requestContext"]["identity"].pop("sourceIp"), "noSourceIp"),
+        (lambda e: e["requestContext"]["identity"].__setitem__("sourceIp", "x"), "noSourceIp"),
+        (
+            lambda e: [e["requestContext"]["identity"].pop(k) for k in ("userArn", "caller")],
+            "noIdentity",
+        ),
+    ],
+    ids=["no-sourceIp", "garbage-sourceIp", "unsigned"],
+)
+def test_audit_record_names_why_a_request_was_refused(logs, mutate, reason) -> None:
+    # The metric filters of operations.py count denials by these values.
+    event = proxy_event()
+    mutate(event)
+    invoke(event)
+    audit = audit_of(logs)
+    assert (audit["status"], audit["denyReason"]) == (403, reason)
 
 
 def test_audit_fields_survive_lambdas_json_log_format(moto: LocalSageMaker, logs) -> None:

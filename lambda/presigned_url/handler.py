@@ -58,6 +58,10 @@ THROTTLING_CODES = {
 STARTABLE_STATUS = "Stopped"
 STARTED_STATUSES = {"Pending", "InService"}
 AUDIT_TEXT_LIMIT = 256
+# The audit line's denyReason on a handler 403 (metric filters match these values).
+DENY_NO_IDENTITY = "noIdentity"
+DENY_NO_SOURCE_IP = "noSourceIp"
+DENY_OUTSIDE_ALLOW_LIST = "outsideAllowList"
 REQUEST_ID_LIMIT = 128
 
 # Timeout budget. The start route makes two SageMaker calls one after the other
@@ -143,8 +147,14 @@ class ValidationFailed(ApiError):
 
 
 class Forbidden(ApiError):
+    """A 403 from the handler; ``reason`` goes to the audit line's denyReason (metrics)."""
+
     status = 403
     code = "Forbidden"
+
+    def __init__(self, message: str, *, reason: str) -> None:
+        super().__init__(message)
+        self.reason = reason
 
 
 class RouteNotFound(ApiError):
@@ -502,17 +512,20 @@ def authorize(request: Request, settings: Settings) -> None:
     """Defence in depth behind the API's resource policy; fails closed."""
     if request.caller is None:
         raise Forbidden(
-            "the request carries no AWS identity; sign it with SigV4 (IAM authorization)"
+            "the request carries no AWS identity; sign it with SigV4 (IAM authorization)",
+            reason=DENY_NO_IDENTITY,
         )
     forms = parse_source_ip(request.source_ip) if request.source_ip else []
     if not forms:
         raise Forbidden(
-            "the request has no valid source IP address; call from a network on the allow-list"
+            "the request has no valid source IP address; call from a network on the allow-list",
+            reason=DENY_NO_SOURCE_IP,
         )
     if not _on_allow_list(forms, settings):
         raise Forbidden(
             f"source IP address {forms[0]} is not on this API's allow-list; "
-            "call from an allowed network"
+            "call from an allowed network",
+            reason=DENY_OUTSIDE_ALLOW_LIST,
         )
 
 
@@ -728,6 +741,7 @@ def audit_of(request: Request) -> dict[str, Any]:
         "route": None,
         "notebook": None,
         "sessionDurationSeconds": None,
+        "denyReason": None,
         "apiRequestId": request.request_id,
         # Set by handler once the settings (REST_API_ID) load; stays False if they do not.
         "viaDeployedApi": False,
@@ -746,6 +760,8 @@ def handler(event: Any, context: Any) -> dict[str, Any]:
     except ApiError as error:
         response = error_response(error, request.request_id)
         outcome = error.code
+        if isinstance(error, Forbidden):
+            audit["denyReason"] = error.reason
     except Exception as error:  # the contract's 500; the type name is safe, its text may not be
         response = error_response(InternalError(), request.request_id)
         outcome = InternalError.code

@@ -34,8 +34,22 @@ from botocore.exceptions import (
     ReadTimeoutError,
 )
 
+try:  # in the Lambda, this folder is the top level; in the source tree, a package
+    from . import portal
+except ImportError:
+    import portal  # type: ignore[no-redef]
+
 URL_RESOURCE = "/notebooks/{NotebookInstanceName}/url"
 START_RESOURCE = "/notebooks/{NotebookInstanceName}/start"
+# The browser routes (issue 11): Cognito-authorized, deployed only with a portal.
+PAGE_RESOURCE = "/"
+PORTAL_LIST_RESOURCE = "/portal/notebooks"
+PORTAL_OPEN_RESOURCE = "/portal/notebooks/{NotebookInstanceName}/open"
+PORTAL_START_RESOURCE = "/portal/notebooks/{NotebookInstanceName}/start"
+# The portal lists at most this many served notebooks (ListNotebookInstances pages of
+# 100), and reads their tags this many at a time.
+PORTAL_LIST_LIMIT = 100
+TAG_READS_AT_ONCE = 8
 MAX_BODY_BYTES = 4096
 NAME_PATTERN = re.compile(r"[a-zA-Z0-9](-*[a-zA-Z0-9])*")
 NAME_MAX_LENGTH = 63
@@ -62,6 +76,8 @@ AUDIT_TEXT_LIMIT = 256
 DENY_NO_IDENTITY = "noIdentity"
 DENY_NO_SOURCE_IP = "noSourceIp"
 DENY_OUTSIDE_ALLOW_LIST = "outsideAllowList"
+DENY_NOT_ENTITLED = "notEntitled"
+DENY_CROSS_ORIGIN = "crossOrigin"
 REQUEST_ID_LIMIT = 128
 
 # Timeout budget. The start route makes two SageMaker calls one after the other
@@ -83,6 +99,9 @@ sagemaker = boto3.client(
 )
 # Describe and presign run side by side: one SageMaker round trip of latency.
 _calls = ThreadPoolExecutor(max_workers=2, thread_name_prefix="sagemaker")
+# The portal's listing reads each listed notebook's tags; its own pool, so a listing
+# never waits behind (or holds up) the describe/presign pair.
+_tag_reads = ThreadPoolExecutor(max_workers=TAG_READS_AT_ONCE, thread_name_prefix="tags")
 
 logger = logging.getLogger("presigned_url.audit")
 logger.setLevel(logging.INFO)
@@ -170,7 +189,10 @@ class NotebookNotFound(ApiError):
 class MethodNotAllowed(ApiError):
     status = 405
     code = "MethodNotAllowed"
-    headers: ClassVar[Mapping[str, str]] = {"Allow": "POST"}
+
+    def __init__(self, message: str, *, allowed: str) -> None:
+        super().__init__(message)
+        self.headers = {"Allow": allowed}
 
 
 class NotebookNotInService(ApiError):
@@ -226,6 +248,8 @@ class Settings:
     max_duration_seconds: int
     default_duration_seconds: int
     rest_api_id: str  # REST_API_ID: the API the function is deployed behind; "" if unset
+    notebook_arn_prefix: str  # NOTEBOOK_ARN_PREFIX: arn:...:notebook-instance/ (portal tags)
+    portal: portal.PortalSettings
 
     def serves(self, name: str) -> bool:
         if name in self.notebook_names:
@@ -239,7 +263,8 @@ class Settings:
             {
                 resource: route
                 for resource, route in ROUTES.items()
-                if self.allow_start or not route.needs_allow_start
+                if (self.allow_start or not route.needs_allow_start)
+                and (self.portal.enabled or not route.needs_portal)
             }
         )
 
@@ -253,6 +278,8 @@ def _settings_from(
     max_duration: str,
     default_duration: str,
     rest_api_id: str,
+    notebook_arn_prefix: str,
+    portal_settings: portal.PortalSettings,
 ) -> Settings:
     networks = tuple(ipaddress.ip_network(c.strip()) for c in cidrs.split(",") if c.strip())
     maximum = int(max_duration or DURATION_MAX_SECONDS)
@@ -264,6 +291,8 @@ def _settings_from(
         max_duration_seconds=maximum,
         default_duration_seconds=int(default_duration or maximum),
         rest_api_id=rest_api_id,
+        notebook_arn_prefix=notebook_arn_prefix,
+        portal=portal_settings,
     )
 
 
@@ -277,6 +306,12 @@ def load_settings(env: os._Environ | dict[str, str] = os.environ) -> Settings:
         env.get("MAX_SESSION_DURATION_SECONDS", ""),
         env.get("DEFAULT_SESSION_DURATION_SECONDS", ""),
         env.get("REST_API_ID", ""),
+        env.get("NOTEBOOK_ARN_PREFIX", ""),
+        portal.PortalSettings(
+            portal_url=env.get("PORTAL_URL", ""),
+            client_id=env.get("PORTAL_CLIENT_ID", ""),
+            sign_in_url=env.get("PORTAL_SIGN_IN_URL", ""),
+        ),
     )
 
 
@@ -301,6 +336,8 @@ class Request:
     body: Any
     body_is_base64: bool
     api_id: Any  # requestContext.apiId: the input of the audit line's viaDeployedApi
+    claims: Mapping[str, Any]  # requestContext.authorizer.claims (Cognito routes); {} if none
+    headers: Mapping[str, Any]
 
 
 def parse_request(event: Any, context: Any) -> Request:
@@ -319,6 +356,10 @@ def parse_request(event: Any, context: Any) -> Request:
         body=event.get("body"),
         body_is_base64=event.get("isBase64Encoded") is True,
         api_id=request_context.get("apiId"),
+        claims=MappingProxyType(
+            _as_dict(_as_dict(request_context.get("authorizer")).get("claims"))
+        ),
+        headers=MappingProxyType(_as_dict(event.get("headers"))),
     )
 
 
@@ -424,13 +465,14 @@ def parse_body(raw: bytes) -> dict[str, Any]:
 # ---------------------------------------------------------------- validate
 
 
-def validate_method(method: Any) -> None:
-    if method == "POST":
+def validate_method(method: Any, allowed: str = "POST") -> None:
+    if method == allowed:
         return
     # Echo the method only when it is plainly one; anything else could be arbitrary text.
     shown = method if isinstance(method, str) and re.fullmatch(r"[A-Z]{1,10}", method) else None
     raise MethodNotAllowed(
-        f"method {shown or '(invalid)'} is not allowed here; this route accepts POST only"
+        f"method {shown or '(invalid)'} is not allowed here; this route accepts {allowed} only",
+        allowed=allowed,
     )
 
 
@@ -515,6 +557,27 @@ def authorize(request: Request, settings: Settings) -> None:
             "the request carries no AWS identity; sign it with SigV4 (IAM authorization)",
             reason=DENY_NO_IDENTITY,
         )
+    require_allowed_source(request, settings)
+
+
+def authorize_user(request: Request, settings: Settings) -> portal.User:
+    """The browser routes' check: allow-list, a signed-in person, a same-origin page.
+
+    The token itself was validated by API Gateway's Cognito authorizer; an event with
+    no claims did not pass one (or was invoked directly), and is refused.
+    """
+    require_allowed_source(request, settings)
+    user = portal.user_of(request.claims)
+    if user is None:
+        raise Forbidden("the request carries no signed-in user; sign in", reason=DENY_NO_IDENTITY)
+    if not portal.same_origin(request.headers, settings.portal):
+        raise Forbidden(
+            "this route only answers the portal page's own requests", reason=DENY_CROSS_ORIGIN
+        )
+    return user
+
+
+def require_allowed_source(request: Request, settings: Settings) -> None:
     forms = parse_source_ip(request.source_ip) if request.source_ip else []
     if not forms:
         raise Forbidden(
@@ -628,10 +691,14 @@ def _discard(future: Any) -> None:
         future.result()
 
 
-def start_notebook(name: str) -> str:
-    """Start a Stopped notebook; report a starting or running one as it is."""
+def start_notebook(name: str, status: str | None = None) -> str:
+    """Start a Stopped notebook; report a starting or running one as it is.
+
+    ``status``: what a describe made for this request already said (the portal's).
+    """
     try:
-        status = describe_status(name)
+        if status is None:
+            status = describe_status(name)
         if status == STARTABLE_STATUS:
             sagemaker.start_notebook_instance(NotebookInstanceName=name)
             return "Pending"
@@ -643,6 +710,73 @@ def start_notebook(name: str) -> str:
         f"notebook instance {name!r} is {status}; only a Stopped notebook can be started",
         fields={"NotebookInstanceStatus": status},
     )
+
+
+def notebook_tags(arn: str) -> dict[str, str]:
+    """The notebook's entitlement tags (ListTags pages of 50; the two tags are all we need)."""
+    tags: list[Any] = []
+    for page in sagemaker.get_paginator("list_tags").paginate(ResourceArn=arn):
+        tags.extend(page.get("Tags", []))
+    return portal.tags_of(tags)
+
+
+def entitled_status(name: str, user: portal.User, settings: Settings) -> str:
+    """The notebook's status, once its tags show ``user`` may use it (403 otherwise).
+
+    Describe and ListTags run side by side; the status is told only to an entitled person.
+    """
+    arn = settings.notebook_arn_prefix + name.lower()
+    status_call = _calls.submit(describe_status, name)
+    tags_call = _calls.submit(notebook_tags, arn)
+    try:
+        status = status_call.result()
+        tags = tags_call.result()
+    except Exception as error:
+        _discard(tags_call)
+        raise upstream_error(error, name) from None
+    if not portal.entitled(user, tags):
+        raise Forbidden(
+            f"you are not entitled to notebook instance {name!r}; ask its owner to add you "
+            f"to its {portal.OWNERS_TAG} or {portal.GROUPS_TAG} tag",
+            reason=DENY_NOT_ENTITLED,
+        )
+    return status
+
+
+def served_notebooks(settings: Settings) -> list[dict[str, Any]]:
+    """Summaries of the notebooks this API serves, at most PORTAL_LIST_LIMIT of them."""
+    arguments: dict[str, Any] = {"SortBy": "Name", "SortOrder": "Ascending"}
+    if settings.notebook_name_prefix and not settings.notebook_names:
+        arguments["NameContains"] = settings.notebook_name_prefix
+    served: list[dict[str, Any]] = []
+    pages = sagemaker.get_paginator("list_notebook_instances").paginate(
+        **arguments, PaginationConfig={"PageSize": 100}
+    )
+    for page in pages:
+        for summary in page.get("NotebookInstances", []):
+            if settings.serves(summary.get("NotebookInstanceName", "")):
+                served.append(summary)
+                if len(served) == PORTAL_LIST_LIMIT:
+                    return served
+    return served
+
+
+def listing_for(user: portal.User, settings: Settings) -> list[dict[str, str]]:
+    try:
+        summaries = served_notebooks(settings)
+        tag_sets = list(
+            _tag_reads.map(lambda summary: notebook_tags(summary["NotebookInstanceArn"]), summaries)
+        )
+    except Exception as error:
+        raise upstream_error(error, "") from None
+    return [
+        {
+            "NotebookInstanceName": summary["NotebookInstanceName"],
+            "NotebookInstanceStatus": summary.get("NotebookInstanceStatus", "Unknown"),
+        }
+        for summary, tags in zip(summaries, tag_sets, strict=True)
+        if portal.entitled(user, tags)
+    ]
 
 
 # ---------------------------------------------------------------- respond
@@ -659,6 +793,15 @@ def respond(
     }
 
 
+def page_response(settings: Settings) -> dict[str, Any]:
+    return {
+        "statusCode": 200,
+        "headers": portal.page_headers(settings.portal),
+        "body": portal.page_html(settings.portal),
+        "isBase64Encoded": False,
+    }
+
+
 def error_response(error: ApiError, request_id: str) -> dict[str, Any]:
     body = {"error": error.code, "message": error.message, "requestId": request_id}
     body.update(error.fields)
@@ -668,37 +811,98 @@ def error_response(error: ApiError, request_id: str) -> dict[str, Any]:
 # ---------------------------------------------------------------- routes
 
 
-def serve_url(
-    name: str, body: dict[str, Any], settings: Settings, audit: dict[str, Any]
-) -> dict[str, Any]:
-    duration = validate_duration(body, settings)
-    audit["sessionDurationSeconds"] = duration
-    require_served(name, settings)
-    url = mint_url(name, duration)
+@dataclass(frozen=True)
+class Call:
+    """What a route's serve function gets: the checked request, its settings and audit."""
+
+    name: str  # the validated notebook name; "" on routes that take none
+    body: dict[str, Any]
+    settings: Settings
+    audit: dict[str, Any]
+    user: portal.User | None  # the signed-in person on the browser routes
+
+
+def serve_url(call: Call) -> dict[str, Any]:
+    duration = validate_duration(call.body, call.settings)
+    call.audit["sessionDurationSeconds"] = duration
+    require_served(call.name, call.settings)
+    url = mint_url(call.name, duration)
     return respond(
         200,
-        {"AuthorizedUrl": url, "NotebookInstanceName": name, DURATION_FIELD: duration},
+        {"AuthorizedUrl": url, "NotebookInstanceName": call.name, DURATION_FIELD: duration},
     )
 
 
-def serve_start(
-    name: str, body: dict[str, Any], settings: Settings, audit: dict[str, Any]
-) -> dict[str, Any]:
-    # audit is unused here; the parameter keeps Route.serve's one signature (serve_url uses it).
-    validate_start_body(body)
-    require_served(name, settings)
-    status = start_notebook(name)
-    return respond(202, {"NotebookInstanceName": name, "NotebookInstanceStatus": status})
+def serve_start(call: Call) -> dict[str, Any]:
+    validate_start_body(call.body)
+    require_served(call.name, call.settings)
+    status = start_notebook(call.name)
+    return respond(202, {"NotebookInstanceName": call.name, "NotebookInstanceStatus": status})
+
+
+def serve_page(call: Call) -> dict[str, Any]:
+    return page_response(call.settings)
+
+
+def serve_portal_list(call: Call) -> dict[str, Any]:
+    assert call.user is not None  # authorize_user ran
+    notebooks = listing_for(call.user, call.settings)
+    return respond(
+        200,
+        {
+            "notebooks": notebooks,
+            "allowStart": call.settings.allow_start,
+            "signedInAs": call.user.shown_as,
+        },
+    )
+
+
+def serve_portal_open(call: Call) -> dict[str, Any]:
+    assert call.user is not None
+    validate_start_body(call.body)
+    require_served(call.name, call.settings)
+    status = entitled_status(call.name, call.user, call.settings)
+    if status != "InService":
+        raise NotebookNotInService(
+            f"notebook instance {call.name!r} is {status}; it opens once it is InService",
+            fields={"NotebookInstanceStatus": status},
+        )
+    duration = call.settings.default_duration_seconds
+    call.audit["sessionDurationSeconds"] = duration
+    try:
+        url = presign(call.name, duration)
+    except Exception as error:
+        raise upstream_error(error, call.name) from None
+    return respond(
+        200,
+        {"AuthorizedUrl": url, "NotebookInstanceName": call.name, DURATION_FIELD: duration},
+    )
+
+
+def serve_portal_start(call: Call) -> dict[str, Any]:
+    assert call.user is not None
+    validate_start_body(call.body)
+    require_served(call.name, call.settings)
+    status = entitled_status(call.name, call.user, call.settings)
+    started = start_notebook(call.name, status)
+    return respond(202, {"NotebookInstanceName": call.name, "NotebookInstanceStatus": started})
 
 
 @dataclass(frozen=True)
 class Route:
     name: str  # the audit line's route
     listed: str  # how the 404 for an unknown route names it
-    serve: Callable[[str, dict[str, Any], Settings, dict[str, Any]], dict[str, Any]]
-    # The construct deploys the start resource only with allow_start=True (ALLOW_START);
-    # without it, an event naming that resource is answered as for any unknown route.
+    serve: Callable[[Call], dict[str, Any]]
+    method: str = "POST"
+    # Who the caller is: "iam" (SigV4), "user" (Cognito-signed-in person) or "page"
+    # (anyone on the allow-list: the page holds no data, it signs the person in).
+    identity: str = "iam"
+    takes_name: bool = True
+    # The construct deploys the start resources only with allow_start=True (ALLOW_START),
+    # and the browser routes only with a portal (PORTAL_*); without them, an event naming
+    # those resources is answered as for any unknown route.
     needs_allow_start: bool = False
+    needs_portal: bool = False
 
 
 ROUTES: dict[str, Route] = {
@@ -706,7 +910,50 @@ ROUTES: dict[str, Route] = {
     START_RESOURCE: Route(
         "start", "POST /notebooks/{name}/start", serve_start, needs_allow_start=True
     ),
+    PAGE_RESOURCE: Route(
+        "portal-page",
+        "GET /",
+        serve_page,
+        method="GET",
+        identity="page",
+        takes_name=False,
+        needs_portal=True,
+    ),
+    PORTAL_LIST_RESOURCE: Route(
+        "portal-list",
+        "GET /portal/notebooks",
+        serve_portal_list,
+        method="GET",
+        identity="user",
+        takes_name=False,
+        needs_portal=True,
+    ),
+    PORTAL_OPEN_RESOURCE: Route(
+        "portal-open",
+        "POST /portal/notebooks/{name}/open",
+        serve_portal_open,
+        identity="user",
+        needs_portal=True,
+    ),
+    PORTAL_START_RESOURCE: Route(
+        "portal-start",
+        "POST /portal/notebooks/{name}/start",
+        serve_portal_start,
+        identity="user",
+        needs_allow_start=True,
+        needs_portal=True,
+    ),
 }
+
+
+def identify(route: Route, request: Request, settings: Settings) -> portal.User | None:
+    if route.identity == "iam":
+        authorize(request, settings)
+        return None
+    if route.identity == "user":
+        return authorize_user(request, settings)
+    require_allowed_source(request, settings)
+    return None
 
 
 def handle(request: Request, settings: Settings, audit: dict[str, Any]) -> dict[str, Any]:
@@ -717,12 +964,16 @@ def handle(request: Request, settings: Settings, audit: dict[str, Any]) -> dict[
         served = " and ".join(r.listed for r in routes.values())
         raise RouteNotFound(f"no such route; this API serves {served}")
     # Authorize first: a caller outside the allow-list learns nothing, not even the method.
-    authorize(request, settings)
-    validate_method(request.method)
-    name = validate_name(request.notebook_name)
-    audit["notebook"] = name
+    user = identify(route, request, settings)
+    if user is not None:
+        audit["user"] = _clip(user.sub)
+    validate_method(request.method, route.method)
+    name = ""
+    if route.takes_name:
+        name = validate_name(request.notebook_name)
+        audit["notebook"] = name
     body = parse_body(raw_body_of(request))
-    return route.serve(name, body, settings, audit)
+    return route.serve(Call(name=name, body=body, settings=settings, audit=audit, user=user))
 
 
 # ---------------------------------------------------------------- entry point
@@ -737,6 +988,7 @@ def audit_of(request: Request) -> dict[str, Any]:
     # which would win over ours.
     return {
         "callerArn": _clip(request.caller),
+        "user": None,  # the signed-in person's Cognito sub, on the browser routes
         "sourceIp": _clip(request.source_ip),
         "route": None,
         "notebook": None,

@@ -1,0 +1,222 @@
+// The notebook portal's page script (issue 11). Served inline by the handler, allowed by
+// its SHA-256 in the page's Content-Security-Policy; no other script runs on the page.
+//
+// Sign-in: authorization code flow with PKCE (RFC 7636) against the Cognito user pool's
+// managed login; the browser exchanges the code itself, since the VPC Lambda has no
+// route to Cognito's hosted endpoints. The ID token is kept in localStorage (so an
+// Open link's new tab can use it) until it expires; API Gateway's Cognito authorizer
+// validates it on every API call. A presigned URL is only ever the target of
+// location.replace in the tab that asked for it: never stored, never put in the DOM.
+"use strict";
+
+const config = JSON.parse(document.getElementById("portal-config").textContent);
+const SESSION_KEY = "notebook-portal-session";
+const PENDING_KEY = "notebook-portal-pending-sign-in";
+const OPEN_PREFIX = "#open=";
+// Ask for a new token a minute before it expires rather than fail a click.
+const EXPIRY_MARGIN_MS = 60 * 1000;
+
+const $ = (id) => document.getElementById(id);
+
+function show(message, kind) {
+  const box = $("message");
+  box.textContent = message;
+  box.className = kind || "";
+  box.hidden = !message;
+}
+
+function base64url(bytes) {
+  let text = "";
+  for (const byte of new Uint8Array(bytes)) text += String.fromCharCode(byte);
+  return btoa(text).replace(/\+/g, "-").replace(/\//g, "_").replace(/=+$/, "");
+}
+
+function randomText(byteCount) {
+  return base64url(crypto.getRandomValues(new Uint8Array(byteCount)));
+}
+
+function loadSession() {
+  try {
+    const session = JSON.parse(localStorage.getItem(SESSION_KEY) || "null");
+    if (session && session.idToken && Date.now() < session.expiresAt - EXPIRY_MARGIN_MS) {
+      return session;
+    }
+  } catch (error) {
+    // A damaged entry is treated as no session.
+  }
+  localStorage.removeItem(SESSION_KEY);
+  return null;
+}
+
+async function signIn(intent) {
+  const verifier = randomText(48);
+  const state = randomText(24);
+  sessionStorage.setItem(PENDING_KEY, JSON.stringify({ verifier, state, intent: intent || "" }));
+  const challenge = base64url(
+    await crypto.subtle.digest("SHA-256", new TextEncoder().encode(verifier)),
+  );
+  const query = new URLSearchParams({
+    response_type: "code",
+    client_id: config.clientId,
+    redirect_uri: config.portalUrl,
+    scope: config.scopes,
+    state,
+    code_challenge: challenge,
+    code_challenge_method: "S256",
+  });
+  location.assign(`${config.signInUrl}/oauth2/authorize?${query}`);
+}
+
+async function finishSignIn(params) {
+  const pending = JSON.parse(sessionStorage.getItem(PENDING_KEY) || "null");
+  sessionStorage.removeItem(PENDING_KEY);
+  // The code and state leave the address bar (and the history) before anything else.
+  history.replaceState(null, "", config.portalUrl);
+  if (params.has("error")) {
+    throw new Error(`sign-in failed: ${params.get("error")}`);
+  }
+  if (!pending || params.get("state") !== pending.state) {
+    throw new Error("sign-in failed: the answer does not match a sign-in this tab started");
+  }
+  const response = await fetch(`${config.signInUrl}/oauth2/token`, {
+    method: "POST",
+    headers: { "Content-Type": "application/x-www-form-urlencoded" },
+    body: new URLSearchParams({
+      grant_type: "authorization_code",
+      client_id: config.clientId,
+      code: params.get("code"),
+      redirect_uri: config.portalUrl,
+      code_verifier: pending.verifier,
+    }),
+  });
+  if (!response.ok) throw new Error(`sign-in failed: the token endpoint answered ${response.status}`);
+  const tokens = await response.json();
+  const lifetimeMs = Number(tokens.expires_in) * 1000;
+  localStorage.setItem(
+    SESSION_KEY,
+    JSON.stringify({ idToken: tokens.id_token, expiresAt: Date.now() + lifetimeMs }),
+  );
+  if (pending.intent) history.replaceState(null, "", config.portalUrl + pending.intent);
+}
+
+function signOut() {
+  localStorage.removeItem(SESSION_KEY);
+  const query = new URLSearchParams({ client_id: config.clientId, logout_uri: config.portalUrl });
+  location.assign(`${config.signInUrl}/logout?${query}`);
+}
+
+class SessionExpired extends Error {}
+
+async function callApi(method, path) {
+  const session = loadSession();
+  if (!session) throw new SessionExpired();
+  const response = await fetch(config.portalUrl + path, {
+    method,
+    headers: { Authorization: session.idToken },
+    cache: "no-store",
+    credentials: "omit",
+    referrerPolicy: "no-referrer",
+  });
+  // 401: the authorizer refused the token (expired, revoked pool key, tampered).
+  if (response.status === 401) {
+    localStorage.removeItem(SESSION_KEY);
+    throw new SessionExpired();
+  }
+  const body = await response.json().catch(() => ({}));
+  if (!response.ok) throw new Error(body.message || `the API answered ${response.status}`);
+  return body;
+}
+
+function notebookRow(notebook, allowStart) {
+  const row = document.createElement("tr");
+  const name = document.createElement("td");
+  name.textContent = notebook.NotebookInstanceName;
+  const status = document.createElement("td");
+  status.textContent = notebook.NotebookInstanceStatus;
+  status.className = `status ${notebook.NotebookInstanceStatus.toLowerCase()}`;
+  const actions = document.createElement("td");
+  if (notebook.NotebookInstanceStatus === "InService") {
+    // A link the person clicks opens the tab: no window.open after an await, which
+    // popup blockers stop (and which left Service Workbench with a null window).
+    const open = document.createElement("a");
+    open.href = OPEN_PREFIX + encodeURIComponent(notebook.NotebookInstanceName);
+    open.target = "_blank";
+    open.rel = "noopener noreferrer";
+    open.textContent = "Open";
+    open.className = "button";
+    open.dataset.notebook = notebook.NotebookInstanceName;
+    actions.append(open);
+  } else if (notebook.NotebookInstanceStatus === "Stopped" && allowStart) {
+    const start = document.createElement("button");
+    start.textContent = "Start";
+    start.dataset.notebook = notebook.NotebookInstanceName;
+    start.addEventListener("click", () => startNotebook(notebook.NotebookInstanceName));
+    actions.append(start);
+  }
+  row.append(name, status, actions);
+  return row;
+}
+
+async function showNotebooks() {
+  show("Loading your notebooks…");
+  const listing = await callApi("GET", "portal/notebooks");
+  $("who").textContent = listing.signedInAs || "";
+  const rows = $("notebooks");
+  rows.replaceChildren(...listing.notebooks.map((nb) => notebookRow(nb, listing.allowStart)));
+  $("listing").hidden = false;
+  $("signed-in").hidden = false;
+  show(listing.notebooks.length ? "" : "You have no notebooks on this API. Ask your platform team.");
+}
+
+async function startNotebook(name) {
+  show(`Starting ${name}…`);
+  try {
+    await callApi("POST", `portal/notebooks/${encodeURIComponent(name)}/start`);
+    await showNotebooks();
+  } catch (error) {
+    await handle(error, "");
+  }
+}
+
+async function openNotebook(name) {
+  show(`Opening ${name}…`);
+  const answer = await callApi("POST", `portal/notebooks/${encodeURIComponent(name)}/open`);
+  // replace, not assign: Back returns to the portal, not to a page that mints again.
+  location.replace(answer.AuthorizedUrl);
+}
+
+async function handle(error, intent) {
+  if (error instanceof SessionExpired) {
+    show("Your session expired. Signing you in again…");
+    await signIn(intent);
+    return;
+  }
+  show(error.message, "error");
+}
+
+async function main() {
+  $("sign-out").addEventListener("click", signOut);
+  $("refresh").addEventListener("click", () => showNotebooks().catch((e) => handle(e, "")));
+  const params = new URLSearchParams(location.search);
+  try {
+    if (params.has("code") || params.has("error")) await finishSignIn(params);
+  } catch (error) {
+    show(error.message, "error");
+    $("retry").hidden = false;
+    $("retry").addEventListener("click", () => signIn(""));
+    return;
+  }
+  const intent = location.hash.startsWith(OPEN_PREFIX) ? location.hash : "";
+  if (!loadSession()) {
+    await signIn(intent);
+    return;
+  }
+  try {
+    if (intent) await openNotebook(decodeURIComponent(intent.slice(OPEN_PREFIX.length)));
+    else await showNotebooks();
+  } catch (error) {
+    await handle(error, intent);
+  }
+}
+
+main();

@@ -1,0 +1,357 @@
+"""The handler's browser routes (issue 11): page, listing, open and start for signed-in people.
+
+API Gateway's Cognito authorizer validates the token and passes its claims; these tests
+hand the handler the claims it would pass (tests/test_portal_browser.py runs the whole
+sign-in with real tokens). SageMaker is moto over HTTP (describe, list, tags, start);
+the presign call, which moto lacks, is botocore's Stubber.
+"""
+
+from __future__ import annotations
+
+import base64
+import copy
+import hashlib
+import json
+import re
+
+import pytest
+from handler_events import (
+    ACCOUNT_ID,
+    ALLOWED_IPV4,
+    AUTHORIZED_URL,
+    DENIED_IPV4,
+    INVOCATIONS,
+    NAME_PREFIX,
+    REGION,
+    SERVED,
+    LocalSageMaker,
+    count_sagemaker_calls,
+    handler_environment,
+    invoke,
+    proxy_event,
+    stub_presign,
+)
+from presigned_url import handler, portal
+
+PORTAL_URL = "https://a1b2c3d4e5.execute-api.eu-west-1.amazonaws.com/v1/"
+SIGN_IN_URL = "https://team.auth.eu-west-1.amazoncognito.com"
+PORTAL_ENV = {
+    "PORTAL_URL": PORTAL_URL,
+    "PORTAL_CLIENT_ID": "client123",
+    "PORTAL_SIGN_IN_URL": SIGN_IN_URL,
+    "NOTEBOOK_ARN_PREFIX": f"arn:aws:sagemaker:{REGION}:{ACCOUNT_ID}:notebook-instance/",
+}
+ALICE = {"sub": "0f1e2d3c-alice", "email": "Alice@Example.com", "email_verified": "true"}
+BOB = {"sub": "9a8b7c6d-bob", "email": "bob@example.com", "email_verified": "true"}
+RESOURCES = {
+    "page": "/",
+    "list": "/portal/notebooks",
+    "open": "/portal/notebooks/{NotebookInstanceName}/open",
+    "start": "/portal/notebooks/{NotebookInstanceName}/start",
+}
+
+
+@pytest.fixture(autouse=True)
+def portal_env():
+    with handler_environment(**PORTAL_ENV):
+        yield
+
+
+def browser_event(
+    route: str,
+    *,
+    claims: dict | None = None,
+    name: str | None = SERVED,
+    method: str | None = None,
+    source_ip: str = ALLOWED_IPV4,
+    origin: str | None = "https://a1b2c3d4e5.execute-api.eu-west-1.amazonaws.com",
+) -> dict:
+    """A proxy event as API Gateway sends it after the Cognito authorizer let it through."""
+    event = proxy_event(route=RESOURCES[route], name=name, source_ip=source_ip, user_arn=None)
+    event["httpMethod"] = method or ("GET" if route in ("page", "list") else "POST")
+    identity = event["requestContext"]["identity"]
+    identity.pop("caller")
+    if claims is not None:
+        event["requestContext"]["authorizer"] = {"claims": copy.deepcopy(claims)}
+    if origin is not None:
+        event["headers"]["Origin"] = origin
+    if name is None:
+        event["pathParameters"] = None
+    return event
+
+
+def call_raw(event: dict) -> dict:
+    """The handler's proxy response as is (the page's body is HTML, not JSON)."""
+    INVOCATIONS.append("raw")  # the logs fixture counts one audit line per invocation
+    return handler.handler(event, None)
+
+
+def tag(moto: LocalSageMaker, name: str, *, owners: str = "", groups: str = "") -> None:
+    arn = moto.client.describe_notebook_instance(NotebookInstanceName=name)["NotebookInstanceArn"]
+    tags = [{"Key": portal.OWNERS_TAG, "Value": owners}] if owners else []
+    tags += [{"Key": portal.GROUPS_TAG, "Value": groups}] if groups else []
+    moto.client.add_tags(ResourceArn=arn, Tags=tags)
+
+
+# ---------------------------------------------------------------- which routes exist
+
+
+def test_without_a_portal_the_browser_routes_are_unknown(logs) -> None:
+    with handler_environment(PORTAL_URL="", PORTAL_CLIENT_ID="", PORTAL_SIGN_IN_URL=""):
+        response, body = invoke(browser_event("list", claims=ALICE, name=None))
+    assert (response["statusCode"], body["error"]) == (404, "NotFound")
+    assert "portal" not in body["message"]
+
+
+def test_the_404_lists_the_browser_routes_when_there_is_a_portal(logs) -> None:
+    response, body = invoke(proxy_event(route="/nope"))
+    assert response["statusCode"] == 404
+    assert "GET /portal/notebooks" in body["message"]
+    assert "POST /portal/notebooks/{name}/open" in body["message"]
+
+
+# ---------------------------------------------------------------- the page
+
+
+def test_the_page_runs_only_its_hashed_script_and_style(logs) -> None:
+    response = call_raw(browser_event("page", name=None))
+    assert response["statusCode"] == 200
+    headers, page = response["headers"], response["body"]
+    csp = dict(part.split(" ", 1) for part in headers["Content-Security-Policy"].split("; "))
+    scripts = re.findall(r"<script>(.*?)</script>", page, flags=re.S)
+    styles = re.findall(r"<style>(.*?)</style>", page, flags=re.S)
+    assert len(scripts) == 1 and len(styles) == 1
+
+    def sha(text: str) -> str:
+        return "'sha256-" + base64.b64encode(hashlib.sha256(text.encode()).digest()).decode() + "'"
+
+    assert csp["script-src"] == sha(scripts[0])
+    assert csp["style-src"] == sha(styles[0])
+    assert csp["default-src"] == "'none'"
+    assert csp["frame-ancestors"] == "'none'"
+    assert csp["connect-src"] == f"'self' {SIGN_IN_URL}"
+    assert "unsafe-inline" not in headers["Content-Security-Policy"]
+    assert headers["Referrer-Policy"] == "no-referrer"
+    assert headers["Cache-Control"] == "no-store"
+    assert headers["Content-Type"].startswith("text/html")
+    # No event-handler attributes or javascript: links, which the CSP would block anyway.
+    assert not re.search(r"\son[a-z]+=|javascript:", page, flags=re.I)
+
+
+def test_the_page_carries_its_sign_in_settings_as_inert_json(logs) -> None:
+    page = call_raw(browser_event("page", name=None))["body"]
+    match = re.search(r'<script type="application/json" id="portal-config">(.*?)</script>', page)
+    assert match is not None
+    assert json.loads(match.group(1)) == {
+        "portalUrl": PORTAL_URL,
+        "clientId": "client123",
+        "signInUrl": SIGN_IN_URL,
+        "scopes": "openid email profile",
+    }
+
+
+def test_a_setting_cannot_break_out_of_the_config_block(logs) -> None:
+    with handler_environment(PORTAL_CLIENT_ID="</script><script>alert(1)</script>"):
+        page = call_raw(browser_event("page", name=None))["body"]
+    assert page.count("</script>") == 2  # the config block's and the page script's
+
+
+def test_the_page_is_refused_outside_the_allow_list(logs) -> None:
+    response, body = invoke(browser_event("page", name=None, source_ip=DENIED_IPV4))
+    assert (response["statusCode"], body["error"]) == (403, "Forbidden")
+
+
+def test_the_page_makes_no_sagemaker_call(logs) -> None:
+    with count_sagemaker_calls() as calls:
+        call_raw(browser_event("page", name=None))
+    assert calls == []
+
+
+# ---------------------------------------------------------------- listing
+
+
+def test_the_listing_shows_only_served_notebooks_the_person_is_entitled_to(
+    moto: LocalSageMaker, logs
+) -> None:
+    moto.create("nb-2", status="Stopped")
+    moto.create(f"{NAME_PREFIX}x")
+    moto.create("not-served")
+    tag(moto, SERVED, owners=f"{BOB['email']} {ALICE['email'].lower()}")
+    tag(moto, "nb-2", owners=ALICE["sub"])
+    tag(moto, f"{NAME_PREFIX}x", owners=BOB["sub"])
+    tag(moto, "not-served", owners=ALICE["sub"])
+    response, body = invoke(browser_event("list", claims=ALICE, name=None))
+    assert response["statusCode"] == 200
+    assert body == {
+        "notebooks": [
+            {"NotebookInstanceName": SERVED, "NotebookInstanceStatus": "InService"},
+            {"NotebookInstanceName": "nb-2", "NotebookInstanceStatus": "Stopped"},
+        ],
+        "allowStart": True,
+        "signedInAs": "alice@example.com",
+    }
+
+
+def test_a_group_tag_entitles_its_members(moto: LocalSageMaker, logs) -> None:
+    tag(moto, SERVED, groups="analysts ml-team")
+    member = {**BOB, "cognito:groups": "ml-team,admins"}
+    _, body = invoke(browser_event("list", claims=member, name=None))
+    assert [nb["NotebookInstanceName"] for nb in body["notebooks"]] == [SERVED]
+    _, body = invoke(browser_event("list", claims=BOB, name=None))
+    assert body["notebooks"] == []
+
+
+def test_an_unverified_email_entitles_no_one(moto: LocalSageMaker, logs) -> None:
+    tag(moto, SERVED, owners=BOB["email"])
+    impostor = {"sub": "someone-else", "email": BOB["email"], "email_verified": "false"}
+    _, body = invoke(browser_event("list", claims=impostor, name=None))
+    assert body["notebooks"] == []
+    assert body["signedInAs"] == "someone-else"
+
+
+def test_a_federated_persons_email_counts(moto: LocalSageMaker, logs) -> None:
+    tag(moto, SERVED, owners=BOB["email"])
+    federated = {
+        "sub": "fed-1",
+        "email": BOB["email"],
+        "identities": '[{"providerName":"IdentityCenter","providerType":"SAML"}]',
+    }
+    _, body = invoke(browser_event("list", claims=federated, name=None))
+    assert [nb["NotebookInstanceName"] for nb in body["notebooks"]] == [SERVED]
+
+
+def test_a_tag_change_takes_effect_on_the_next_request(moto: LocalSageMaker, logs) -> None:
+    _, before = invoke(browser_event("list", claims=BOB, name=None))
+    tag(moto, SERVED, owners=BOB["sub"])
+    _, after = invoke(browser_event("list", claims=BOB, name=None))
+    assert before["notebooks"] == [] and len(after["notebooks"]) == 1
+
+
+# ---------------------------------------------------------------- open
+
+
+def test_an_entitled_person_gets_a_url_for_an_in_service_notebook(
+    moto: LocalSageMaker, logs
+) -> None:
+    tag(moto, SERVED, owners=ALICE["sub"])
+    with stub_presign(None, duration=3600):
+        response, body = invoke(browser_event("open", claims=ALICE))
+    assert response["statusCode"] == 200
+    assert body["AuthorizedUrl"] == AUTHORIZED_URL
+    (record,) = logs.audit_records()
+    assert (record.route, record.user, record.callerArn) == ("portal-open", ALICE["sub"], None)
+
+
+def test_another_persons_notebook_is_refused_before_any_url_is_minted(
+    moto: LocalSageMaker, logs
+) -> None:
+    tag(moto, SERVED, owners=ALICE["sub"])
+    with count_sagemaker_calls() as calls:
+        response, body = invoke(browser_event("open", claims=BOB))
+    assert (response["statusCode"], body["error"]) == (403, "Forbidden")
+    assert "CreatePresignedNotebookInstanceUrl" not in calls
+    assert "NotebookInstanceStatus" not in body  # status is for the entitled only
+    (record,) = logs.audit_records()
+    assert record.denyReason == "notEntitled"
+
+
+def test_a_notebook_the_api_does_not_serve_is_404(moto: LocalSageMaker, logs) -> None:
+    moto.create("not-served")
+    tag(moto, "not-served", owners=ALICE["sub"])
+    response, body = invoke(browser_event("open", claims=ALICE, name="not-served"))
+    assert (response["statusCode"], body["error"]) == (404, "NotebookNotFound")
+
+
+def test_a_stopped_notebook_is_409_with_its_status(moto: LocalSageMaker, logs) -> None:
+    moto.create("nb-2", status="Stopped")
+    tag(moto, "nb-2", owners=ALICE["sub"])
+    response, body = invoke(browser_event("open", claims=ALICE, name="nb-2"))
+    assert response["statusCode"] == 409
+    assert body["NotebookInstanceStatus"] == "Stopped"
+
+
+@pytest.mark.parametrize(
+    ("change", "reason"),
+    [
+        ({"claims": None}, "noIdentity"),
+        ({"claims": {"email": ALICE["email"]}}, "noIdentity"),
+        ({"origin": "https://evil.example"}, "crossOrigin"),
+        ({"origin": "null"}, "crossOrigin"),
+        ({"source_ip": DENIED_IPV4}, "outsideAllowList"),
+    ],
+    ids=["no-claims", "no-sub", "other-origin", "opaque-origin", "outside-allow-list"],
+)
+def test_open_is_refused_without_a_person_a_same_origin_page_or_an_allowed_address(
+    moto: LocalSageMaker, logs, change, reason
+) -> None:
+    tag(moto, SERVED, owners=ALICE["sub"])
+    arguments = {"claims": ALICE, **change}
+    with count_sagemaker_calls() as calls:
+        response, body = invoke(browser_event("open", **arguments))
+    assert (response["statusCode"], body["error"]) == (403, "Forbidden")
+    assert calls == []
+    (record,) = logs.audit_records()
+    assert record.denyReason == reason
+
+
+def test_open_is_post_only(moto: LocalSageMaker, logs) -> None:
+    tag(moto, SERVED, owners=ALICE["sub"])
+    with count_sagemaker_calls() as calls:
+        response, _ = invoke(browser_event("open", claims=ALICE, method="GET"))
+    assert response["statusCode"] == 405
+    assert response["headers"]["Allow"] == "POST"
+    assert calls == []
+
+
+def test_the_listing_is_get_only(moto: LocalSageMaker, logs) -> None:
+    response, _ = invoke(browser_event("list", claims=ALICE, name=None, method="POST"))
+    assert (response["statusCode"], response["headers"]["Allow"]) == (405, "GET")
+
+
+# ---------------------------------------------------------------- start
+
+
+def test_an_entitled_person_starts_a_stopped_notebook(moto: LocalSageMaker, logs) -> None:
+    moto.create("nb-2", status="Stopped")
+    tag(moto, "nb-2", groups="ml-team")
+    member = {**BOB, "cognito:groups": "[ml-team]"}
+    response, body = invoke(browser_event("start", claims=member, name="nb-2"))
+    assert (response["statusCode"], body["NotebookInstanceStatus"]) == (202, "Pending")
+    assert moto.status("nb-2") != "Stopped"
+
+
+def test_start_of_another_persons_notebook_is_refused(moto: LocalSageMaker, logs) -> None:
+    moto.create("nb-2", status="Stopped")
+    tag(moto, "nb-2", owners=ALICE["sub"])
+    response, _ = invoke(browser_event("start", claims=BOB, name="nb-2"))
+    assert response["statusCode"] == 403
+    assert moto.status("nb-2") == "Stopped"
+
+
+def test_start_is_unknown_without_allow_start(moto: LocalSageMaker, logs) -> None:
+    with handler_environment(ALLOW_START="false"):
+        response, _ = invoke(browser_event("start", claims=ALICE))
+    assert response["statusCode"] == 404
+
+
+# ---------------------------------------------------------------- claims
+
+
+@pytest.mark.parametrize(
+    ("value", "groups"),
+    [
+        ("a,b", {"a", "b"}),
+        ("[a b]", {"a", "b"}),
+        (["a", "b", 3], {"a", "b"}),
+        ("", set()),
+        (None, set()),
+        (7, set()),
+    ],
+)
+def test_groups_are_read_in_every_form_the_authorizer_may_pass(value, groups) -> None:
+    assert portal.groups_of({"cognito:groups": value}) == groups
+
+
+def test_an_overlong_sub_names_no_one() -> None:
+    assert portal.user_of({"sub": "x" * 257}) is None
+    assert portal.user_of({"sub": "x" * 256}) is not None

@@ -29,7 +29,13 @@ from sagemaker_notebook_access import (
     ValidationError,
     idle_stop,
 )
-from sagemaker_notebook_access.idle_stop import Decision, decide, parse_timestamp, run
+from sagemaker_notebook_access.idle_stop import (
+    Decision,
+    decide,
+    notebook_name,
+    parse_timestamp,
+    run,
+)
 from sagemaker_notebook_access.idle_stop_lifecycle import (
     CHECKER_PATH,
     CONTENT_MAX_CHARS,
@@ -273,9 +279,14 @@ def test_stops_once_when_idle():
     decision = run(jupyter([kernel("k1")]), stop, now=NOW, idle_seconds=HOUR, log=lines.append)
     assert decision.idle
     assert stop.calls == 1
-    assert lines == [
-        "idle-stop 2024-05-01T12:00:00Z: 1 kernel(s), idle 150 min since "
-        "2024-05-01T09:30:00Z: stopping the notebook instance"
+    assert [json.loads(line) for line in lines] == [
+        {
+            "event": "idle-stop",
+            "notebook": None,
+            "action": "stop",
+            "detail": "2024-05-01T12:00:00Z: 1 kernel(s), idle 150 min since "
+            "2024-05-01T09:30:00Z: stopping the notebook instance",
+        }
     ]
 
 
@@ -288,7 +299,8 @@ def test_does_not_stop_when_not_idle(kernels):
     stop, lines = Stopper(), []
     run(jupyter(kernels), stop, now=NOW, idle_seconds=HOUR, log=lines.append)
     assert stop.calls == 0
-    assert lines[0].endswith(": keep running")
+    assert json.loads(lines[0])["action"] == "keep"
+    assert json.loads(lines[0])["detail"].endswith(": keep running")
 
 
 def test_dry_run_never_stops():
@@ -298,7 +310,8 @@ def test_dry_run_never_stops():
     )
     assert decision.idle
     assert stop.calls == 0
-    assert lines[0].endswith(": would stop (dry run)")
+    assert json.loads(lines[0])["action"] == "dry-run"
+    assert json.loads(lines[0])["detail"].endswith(": would stop (dry run)")
 
 
 def test_asks_jupyter_for_sessions_kernels_terminals_and_status():
@@ -479,7 +492,7 @@ def test_checker_stops_an_idle_notebook(fake_jupyter, checker_file, tmp_path):
     assert result.returncode == 0, result.stderr
     assert marker.exists()
     assert "idle 120 min" in result.stdout
-    assert result.stdout.rstrip().endswith(": stopping the notebook instance")
+    assert json.loads(result.stdout)["detail"].endswith(": stopping the notebook instance")
     assert fake_jupyter.requests[:2] == ["/api/sessions", "/api/kernels"]
 
 
@@ -511,7 +524,7 @@ def test_checker_dry_run_only_reports(fake_jupyter, checker_file, tmp_path):
     )
     assert result.returncode == 0, result.stderr
     assert not marker.exists()
-    assert result.stdout.rstrip().endswith(": would stop (dry run)")
+    assert json.loads(result.stdout)["detail"].endswith(": would stop (dry run)")
 
 
 def test_checker_does_not_stop_when_jupyter_fails(fake_jupyter, checker_file, tmp_path):
@@ -528,7 +541,10 @@ def test_checker_does_not_stop_when_jupyter_fails(fake_jupyter, checker_file, tm
     )
     assert result.returncode == 1
     assert not marker.exists()
-    assert "not stopped" in result.stderr
+    # Still a check line: the instance ran these 5 minutes (its running-minutes metric).
+    line = json.loads(result.stderr)
+    assert (line["event"], line["action"]) == ("idle-stop", "error")
+    assert ": not stopped: " in line["detail"]
 
 
 def test_checker_reports_a_failed_stop(fake_jupyter, checker_file):
@@ -578,7 +594,7 @@ def test_checker_accepts_jupyters_self_signed_loopback_certificate(checker_file,
     finally:
         server.close()
     assert result.returncode == 0, result.stderr
-    assert result.stdout.rstrip().endswith(": keep running")
+    assert json.loads(result.stdout)["detail"].endswith(": keep running")
 
 
 def test_checker_rejects_a_non_http_url(checker_file):
@@ -996,3 +1012,29 @@ def test_fails_idle_timeout_passed_through_ip_restricted_notebook():
 @pytest.mark.parametrize("value", [5, 1440])
 def test_idle_timeout_bounds_are_allowed(value):
     assert new_notebook(idle_timeout_minutes=value).lifecycle_config is not None
+
+
+def test_check_line_names_the_notebook_from_the_metadata_file(fake_jupyter, checker_file, tmp_path):
+    """The notebook metric filters take the NotebookInstanceName dimension from this field."""
+    fake_jupyter.serve([], started=iso(datetime.now(UTC)))
+    metadata = tmp_path / "resource-metadata.json"
+    metadata.write_text(json.dumps({"ResourceName": "nb-7", "ResourceArn": "arn:x"}))
+    result = run_checker(
+        checker_file,
+        "--idle-minutes",
+        "60",
+        "--jupyter-url",
+        fake_jupyter.url,
+        "--metadata-file",
+        str(metadata),
+        "--dry-run",
+    )
+    assert result.returncode == 0, result.stderr
+    line = json.loads(result.stdout)
+    assert (line["event"], line["notebook"], line["action"]) == ("idle-stop", "nb-7", "keep")
+
+
+def test_check_line_without_metadata_has_no_notebook(tmp_path):
+    assert notebook_name(str(tmp_path / "missing.json")) is None
+    (tmp_path / "bad.json").write_text("[1]")
+    assert notebook_name(str(tmp_path / "bad.json")) is None

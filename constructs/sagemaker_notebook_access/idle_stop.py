@@ -146,16 +146,36 @@ def run(
     boot_time: datetime | None = None,
     dry_run: bool = False,
     log: Callable[[str], None] = print,
+    notebook: str | None = None,
 ) -> Decision:
     """One check: decide, log one line, call ``stop()`` only when idle and not a dry run."""
     decision = check(fetch, now=now, idle_seconds=idle_seconds, boot_time=boot_time)
-    action = "keep running"
+    action, text = "keep", "keep running"
     if decision.idle:
-        action = "would stop (dry run)" if dry_run else "stopping the notebook instance"
-    log(f"idle-stop {now:%FT%TZ}: {decision.reason}: {action}")
+        action, text = (
+            ("dry-run", "would stop (dry run)")
+            if dry_run
+            else ("stop", "stopping the notebook instance")
+        )
+    log(log_line(notebook, action, f"{now:%FT%TZ}: {decision.reason}: {text}"))
     if decision.idle and not dry_run:
         stop()
     return decision
+
+
+def log_line(notebook: str | None, action: str, detail: str) -> str:
+    # Each check is 5 minutes of uptime; metric filters read notebook and action.
+    return json.dumps(
+        {"event": "idle-stop", "notebook": notebook, "action": action, "detail": detail}
+    )
+
+
+def notebook_name(path: str) -> str | None:
+    try:
+        with open(path, encoding="utf-8") as handle:
+            return str(json.load(handle)["ResourceName"])
+    except (OSError, ValueError, KeyError, TypeError):
+        return None
 
 
 def jupyter_fetcher(base_url: str) -> Callable[[str], Any]:
@@ -231,6 +251,7 @@ def main(argv: list[str] | None = None) -> int:
         parser.error("--idle-minutes must be above 0")
     stop = command_stopper(args.stop_command) if args.stop_command else None
     now = datetime.now(UTC)
+    notebook = notebook_name(args.metadata_file)
     try:
         run(
             jupyter_fetcher(args.jupyter_url),
@@ -239,9 +260,10 @@ def main(argv: list[str] | None = None) -> int:
             idle_seconds=args.idle_minutes * 60,
             boot_time=boot_time(now),
             dry_run=args.dry_run,
+            notebook=notebook,
         )
     except Exception as error:  # unreachable Jupyter, failed stop (botocore too): next time
-        print(f"idle-stop {now:%FT%TZ}: not stopped: {error!r}", file=sys.stderr)
+        print(log_line(notebook, "error", f"{now:%FT%TZ}: not stopped: {error!r}"), file=sys.stderr)
         return 1
     return 0
 

@@ -40,6 +40,12 @@ UNIT_DIR = "/etc/systemd/system/"
 # runuser(1) (util-linux, on Amazon Linux 2 and 2023): root only runs root-owned files.
 # The root volume is fresh on every start (only /home/ec2-user/SageMaker persists), so the
 # files are written anew each time and nothing older needs removing.
+# The interpreter runs as ec2-user in isolated mode (-I: no PYTHON* variables, no user
+# site); Jupyter's environment has boto3 and is probed as ec2-user, never as root. Cron gets
+# a root-owned system crontab (user field root, which only starts runuser), not a per-user
+# crontab ec2-user could edit; output is appended by root's shell. Amazon Linux 2023 may
+# come without cron: a systemd timer does the same job. (These notes live here, not in the
+# script, because SageMaker caps the script at 16 KiB of base64.)
 _ON_START = """#!/bin/bash
 # Idle auto-stop (sagemaker-notebook-access): every {every} minutes, stop this notebook
 # instance once Jupyter has had no kernel or terminal activity for {minutes} minutes.
@@ -52,8 +58,6 @@ cat > "$CHECKER" <<'{end}'
 {source}{end}
 chown root:root "$CHECKER"
 chmod 0755 "$CHECKER"
-# The interpreter runs as {user} in isolated mode (-I: no PYTHON* variables, no user site).
-# Jupyter's environment has boto3; probe it as {user}, never as root.
 PYTHON={system_python}
 JUPYTER_PYTHON={jupyter_python}
 if [ -x "$JUPYTER_PYTHON" ] &&
@@ -62,15 +66,12 @@ if [ -x "$JUPYTER_PYTHON" ] &&
 fi
 RUN="runuser -u {user} -- $PYTHON -I $CHECKER --idle-minutes {minutes}"
 if command -v crontab >/dev/null 2>&1; then
-  # A root-owned system crontab (user field root, which only starts runuser), not a
-  # per-user crontab that {user} could edit. Output is appended by root's shell.
   printf '*/{every} * * * * root %s >> {log} 2>&1\\n' "$RUN" > {cron_file}
   chown root:root {cron_file}
   chmod 0644 {cron_file}
   systemctl enable --now crond >/dev/null 2>&1 || true
   echo "idle-stop: cron runs $RUN every {every} minutes"
 else
-  # Amazon Linux 2023 may come without cron: a systemd timer does the same job.
   UNIT={unit_dir}sagemaker-idle-stop
   printf '[Service]\\nType=oneshot\\nExecStart=%s\\n' "$RUN" > "$UNIT.service"
   printf 'StandardOutput=append:{log}\\nStandardError=append:{log}\\n' >> "$UNIT.service"

@@ -43,6 +43,7 @@ from .limits import (
 )
 from .log_key import create_log_key
 from .notebook import NotebookInstance, private_subnet_selection
+from .operations import ApiOperations
 from .validation import (
     THROTTLING_BURST_MAX,
     THROTTLING_RATE_MAX,
@@ -93,7 +94,7 @@ class _ServedPolicy:
     chars_left: int
 
 
-class PresignedUrlApi(Construct):
+class PresignedUrlApi(ApiOperations, Construct):
     """REST API ``POST /notebooks/{NotebookInstanceName}/url`` that returns a presigned URL.
 
     :param vpc: the VPC the Lambda runs in; the construct adds a SageMaker API

@@ -129,6 +129,9 @@ def as_nag_writes_it(scope: IConstruct, rule_id: str) -> str:
     region and account are literals there, in an environment-agnostic one the pseudo
     parameters. The registry spells the pseudo parameters; this fills in the literals.
     """
+    if "<AWS::" not in rule_id:
+        # Most ids quote no ARN: skip the stack look-up, five jsii round trips per id.
+        return rule_id
     stack = Stack.of(scope)
     if not Token.is_unresolved(stack.region):
         rule_id = rule_id.replace("<AWS::Region>", stack.region)

@@ -16,11 +16,12 @@ from aws_cdk import aws_logs as logs
 from conftest import REPO_ROOT
 
 from app import NotebookAccessStack
-from sagemaker_notebook_access import IpRestrictedNotebook
+from sagemaker_notebook_access import IpRestrictedNotebook, NotebookPortal, SignIn
 
 DEFAULT_STACK = "Defaults"
 CUSTOM_STACK = "NonDefaults"
 DEMO_STACK = "Demo"
+PORTAL_STACK = "Portal"
 # Where the construct sits in the first two stacks: its acknowledgments live below it.
 CONSTRUCT_ID = "Access"
 
@@ -161,9 +162,32 @@ def add_demo_stack(app: cdk.App) -> cdk.Stack:
     )
 
 
+def add_portal_stack(app: cdk.App) -> cdk.Stack:
+    """Browser sign-in two ways: through IpRestrictedNotebook, and on a shared API."""
+    stack = cdk.Stack(app, PORTAL_STACK)
+    IpRestrictedNotebook(
+        stack,
+        CONSTRUCT_ID,
+        allowed_cidrs=["203.0.113.0/24"],
+        notebook_instance_name="alice-notebook",
+        allow_start=True,
+        sign_in=SignIn(domain_prefix="team-notebooks"),
+        owners=["alice@example.com"],
+        groups=["ml-team"],
+    )
+    shared = IpRestrictedNotebook(
+        stack, "First", allowed_cidrs=["198.51.100.0/24"], notebook_instance_name="first"
+    )
+    NotebookPortal(
+        stack, "SharedPortal", api=shared.api, domain_prefix="shared-notebooks", session_minutes=5
+    )
+    return stack
+
+
 def build_all(app: cdk.App) -> dict[str, cdk.Stack]:
     return {
         DEFAULT_STACK: add_default_stack(app),
         CUSTOM_STACK: add_custom_stack(app),
         DEMO_STACK: add_demo_stack(app),
+        PORTAL_STACK: add_portal_stack(app),
     }

@@ -18,6 +18,7 @@ from compliance_stacks import (
     CUSTOM_STACK,
     DEFAULT_STACK,
     DEMO_STACK,
+    PORTAL_STACK,
     build_all,
     new_app,
 )
@@ -55,6 +56,16 @@ CONSTRUCT_ACKNOWLEDGED = frozenset(
         "PCI.DSS.321::PCI.DSS.321-APIGWCacheEnabledAndEncrypted",
         "PCI.DSS.321::PCI.DSS.321-APIGWSSLEnabled",
         "Serverless::Serverless-LambdaDLQ",
+    }
+)
+# What a NotebookPortal adds: the sign-in page's method has no authorizer, and the user
+# pool it creates has no threat protection (Plus plan).
+PORTAL_ACKNOWLEDGED = frozenset(
+    {
+        "AwsSolutions::AwsSolutions-APIG4",
+        "AwsSolutions::AwsSolutions-COG8",
+        "AwsSolutions::AwsSolutions-IAM5[Resource::arn:<AWS::Partition>:sagemaker:"
+        "<AWS::Region>:<AWS::AccountId>:notebook-instance/*]",
     }
 )
 # Only when CloudFormation generates the notebook's name: its log streams are unknown.
@@ -135,7 +146,7 @@ def test_all_five_packs_ran(report):
     assert set(PACK_NAMES) <= ran, "a pack reported nothing: did it run?"
 
 
-@pytest.mark.parametrize("stack", [DEFAULT_STACK, CUSTOM_STACK, DEMO_STACK])
+@pytest.mark.parametrize("stack", [DEFAULT_STACK, CUSTOM_STACK, DEMO_STACK, PORTAL_STACK])
 def test_no_unacknowledged_findings(report, stack):
     assert findings(report, path_prefix=f"{stack}/") == []
 
@@ -160,9 +171,24 @@ def test_demo_acknowledges_the_construct_set_and_its_empty_group(report):
     } == {f"{DEMO_STACK}/NotebookUsers/Resource"}
 
 
+def test_a_portal_acknowledges_only_its_page_method_user_pool_and_tag_reads(report):
+    construct = f"{PORTAL_STACK}/{CONSTRUCT_ID}/"
+    used = acknowledged(report, path_prefix=construct)
+    assert set(used) == CONSTRUCT_ACKNOWLEDGED | OWN_VPC_ACKNOWLEDGED | PORTAL_ACKNOWLEDGED
+    paths = {f["constructPath"] for rule in PORTAL_ACKNOWLEDGED for f in used[rule]}
+    assert paths == {
+        f"{construct}Portal/UserPool/Resource",
+        f"{construct}Api/RestApi/Default/GET/Resource",
+        f"{construct}Api/FunctionPolicy/Resource",
+    }
+
+
 def test_registry_holds_exactly_the_acknowledgments_in_use():
     assert set(ACKNOWLEDGED_RULES) == (
-        CONSTRUCT_ACKNOWLEDGED | OWN_VPC_ACKNOWLEDGED | GENERATED_NAME_ACKNOWLEDGED
+        CONSTRUCT_ACKNOWLEDGED
+        | OWN_VPC_ACKNOWLEDGED
+        | GENERATED_NAME_ACKNOWLEDGED
+        | PORTAL_ACKNOWLEDGED
     )
     assert set(DEMO_ACKNOWLEDGED_RULES) == DEMO_ACKNOWLEDGED
 

@@ -11,8 +11,14 @@ import pytest
 import sagemaker_notebook_access as package
 
 # DESIGN.md, "Public API": names are decided; add, don't rename.
-CONSTRUCTS = ["IpRestrictedNotebook", "NotebookInstance", "NotebookIpPolicy", "PresignedUrlApi"]
-PUBLIC = [*CONSTRUCTS, "ValidationError"]
+CONSTRUCTS = [
+    "IpRestrictedNotebook",
+    "NotebookInstance",
+    "NotebookIpPolicy",
+    "NotebookPortal",
+    "PresignedUrlApi",
+]
+PUBLIC = [*CONSTRUCTS, "DenyReason", "SignIn", "ValidationError"]
 
 
 def keyword_only_props(cls: type) -> list[str]:

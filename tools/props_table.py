@@ -13,7 +13,13 @@ from pathlib import Path
 
 README = Path(__file__).resolve().parent.parent / "README.md"
 START, END = "<!-- props:start -->", "<!-- props:end -->"
-CLASSES = ("IpRestrictedNotebook", "NotebookInstance", "NotebookIpPolicy", "PresignedUrlApi")
+CLASSES = (
+    "IpRestrictedNotebook",
+    "NotebookInstance",
+    "NotebookIpPolicy",
+    "NotebookPortal",
+    "PresignedUrlApi",
+)
 PARAM = re.compile(r":param (\w+):(.*?)(?=\n\s*:param |\n\s*\n|\Z)", re.S)
 
 

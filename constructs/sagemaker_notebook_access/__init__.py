@@ -8,24 +8,32 @@ import importlib as _importlib
 import typing as _typing
 
 _PUBLIC = {
+    "DenyReason": ".operations",
     "IpRestrictedNotebook": ".restricted_notebook",
     "NotebookInstance": ".notebook",
     "NotebookIpPolicy": ".ip_policy",
+    "NotebookPortal": ".portal",
     "PresignedUrlApi": ".url_api",
+    "SignIn": ".portal",
     "ValidationError": ".validation",
 }
 
 __all__ = [
+    "DenyReason",
     "IpRestrictedNotebook",
     "NotebookInstance",
     "NotebookIpPolicy",
+    "NotebookPortal",
     "PresignedUrlApi",
+    "SignIn",
     "ValidationError",
 ]
 
 if _typing.TYPE_CHECKING:
     from .ip_policy import NotebookIpPolicy
     from .notebook import NotebookInstance
+    from .operations import DenyReason
+    from .portal import NotebookPortal, SignIn
     from .restricted_notebook import IpRestrictedNotebook
     from .url_api import PresignedUrlApi
     from .validation import ValidationError

@@ -55,6 +55,28 @@ _DEFAULT_SG_UNUSED = (
     "operate than the unused group it closes"
 )
 
+_PAGE_WITHOUT_AUTHORIZATION = (
+    "GET / is the portal's sign-in page: a browser's first request cannot carry a token. "
+    "It is served only to the allow-list (resource policy deny), holds no data and makes "
+    "no AWS call; every route that lists, starts or opens a notebook has the Cognito "
+    "authorizer"
+)
+_NO_THREAT_PROTECTION = (
+    "Cognito threat protection (advanced security) needs the Plus feature plan; the pool "
+    "admits no self sign-up and requires TOTP MFA, and a federated IdP applies its own "
+    "risk checks. Pass a user_pool configured with threat protection to have it"
+)
+
+_READ_ANY_NOTEBOOKS_TAGS = (
+    "sagemaker:ListTags on this account's notebook instances: it reads tags only, and the "
+    "portal's handler reads those of the notebooks the API serves (their owner and group "
+    "tags decide who may open them); the served list grows after the portal is added"
+)
+PORTAL_TAGS_RULE = (
+    "AwsSolutions::AwsSolutions-IAM5[Resource::arn:<AWS::Partition>:sagemaker:"
+    "<AWS::Region>:<AWS::AccountId>:notebook-instance/*]"
+)
+
 # SageMaker's notebook log group's ARN as cdk-nag writes it in a finding id (the
 # placeholders become literals in a stack with an explicit env: as_nag_writes_it).
 _NOTEBOOK_LOG_GROUP_ARN = (
@@ -99,6 +121,10 @@ ACKNOWLEDGED_RULES: dict[str, str] = {
     "PCI.DSS.321::PCI.DSS.321-APIGWSSLEnabled": _NO_CLIENT_CERTIFICATE,
     # PresignedUrlApi: the REST API methods
     "AwsSolutions::AwsSolutions-COG4": _IAM_NOT_COGNITO,
+    # NotebookPortal: the page method and the user pool
+    "AwsSolutions::AwsSolutions-APIG4": _PAGE_WITHOUT_AUTHORIZATION,
+    "AwsSolutions::AwsSolutions-COG8": _NO_THREAT_PROTECTION,
+    PORTAL_TAGS_RULE: _READ_ANY_NOTEBOOKS_TAGS,
     # NotebookInstance: the execution role's log policy
     DESCRIBE_LOG_STREAMS_RULE: _DESCRIBE_LOG_STREAMS,
     **dict.fromkeys(GENERATED_NAME_STREAM_RULES, _GENERATED_NAME_STREAMS),

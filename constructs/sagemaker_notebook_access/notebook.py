@@ -7,7 +7,9 @@ almost nothing.
 
 from __future__ import annotations
 
-from aws_cdk import ArnFormat, RemovalPolicy, Resource, Stack, Token
+from collections.abc import Sequence
+
+from aws_cdk import ArnFormat, CfnTag, RemovalPolicy, Resource, Stack, Token
 from aws_cdk import aws_ec2 as ec2
 from aws_cdk import aws_iam as iam
 from aws_cdk import aws_kms as kms
@@ -20,8 +22,10 @@ from .acknowledgments import (
     acknowledge,
 )
 from .endpoint_reach import EndpointReach
+from .entitlement import entitlement_tags
 from .idle_stop_lifecycle import on_start_content
 from .limits import NOTEBOOK_LOG_GROUP, NOTEBOOK_LOG_STREAM_SUFFIXES
+from .operations import NotebookOperations
 from .singleton import stack_singleton
 from .validation import (
     VOLUME_SIZE_MAX_GB,
@@ -73,7 +77,7 @@ def _on_start_hook(
     )
 
 
-class NotebookInstance(Resource):
+class NotebookInstance(NotebookOperations, Resource):
     """A SageMaker notebook instance with secure defaults.
 
     :param vpc: the VPC the notebook's network interface goes into. Required.
@@ -101,6 +105,13 @@ class NotebookInstance(Resource):
         ``RemovalPolicy.RETAIN_ON_UPDATE_OR_DELETE``: the key stays, so data encrypted with
         it stays readable, except when the stack's first create fails and rolls back (nothing
         was encrypted with it yet); ``DESTROY`` schedules the key's deletion.
+    :param owners: people who may open the notebook through a ``NotebookPortal``: Cognito
+        ``sub`` values or (verified) email addresses, written to its
+        ``notebook-access:owners`` tag. Default: none.
+    :param groups: Cognito groups whose members may open it through a ``NotebookPortal``
+        (tag ``notebook-access:groups``). Default: none. Both tags can be changed later
+        with ``aws sagemaker add-tags``, taking effect on the next request; the next
+        deploy sets them back to these props.
     """
 
     def __init__(
@@ -118,9 +129,12 @@ class NotebookInstance(Resource):
         security_group: ec2.ISecurityGroup | None = None,
         idle_timeout_minutes: int | None = DEFAULT_IDLE_TIMEOUT_MINUTES,
         removal_policy: RemovalPolicy = RemovalPolicy.RETAIN_ON_UPDATE_OR_DELETE,
+        owners: Sequence[str] = (),
+        groups: Sequence[str] = (),
     ) -> None:
         # Checked before the construct exists, so a bad prop leaves nothing in the tree.
         with validating(scope, id):
+            tags = entitlement_tags(owners, groups)
             validate_notebook_name(notebook_instance_name)
             validate_int_range(
                 idle_timeout_minutes,
@@ -188,6 +202,7 @@ class NotebookInstance(Resource):
             instance_metadata_service_configuration=sagemaker.CfnNotebookInstance.InstanceMetadataServiceConfigurationProperty(
                 minimum_instance_metadata_service_version="2"
             ),
+            tags=[CfnTag(key=key, value=value) for key, value in tags.items()] or None,
         )
         self.cfn_notebook_instance = resource
         # A given name is known at synth time; keeping it concrete lets routes,

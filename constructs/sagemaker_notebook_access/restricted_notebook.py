@@ -25,6 +25,7 @@ from .notebook import (
     DEFAULT_VOLUME_SIZE_GB,
     NotebookInstance,
 )
+from .portal import NotebookPortal, SignIn
 from .url_api import PresignedUrlApi
 from .validation import ValidationError, normalize_cidrs, validating
 
@@ -223,6 +224,13 @@ class IpRestrictedNotebook(Construct):
     :param configure_api_gateway_logging_role: as on ``PresignedUrlApi``, for the API this
         construct creates (ignored with ``api``): set the region's API Gateway account
         setting to a role that may write CloudWatch Logs. Default: True.
+    :param sign_in: add browser sign-in (a ``NotebookPortal``, exposed as ``portal``) to
+        the API this construct creates, e.g. ``SignIn(domain_prefix="team-notebooks")``.
+        With a shared ``api``, create one ``NotebookPortal`` on that api instead.
+        Default: none (SigV4 callers only).
+    :param owners: people the portal lets open this notebook (``NotebookInstance``'s
+        ``owners``). Default: none.
+    :param groups: Cognito groups the portal lets open it. Default: none.
     """
 
     def __init__(
@@ -243,8 +251,17 @@ class IpRestrictedNotebook(Construct):
         idle_timeout_minutes: int | None = DEFAULT_IDLE_TIMEOUT_MINUTES,
         removal_policy: RemovalPolicy = RemovalPolicy.RETAIN_ON_UPDATE_OR_DELETE,
         configure_api_gateway_logging_role: bool = True,
+        sign_in: SignIn | None = None,
+        owners: Sequence[str] = (),
+        groups: Sequence[str] = (),
     ) -> None:
         super().__init__(scope, id)
+        if api is not None and sign_in is not None:
+            raise ValidationError(
+                "sign_in adds a portal to the API this construct creates; with a shared api, "
+                f"create one NotebookPortal(api={api.node.path}) for all its notebooks",
+                self,
+            )
         with validating(self):
             cidrs = normalize_cidrs(allowed_cidrs, allow_all_ips=allow_all_ips)
         if api is not None and allow_start and not api.allow_start:
@@ -285,6 +302,8 @@ class IpRestrictedNotebook(Construct):
             encryption_key=encryption_key,
             idle_timeout_minutes=idle_timeout_minutes,
             removal_policy=removal_policy,
+            owners=owners,
+            groups=groups,
         )
         self.ip_policy = NotebookIpPolicy(
             self,
@@ -313,6 +332,9 @@ class IpRestrictedNotebook(Construct):
             )
         self.api = api
         self.api.add_notebook(self.notebook)
+        self.portal: NotebookPortal | None = (
+            NotebookPortal(self, "Portal", api=api, **sign_in.options()) if sign_in else None
+        )
         self.allowed_cidrs = cidrs
 
     def grant_open(self, grantee: iam.IGrantable) -> iam.Grant:

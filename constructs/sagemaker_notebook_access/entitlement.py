@@ -1,0 +1,52 @@
+"""Who may open a notebook through the portal: its owner and group tags (issue 11).
+
+NotebookInstance(owners=..., groups=...) writes them; the handler reads them on every
+request (lambda/presigned_url/portal.py keeps the same tag names), so
+``aws sagemaker add-tags`` changes who may open a notebook with no redeploy.
+"""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Sequence
+
+from .validation import ValidationError, is_token
+
+OWNERS_TAG = "notebook-access:owners"
+GROUPS_TAG = "notebook-access:groups"
+# SageMaker tag values: up to 256 of letters, digits, spaces and _ . : / = + - @ (Tag,
+# SageMaker API reference); entries are space-separated, so an entry holds no space.
+TAG_VALUE_MAX_LENGTH = 256
+_TAG_ENTRY = re.compile(r"[\w.:/=+\-@]+")
+
+
+def entitlement_tags(owners: Sequence[str], groups: Sequence[str]) -> dict[str, str]:
+    """The notebook's owner/group tags for ``owners`` and ``groups`` (empty ones left out).
+
+    Tags are not among AWS::SageMaker::NotebookInstance's create-only properties (its
+    CloudFormation resource schema), so changing them updates the notebook in place.
+    """
+    tags = {}
+    for prop, key, entries in (("owners", OWNERS_TAG, owners), ("groups", GROUPS_TAG, groups)):
+        if isinstance(entries, str):
+            raise ValidationError(f"{prop} must be a list of strings, not one string {entries!r}")
+        for entry in entries:
+            if is_token(entry):
+                raise ValidationError(
+                    f"{prop} entries must be known at synth time (a tag value lists them)"
+                )
+            if not isinstance(entry, str) or not _TAG_ENTRY.fullmatch(entry):
+                raise ValidationError(
+                    f"{prop} entry {entry!r} is not allowed: use a Cognito sub, an email "
+                    "address or a group name of letters, digits and _ . : / = + - @ "
+                    "(no spaces)"
+                )
+        value = " ".join(dict.fromkeys(entries))
+        if len(value) > TAG_VALUE_MAX_LENGTH:
+            raise ValidationError(
+                f"{prop} take {len(value)} characters as a tag; SageMaker allows "
+                f"{TAG_VALUE_MAX_LENGTH}: use a group instead of listing people"
+            )
+        if value:
+            tags[key] = value
+    return tags

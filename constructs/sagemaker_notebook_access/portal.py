@@ -1,0 +1,299 @@
+"""NotebookPortal: browser sign-in on a PresignedUrlApi, every URL still bound to the allow-list.
+
+What it adds to the API (issue 11; docs/portal.md):
+
+- ``GET /``: the page, authorization NONE (a browser cannot sign its first request); it
+  holds no data and signs the person in with the user pool's managed login
+  (authorization code + PKCE, the code exchanged by the browser: the VPC Lambda has no
+  route to Cognito's hosted endpoints, and needs none).
+- ``GET /portal/notebooks``, ``POST /portal/notebooks/{name}/open`` (and ``/start`` with
+  ``allow_start``): a Cognito user pool authorizer validates the ID token on each call
+  (the handler never validates a token itself), then the handler checks the source IP,
+  the Origin and the notebook's owner/group tags.
+- A resource-policy Allow for exactly those routes. Methods without IAM authorization
+  need an explicit Allow ("How API Gateway resource policies affect authorization
+  workflow", API Gateway developer guide); an Allow to every principal on the SigV4
+  routes would admit other accounts, so it names only these. The IP deny still covers
+  the whole API, and the URLs the browser routes mint carry the minting role's deny.
+"""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Sequence
+from dataclasses import dataclass, fields
+from typing import Any
+
+from aws_cdk import Duration, RemovalPolicy, Stack
+from aws_cdk import aws_apigateway as apigw
+from aws_cdk import aws_cognito as cognito
+from aws_cdk import aws_iam as iam
+from constructs import Construct
+
+from .acknowledgments import PORTAL_TAGS_RULE, acknowledge
+from .url_api import NAME_PARAMETER, PresignedUrlApi, _notebook_arn
+from .validation import ValidationError, is_token, validating
+
+SESSION_MINUTES_MIN = 5  # Cognito's shortest ID/access token validity (TokenValidityUnitsType)
+SESSION_MINUTES_MAX = 24 * 60
+DEFAULT_SESSION_MINUTES = 15
+# Cognito's refresh-token minimum (60 minutes); the page uses no refresh token.
+REFRESH_TOKEN_MINUTES = 60
+SCOPES = [cognito.OAuthScope.OPENID, cognito.OAuthScope.EMAIL, cognito.OAuthScope.PROFILE]
+# Cognito domain prefixes: lowercase letters, digits and hyphens, 1..63, and none of the
+# reserved words (CognitoDomainOptions / AWS::Cognito::UserPoolDomain).
+_DOMAIN_PREFIX = r"[a-z0-9](?:[a-z0-9-]{0,61}[a-z0-9])?"
+_RESERVED_IN_PREFIX = ("aws", "amazon", "cognito")
+LIST_ACTION = "sagemaker:ListNotebookInstances"
+TAGS_ACTION = "sagemaker:ListTags"
+
+
+@dataclass(frozen=True)
+class SignIn:
+    """``IpRestrictedNotebook(sign_in=...)``: the ``NotebookPortal`` props but ``api``."""
+
+    domain_prefix: str | None = None
+    user_pool: cognito.IUserPool | None = None
+    sign_in_url: str | None = None
+    identity_providers: Sequence[cognito.UserPoolClientIdentityProvider] = ()
+    session_minutes: int = DEFAULT_SESSION_MINUTES
+    removal_policy: RemovalPolicy = RemovalPolicy.RETAIN_ON_UPDATE_OR_DELETE
+
+    def options(self) -> dict[str, Any]:
+        return {field.name: getattr(self, field.name) for field in fields(self)}
+
+
+class NotebookPortal(Construct):
+    """Browser sign-in for a ``PresignedUrlApi``: a page, a Cognito user pool, per-person access.
+
+    A person signs in with the user pool's managed login (or the SAML/OIDC provider
+    federated into it), sees the notebooks whose ``owners``/``groups`` tags name them,
+    and opens one in a new tab. Every URL is minted by the API's role, so it opens
+    only from the allow-list, and the page itself is served only there.
+
+    :param api: the ``PresignedUrlApi`` to add the browser routes to. Required; one portal
+        per API.
+    :param user_pool: an existing user pool to sign in with. Default: a new pool (no
+        self sign-up, email sign-in, TOTP MFA required, 12-character passwords), kept on
+        stack deletion (``removal_policy``).
+    :param domain_prefix: the managed login domain ``https://<prefix>.auth.<region>.
+        amazoncognito.com`` to create on the pool: lowercase letters, digits, hyphens,
+        unique in the region. Default: none; pass it unless ``sign_in_url`` names an
+        existing domain (exactly one of the two).
+    :param sign_in_url: the base URL of an existing domain of ``user_pool`` (managed login
+        or custom domain), instead of creating one. Default: none.
+    :param identity_providers: who may sign in through the portal's app client, e.g.
+        ``[cognito.UserPoolClientIdentityProvider.custom("IdentityCenter")]`` for a SAML
+        provider added to the pool. Default: the pool's own users.
+    :param session_minutes: lifetime of the ID token the page holds, 5..1440; when it
+        ends, the page signs the person in again (a managed-login session cookie
+        usually makes that a redirect without a prompt). Default: 15.
+    :param removal_policy: for the user pool this construct creates. Default:
+        ``RemovalPolicy.RETAIN_ON_UPDATE_OR_DELETE`` (its users survive a stack delete).
+
+    Entitlement: a person may open a notebook whose ``notebook-access:owners`` tag lists
+    their ``sub`` or verified email, or whose ``notebook-access:groups`` tag lists one of
+    their ``cognito:groups`` (``NotebookInstance(owners=..., groups=...)`` sets them;
+    ``aws sagemaker add-tags`` changes them with no redeploy).
+    """
+
+    def __init__(
+        self,
+        scope: Construct,
+        id: str,
+        *,
+        api: PresignedUrlApi,
+        user_pool: cognito.IUserPool | None = None,
+        domain_prefix: str | None = None,
+        sign_in_url: str | None = None,
+        identity_providers: Sequence[cognito.UserPoolClientIdentityProvider] = (),
+        session_minutes: int = DEFAULT_SESSION_MINUTES,
+        removal_policy: RemovalPolicy = RemovalPolicy.RETAIN_ON_UPDATE_OR_DELETE,
+    ) -> None:
+        with validating(scope, id):
+            _validate(api, domain_prefix, sign_in_url, session_minutes)
+        super().__init__(scope, id)
+        api._portal = self
+        stack = Stack.of(self)
+        self.api = api
+        self.portal_url: str = (
+            f"https://{api.rest_api.rest_api_id}.execute-api.{stack.region}."
+            f"{stack.url_suffix}/{api.stage_name}/"
+        )
+        self.user_pool: cognito.IUserPool = user_pool or self._create_user_pool(removal_policy)
+        self.domain: cognito.UserPoolDomain | None = None
+        if sign_in_url is None:
+            self.domain = cognito.UserPoolDomain(
+                self,
+                "Domain",
+                user_pool=self.user_pool,
+                cognito_domain=cognito.CognitoDomainOptions(domain_prefix=domain_prefix or ""),
+                managed_login_version=cognito.ManagedLoginVersion.NEWER_MANAGED_LOGIN,
+            )
+            sign_in_url = self.domain.base_url()
+        self.sign_in_url: str = sign_in_url
+        self.client = self._create_client(identity_providers, session_minutes)
+        self._configure_api()
+
+    def _create_user_pool(self, removal_policy: RemovalPolicy) -> cognito.UserPool:
+        pool = cognito.UserPool(
+            self,
+            "UserPool",
+            # People are added by the platform team or come through a federated IdP.
+            self_sign_up_enabled=False,
+            sign_in_aliases=cognito.SignInAliases(email=True),
+            auto_verify=cognito.AutoVerifiedAttrs(email=True),
+            mfa=cognito.Mfa.REQUIRED,
+            mfa_second_factor=cognito.MfaSecondFactor(otp=True, sms=False),
+            password_policy=cognito.PasswordPolicy(
+                min_length=12,
+                require_digits=True,
+                require_lowercase=True,
+                require_uppercase=True,
+                require_symbols=True,
+            ),
+            account_recovery=cognito.AccountRecovery.EMAIL_ONLY,
+            # Managed login needs Essentials or Plus ("User pool managed login", Cognito
+            # developer guide); Essentials is the cheaper of the two.
+            feature_plan=cognito.FeaturePlan.ESSENTIALS,
+            deletion_protection=True,
+            removal_policy=removal_policy,
+        )
+        acknowledge(pool, "AwsSolutions::AwsSolutions-COG8")
+        return pool
+
+    def _create_client(
+        self,
+        identity_providers: Sequence[cognito.UserPoolClientIdentityProvider],
+        session_minutes: int,
+    ) -> cognito.UserPoolClient:
+        session = Duration.minutes(session_minutes)
+        client = cognito.UserPoolClient(
+            self,
+            "Client",
+            user_pool=self.user_pool,
+            generate_secret=False,  # a browser app cannot keep a secret: PKCE instead
+            # No password or SRP flows: sign-in only through managed login, so no token
+            # carries aws.cognito.signin.user.admin (needed to change one's own email).
+            auth_flows=cognito.AuthFlow(
+                user_password=False, user_srp=False, custom=False, admin_user_password=False
+            ),
+            o_auth=cognito.OAuthSettings(
+                flows=cognito.OAuthFlows(authorization_code_grant=True),
+                scopes=SCOPES,
+                callback_urls=[self.portal_url],
+                logout_urls=[self.portal_url],
+            ),
+            supported_identity_providers=list(identity_providers)
+            or [cognito.UserPoolClientIdentityProvider.COGNITO],
+            id_token_validity=session,
+            access_token_validity=session,
+            refresh_token_validity=Duration.minutes(REFRESH_TOKEN_MINUTES),
+            prevent_user_existence_errors=True,
+            enable_token_revocation=True,
+        )
+        # Clients made through CloudFormation get no login pages until a branding style
+        # is applied (CLI reference, update-user-pool-client; the managed login guide).
+        cognito.CfnManagedLoginBranding(
+            self,
+            "Branding",
+            user_pool_id=self.user_pool.user_pool_id,
+            client_id=client.user_pool_client_id,
+            use_cognito_provided_values=True,
+        )
+        return client
+
+    def _configure_api(self) -> None:
+        api = self.api
+        rest_api = api.rest_api
+        authorizer = apigw.CognitoUserPoolsAuthorizer(
+            self, "Authorizer", cognito_user_pools=[self.user_pool]
+        )
+        integration = apigw.LambdaIntegration(api.function, allow_test_invoke=False)
+        signed_in = {
+            "authorization_type": apigw.AuthorizationType.COGNITO,
+            "authorizer": authorizer,
+        }
+        page = rest_api.root.add_method(
+            "GET", integration, authorization_type=apigw.AuthorizationType.NONE
+        )
+        acknowledge(page, "AwsSolutions::AwsSolutions-APIG4")
+        notebooks = rest_api.root.add_resource("portal").add_resource("notebooks")
+        notebooks.add_method("GET", integration, **signed_in)
+        notebook = notebooks.add_resource(f"{{{NAME_PARAMETER}}}")
+        paths = ["GET/", "GET/portal/notebooks", "POST/portal/notebooks/*/open"]
+        notebook.add_resource("open").add_method("POST", integration, **signed_in)
+        if api.allow_start:
+            notebook.add_resource("start").add_method("POST", integration, **signed_in)
+            paths.append("POST/portal/notebooks/*/start")
+        rest_api.add_to_resource_policy(
+            iam.PolicyStatement(
+                sid="AllowBrowserRoutesFromAllowedCidrs",
+                principals=[iam.AnyPrincipal()],
+                actions=["execute-api:Invoke"],
+                resources=[f"execute-api:/{api.stage_name}/{path}" for path in paths],
+            )
+        )
+        api.function_policy.add_statements(
+            # ListNotebookInstances has no resource-level permissions (SageMaker developer
+            # guide, API permissions reference); the handler keeps only served names.
+            iam.PolicyStatement(sid="ListNotebooks", actions=[LIST_ACTION], resources=["*"]),
+            # Tags of this account's notebooks only: who may open which is in them.
+            iam.PolicyStatement(
+                sid="ReadEntitlementTags",
+                actions=[TAGS_ACTION],
+                resources=[_notebook_arn(self, "*")],
+            ),
+        )
+        acknowledge(api.function_policy, PORTAL_TAGS_RULE)
+        stack = Stack.of(self)
+        api._set_environment("PORTAL_URL", self.portal_url)
+        api._set_environment("PORTAL_CLIENT_ID", self.client.user_pool_client_id)
+        api._set_environment("PORTAL_SIGN_IN_URL", self.sign_in_url)
+        api._set_environment(
+            "NOTEBOOK_ARN_PREFIX",
+            f"arn:{stack.partition}:sagemaker:{stack.region}:{stack.account}:notebook-instance/",
+        )
+
+
+def _validate(
+    api: PresignedUrlApi,
+    domain_prefix: str | None,
+    sign_in_url: str | None,
+    session_minutes: int,
+) -> None:
+    if getattr(api, "_portal", None) is not None:
+        raise ValidationError(
+            f"api already has a portal ({api._portal.node.path}); one NotebookPortal per "
+            "PresignedUrlApi serves every notebook the API serves",
+            api,
+        )
+    if (domain_prefix is None) == (sign_in_url is None):
+        raise ValidationError(
+            "pass exactly one of domain_prefix (create a managed login domain) or "
+            "sign_in_url (an existing domain of user_pool)"
+        )
+    if domain_prefix is not None and not is_token(domain_prefix):
+        reserved = [word for word in _RESERVED_IN_PREFIX if word in domain_prefix]
+        if not re.fullmatch(_DOMAIN_PREFIX, domain_prefix) or reserved:
+            raise ValidationError(
+                f"domain_prefix {domain_prefix!r} is not a valid Cognito domain prefix: use "
+                "1..63 lowercase letters, digits and hyphens, not starting or ending with a "
+                "hyphen, without 'aws', 'amazon' or 'cognito'"
+            )
+    if (
+        sign_in_url is not None
+        and not is_token(sign_in_url)
+        and not re.fullmatch(r"https://[^/?#\s]+", sign_in_url)
+    ):
+        raise ValidationError(
+            f"sign_in_url {sign_in_url!r} must be a domain's base URL such as "
+            "https://team.auth.eu-west-1.amazoncognito.com (https, no path)"
+        )
+    if isinstance(session_minutes, bool) or not isinstance(session_minutes, int):
+        raise ValidationError(f"session_minutes must be an integer, got {session_minutes!r}")
+    if not SESSION_MINUTES_MIN <= session_minutes <= SESSION_MINUTES_MAX:
+        raise ValidationError(
+            f"session_minutes must be {SESSION_MINUTES_MIN}..{SESSION_MINUTES_MAX} "
+            f"(Cognito's ID token validity), got {session_minutes}"
+        )

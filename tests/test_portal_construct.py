@@ -1,0 +1,286 @@
+"""NotebookPortal on synthesized templates: authorizers, resource policy, client, tags, errors."""
+
+from __future__ import annotations
+
+import json
+from pathlib import Path
+
+import aws_cdk as cdk
+import cfnlint
+import pytest
+from aws_cdk import aws_cognito as cognito
+from aws_cdk.assertions import Match, Template
+from vpcs import make_vpc
+
+from sagemaker_notebook_access import (
+    IpRestrictedNotebook,
+    NotebookInstance,
+    NotebookPortal,
+    PresignedUrlApi,
+    SignIn,
+    ValidationError,
+)
+from sagemaker_notebook_access.entitlement import GROUPS_TAG, OWNERS_TAG
+
+CIDRS = ["203.0.113.0/24"]
+
+
+@pytest.fixture(scope="module")
+def template() -> dict:
+    app = cdk.App()
+    stack = cdk.Stack(app, "PortalStack")
+    IpRestrictedNotebook(
+        stack,
+        "Access",
+        allowed_cidrs=CIDRS,
+        notebook_instance_name="alice-notebook",
+        allow_start=True,
+        sign_in=SignIn(domain_prefix="team-notebooks"),
+        owners=["alice@example.com", "0f1e2d3c-sub"],
+        groups=["ml-team"],
+    )
+    return Template.from_stack(stack).to_json()
+
+
+def of_type(template: dict, type_: str) -> dict[str, dict]:
+    return {k: v for k, v in template["Resources"].items() if v["Type"] == type_}
+
+
+def method_paths(template: dict) -> dict[tuple[str, str], dict]:
+    """(HTTP method, path) -> the method's properties, the path rebuilt from the resources."""
+    resources = of_type(template, "AWS::ApiGateway::Resource")
+
+    def path_of(ref: dict) -> str:
+        if "Fn::GetAtt" in ref:  # the root resource
+            return ""
+        resource = resources[ref["Ref"]]["Properties"]
+        return f"{path_of(resource['ParentId'])}/{resource['PathPart']}"
+
+    return {
+        (m["Properties"]["HttpMethod"], path_of(m["Properties"]["ResourceId"]) or "/"): m[
+            "Properties"
+        ]
+        for m in of_type(template, "AWS::ApiGateway::Method").values()
+    }
+
+
+BROWSER_ROUTES = {
+    ("GET", "/portal/notebooks"),
+    ("POST", "/portal/notebooks/{NotebookInstanceName}/open"),
+    ("POST", "/portal/notebooks/{NotebookInstanceName}/start"),
+}
+
+
+def test_every_browser_route_that_touches_a_notebook_has_the_cognito_authorizer(template):
+    methods = method_paths(template)
+    (authorizer_id,) = of_type(template, "AWS::ApiGateway::Authorizer")
+    for route in BROWSER_ROUTES:
+        assert methods[route]["AuthorizationType"] == "COGNITO_USER_POOLS", route
+        assert methods[route]["AuthorizerId"] == {"Ref": authorizer_id}, route
+
+
+def test_only_the_page_has_no_authorization_and_the_sigv4_routes_keep_iam(template):
+    methods = method_paths(template)
+    unauthenticated = {r for r, m in methods.items() if m["AuthorizationType"] == "NONE"}
+    assert unauthenticated == {("GET", "/")}
+    for route in [("POST", "/notebooks/{NotebookInstanceName}/url")]:
+        assert methods[route]["AuthorizationType"] == "AWS_IAM"
+
+
+def test_no_get_route_mints_or_starts(template):
+    gets = {path for method, path in method_paths(template) if method == "GET"}
+    assert gets == {"/", "/portal/notebooks"}
+
+
+def test_the_resource_policy_allows_only_the_browser_routes_and_still_denies_by_ip(template):
+    (api,) = of_type(template, "AWS::ApiGateway::RestApi").values()
+    statements = api["Properties"]["Policy"]["Statement"]
+    deny = [s for s in statements if s["Effect"] == "Deny"]
+    allow = [s for s in statements if s["Effect"] == "Allow"]
+    assert [d["Resource"] for d in deny] == ["execute-api:/*"]
+    assert deny[0]["Condition"] == {"NotIpAddress": {"aws:SourceIp": CIDRS}}
+    (allowed,) = allow
+    assert sorted(allowed["Resource"]) == sorted(
+        [
+            "execute-api:/v1/GET/",
+            "execute-api:/v1/GET/portal/notebooks",
+            "execute-api:/v1/POST/portal/notebooks/*/open",
+            "execute-api:/v1/POST/portal/notebooks/*/start",
+        ]
+    )
+    # An Allow to "*" on a SigV4 route would admit signed requests from other accounts.
+    assert not any("/notebooks/" in r and "portal" not in r for r in allowed["Resource"])
+
+
+def test_the_app_client_is_a_public_code_flow_client_with_short_tokens(template):
+    (client,) = of_type(template, "AWS::Cognito::UserPoolClient").values()
+    props = client["Properties"]
+    assert props["GenerateSecret"] is False
+    assert props["AllowedOAuthFlows"] == ["code"]
+    assert props["AllowedOAuthFlowsUserPoolClient"] is True
+    assert sorted(props["AllowedOAuthScopes"]) == ["email", "openid", "profile"]
+    # No password/SRP flows: no token with aws.cognito.signin.user.admin.
+    assert props["ExplicitAuthFlows"] == ["ALLOW_REFRESH_TOKEN_AUTH"]
+    assert (props["IdTokenValidity"], props["AccessTokenValidity"]) == (15, 15)
+    assert props["TokenValidityUnits"]["IdToken"] == "minutes"
+    callback = json.dumps(props["CallbackURLs"])
+    assert "execute-api" in callback and "/v1/" in callback
+    assert props["LogoutURLs"] == props["CallbackURLs"]
+
+
+def test_the_user_pool_admits_no_self_sign_up_and_requires_mfa(template):
+    (pool,) = of_type(template, "AWS::Cognito::UserPool").values()
+    props = pool["Properties"]
+    assert props["AdminCreateUserConfig"]["AllowAdminCreateUserOnly"] is True
+    assert props["MfaConfiguration"] == "ON"
+    assert props["EnabledMfas"] == ["SOFTWARE_TOKEN_MFA"]
+    assert props["UserPoolTier"] == "ESSENTIALS"
+    assert pool["DeletionPolicy"] == "RetainExceptOnCreate"
+
+
+def test_managed_login_domain_and_branding_for_the_client(template):
+    (domain,) = of_type(template, "AWS::Cognito::UserPoolDomain").values()
+    assert domain["Properties"]["Domain"] == "team-notebooks"
+    assert domain["Properties"]["ManagedLoginVersion"] == 2
+    (branding,) = of_type(template, "AWS::Cognito::ManagedLoginBranding").values()
+    (client_id,) = of_type(template, "AWS::Cognito::UserPoolClient")
+    assert branding["Properties"]["ClientId"] == {"Ref": client_id}
+    assert branding["Properties"]["UseCognitoProvidedValues"] is True
+
+
+def test_the_function_gets_the_portal_settings_and_tag_reads(template):
+    (function,) = of_type(template, "AWS::Lambda::Function").values()
+    variables = function["Properties"]["Environment"]["Variables"]
+    assert {"PORTAL_URL", "PORTAL_CLIENT_ID", "PORTAL_SIGN_IN_URL", "NOTEBOOK_ARN_PREFIX"} <= set(
+        variables
+    )
+    statements = [
+        s
+        for p in of_type(template, "AWS::IAM::ManagedPolicy").values()
+        for s in p["Properties"]["PolicyDocument"]["Statement"]
+    ]
+    by_sid = {s.get("Sid"): s for s in statements}
+    assert by_sid["ListNotebooks"]["Action"] == "sagemaker:ListNotebookInstances"
+    assert by_sid["ReadEntitlementTags"]["Action"] == "sagemaker:ListTags"
+
+
+def test_owners_and_groups_become_the_notebooks_tags(template):
+    (notebook,) = of_type(template, "AWS::SageMaker::NotebookInstance").values()
+    tags = {t["Key"]: t["Value"] for t in notebook["Properties"]["Tags"]}
+    assert tags == {OWNERS_TAG: "alice@example.com 0f1e2d3c-sub", GROUPS_TAG: "ml-team"}
+
+
+def test_changing_the_tags_does_not_replace_the_notebook():
+    # CloudFormation's resource schema (as cfn-lint ships it) lists what forces replacement.
+    schemas = Path(cfnlint.__file__).parent / "data" / "schemas"
+    providers = json.loads((schemas / "providers" / "us-east-1.json").read_text())
+    digest = providers["AWS::SageMaker::NotebookInstance"]
+    schema = json.loads((schemas / "resources" / f"{digest}.json").read_text())
+    assert "/properties/Tags" not in schema["createOnlyProperties"]
+    assert "/properties/NotebookInstanceName" in schema["createOnlyProperties"]  # it can tell
+
+
+def test_without_sign_in_there_is_no_cognito_and_no_open_method():
+    app = cdk.App()
+    stack = cdk.Stack(app, "Plain")
+    IpRestrictedNotebook(stack, "Access", allowed_cidrs=CIDRS)
+    template = Template.from_stack(stack)
+    template.resource_count_is("AWS::Cognito::UserPool", 0)
+    template.resource_count_is("AWS::ApiGateway::Authorizer", 0)
+    assert all(
+        m["AuthorizationType"] == "AWS_IAM" for m in method_paths(template.to_json()).values()
+    )
+
+
+def test_a_portal_on_a_shared_api_with_an_existing_pool_and_domain():
+    app = cdk.App()
+    stack = cdk.Stack(app, "Shared")
+    api = PresignedUrlApi(
+        stack, "Api", vpc=make_vpc(stack), allowed_cidrs=CIDRS, notebooks=["existing"]
+    )
+    pool = cognito.UserPool(stack, "CorporatePool")
+    NotebookPortal(
+        stack,
+        "Portal",
+        api=api,
+        user_pool=pool,
+        sign_in_url="https://login.example.com",
+        identity_providers=[cognito.UserPoolClientIdentityProvider.custom("IdentityCenter")],
+    )
+    template = Template.from_stack(stack)
+    template.resource_count_is("AWS::Cognito::UserPool", 1)
+    template.resource_count_is("AWS::Cognito::UserPoolDomain", 0)
+    template.has_resource_properties(
+        "AWS::Cognito::UserPoolClient", {"SupportedIdentityProviders": ["IdentityCenter"]}
+    )
+    template.has_resource_properties(
+        "AWS::Lambda::Function",
+        {
+            "Environment": {
+                "Variables": Match.object_like({"PORTAL_SIGN_IN_URL": "https://login.example.com"})
+            }
+        },
+    )
+    # start is not served, so neither is its browser route.
+    assert ("POST", "/portal/notebooks/{NotebookInstanceName}/start") not in method_paths(
+        template.to_json()
+    )
+
+
+# ---------------------------------------------------------------- bad props
+
+
+@pytest.fixture
+def api() -> PresignedUrlApi:
+    stack = cdk.Stack(cdk.App(), "Bad")
+    return PresignedUrlApi(stack, "Api", vpc=make_vpc(stack), allowed_cidrs=CIDRS)
+
+
+@pytest.mark.parametrize(
+    ("props", "message"),
+    [
+        ({}, "exactly one of domain_prefix"),
+        ({"domain_prefix": "a", "sign_in_url": "https://x.example"}, "exactly one of"),
+        ({"domain_prefix": "Team"}, "domain_prefix 'Team' is not a valid"),
+        ({"domain_prefix": "my-aws-team"}, "without 'aws'"),
+        ({"domain_prefix": "-team"}, "not a valid"),
+        ({"sign_in_url": "http://login.example.com"}, "must be a domain's base URL"),
+        ({"sign_in_url": "https://login.example.com/path"}, "no path"),
+        ({"domain_prefix": "team", "session_minutes": 4}, "session_minutes must be 5..1440"),
+        ({"domain_prefix": "team", "session_minutes": 1441}, "got 1441"),
+        ({"domain_prefix": "team", "session_minutes": True}, "must be an integer"),
+    ],
+)
+def test_bad_portal_props_name_the_prop_and_what_is_allowed(api, props, message):
+    with pytest.raises(ValidationError, match=message) as error:
+        NotebookPortal(api.node.scope, "Portal", api=api, **props)
+    assert error.value.construct_path == "Bad/Portal"
+    assert api.node.scope.node.try_find_child("Portal") is None
+
+
+def test_one_portal_per_api(api):
+    NotebookPortal(api.node.scope, "Portal", api=api, domain_prefix="team")
+    with pytest.raises(ValidationError, match="api already has a portal \\(Bad/Portal\\)"):
+        NotebookPortal(api.node.scope, "Portal2", api=api, domain_prefix="team2")
+
+
+def test_sign_in_with_a_shared_api_points_to_notebook_portal(api):
+    with pytest.raises(ValidationError, match="create one NotebookPortal\\(api=Bad/Api\\)"):
+        IpRestrictedNotebook(
+            api.node.scope, "Nb", allowed_cidrs=CIDRS, api=api, sign_in=SignIn(domain_prefix="t")
+        )
+
+
+@pytest.mark.parametrize(
+    ("props", "message"),
+    [
+        ({"owners": "alice@example.com"}, "owners must be a list of strings"),
+        ({"owners": ["alice smith"]}, "owners entry 'alice smith' is not allowed"),
+        ({"groups": ["ml,team"]}, "groups entry 'ml,team' is not allowed"),
+        ({"owners": [f"user{i}@example.com" for i in range(20)]}, "SageMaker allows 256"),
+    ],
+)
+def test_bad_owners_and_groups_are_refused(props, message):
+    stack = cdk.Stack(cdk.App(), "Tags")
+    with pytest.raises(ValidationError, match=message):
+        NotebookInstance(stack, "Nb", vpc=make_vpc(stack), **props)

@@ -63,8 +63,10 @@ def user_of(claims: Mapping[str, Any]) -> User | None:
 
     ``email`` counts only when Cognito verified it (``email_verified`` "true") or a
     federated IdP asserted it (an ``identities`` claim: Cognito maps IdP attributes
-    on every sign-in). The portal's app client cannot write ``email``, so a person
-    cannot give themselves someone else's address.
+    on every sign-in). The portal's app client has no password or SRP flow and no
+    ``aws.cognito.signin.user.admin`` scope, so no token it issues may change the
+    person's own attributes (UpdateUserAttributes needs that scope); another client of
+    the same pool may, so with a shared pool entitle by ``sub`` or group.
     """
     sub = claims.get("sub")
     if not isinstance(sub, str) or not sub or len(sub) > USER_CLAIM_LIMIT:

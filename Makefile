@@ -1,8 +1,9 @@
 # Two commands set up a fresh machine and do the work:
 #   make synth   virtualenv + npm toolchain, then `cdk synth` of the demo app
-#   make test    same set-up plus the test tools (requirements-dev.txt), then ruff and pytest
+#   make test    same set-up plus the test tools (requirements-dev.txt) and Debian's
+#                chromium for the browser test (apt-get, when missing), then ruff and pytest
 # Only Python 3.11+, Node/npm and make are assumed; everything else comes from
-# PyPI and the npm registry. The CDK CLI and jsii run on the Node 22 that
+# PyPI, the npm registry and (chromium) Debian's packages. The CDK CLI and jsii run on the Node 22 that
 # package.json pins, not on the machine's Node.
 
 SHELL := /bin/bash
@@ -15,7 +16,7 @@ export PATH := $(NODE_BIN):$(BIN):$(PATH)
 export JSII_SILENCE_WARNING_UNTESTED_NODE_VERSION := 1
 export CDK_DISABLE_VERSION_CHECK := 1
 
-.PHONY: setup synth test lint bench clean integ integ-update
+.PHONY: setup synth test lint browser bench clean integ integ-update
 
 setup: $(VENV)/.runtime node_modules/.installed
 
@@ -46,7 +47,16 @@ lint: $(VENV)/.dev
 	$(BIN)/ruff check .
 	$(BIN)/ruff format --check .
 
-test: lint node_modules/.installed
+# issue 11: tests/test_portal_browser.py drives Debian's Chromium through Playwright
+# (Playwright's own browser download is not reachable). Installed once, when missing.
+SUDO := $(if $(filter 0,$(shell id -u)),,sudo)
+browser:
+	@test -x /usr/bin/chromium || { \
+	  echo "==> Debian's chromium for the browser test (apt-get; about a minute)"; \
+	  $(SUDO) apt-get update -q && \
+	  $(SUDO) env DEBIAN_FRONTEND=noninteractive apt-get install -y -q --no-install-recommends chromium; }
+
+test: lint node_modules/.installed browser
 	$(BIN)/python -m pytest $(PYTEST_ARGS)
 
 # issue 9, docs/integ.md: deploy integ/integ_notebook_access.py to a real account, run its

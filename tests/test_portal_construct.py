@@ -136,6 +136,22 @@ def test_the_user_pool_admits_no_self_sign_up_and_requires_mfa(template):
     assert props["EnabledMfas"] == ["SOFTWARE_TOKEN_MFA"]
     assert props["UserPoolTier"] == "ESSENTIALS"
     assert pool["DeletionPolicy"] == "RetainExceptOnCreate"
+    assert props["DeletionProtection"] == "ACTIVE"
+
+
+def test_a_pool_the_stack_may_delete_has_no_deletion_protection(api):
+    NotebookPortal(
+        api.node.scope,
+        "Portal",
+        api=api,
+        domain_prefix="t",
+        removal_policy=cdk.RemovalPolicy.DESTROY,
+    )
+    (pool,) = of_type(
+        Template.from_stack(api.node.scope).to_json(), "AWS::Cognito::UserPool"
+    ).values()
+    assert pool["Properties"]["DeletionProtection"] == "INACTIVE"
+    assert pool["DeletionPolicy"] == "Delete"
 
 
 def test_managed_login_domain_and_branding_for_the_client(template):
@@ -233,7 +249,9 @@ def test_a_portal_on_a_shared_api_with_an_existing_pool_and_domain():
 @pytest.fixture
 def api() -> PresignedUrlApi:
     stack = cdk.Stack(cdk.App(), "Bad")
-    return PresignedUrlApi(stack, "Api", vpc=make_vpc(stack), allowed_cidrs=CIDRS)
+    return PresignedUrlApi(
+        stack, "Api", vpc=make_vpc(stack), allowed_cidrs=CIDRS, notebooks=["existing"]
+    )
 
 
 @pytest.mark.parametrize(

@@ -156,7 +156,9 @@ class NotebookPortal(Construct):
             # Managed login needs Essentials or Plus ("User pool managed login", Cognito
             # developer guide); Essentials is the cheaper of the two.
             feature_plan=cognito.FeaturePlan.ESSENTIALS,
-            deletion_protection=True,
+            # Protected unless the stack is to delete it: with deletion protection on,
+            # CloudFormation cannot delete the pool and the stack delete would fail.
+            deletion_protection=removal_policy != RemovalPolicy.DESTROY,
             removal_policy=removal_policy,
         )
         acknowledge(pool, "AwsSolutions::AwsSolutions-COG8")

@@ -3,8 +3,8 @@
 #   make test    same set-up plus the test tools (requirements-dev.txt) and Debian's
 #                chromium for the browser test (apt-get, when missing), then ruff and pytest
 # Only Python 3.11+, Node/npm and make are assumed; everything else comes from
-# PyPI, the npm registry and (chromium) Debian's packages. The CDK CLI and jsii run on the Node 22 that
-# package.json pins, not on the machine's Node.
+# PyPI, the npm registry and (chromium) Debian's packages. The CDK CLI and jsii
+# run on the Node 22 that package.json pins, not on the machine's Node.
 
 SHELL := /bin/bash
 PYTHON ?= python3

@@ -252,7 +252,7 @@ def only_local_endpoints() -> Iterator[list[str]]:
 @contextlib.contextmanager
 def handler_environment(**overrides: str) -> Iterator[None]:
     """The construct's environment for the handler (plus ``overrides``), restored after."""
-    saved = {key: os.environ.get(key) for key in HANDLER_ENV}
+    saved = {key: os.environ.get(key) for key in {**HANDLER_ENV, **overrides}}
     os.environ.update({**HANDLER_ENV, **overrides})
     try:
         yield
@@ -389,8 +389,9 @@ class PresignShim:
     over real HTTP. Every other operation is forwarded to moto unchanged.
     """
 
-    def __init__(self, moto_url: str) -> None:
+    def __init__(self, moto_url: str, authorized_url: str = AUTHORIZED_URL) -> None:
         self.moto_url = moto_url
+        self.authorized_url = authorized_url
         self.presign_requests = 0
         # None: answer with the URL; else (status, error code, message) for every attempt.
         self.presign_error: tuple[int, str, str] | None = None
@@ -403,7 +404,7 @@ class PresignShim:
                 if target.endswith(".CreatePresignedNotebookInstanceUrl"):
                     shim.presign_requests += 1
                     if shim.presign_error is None:
-                        self._send(200, {"AuthorizedUrl": AUTHORIZED_URL})
+                        self._send(200, {"AuthorizedUrl": shim.authorized_url})
                     else:
                         status, code, message = shim.presign_error
                         self._send(status, {"__type": code, "message": message})

@@ -27,7 +27,7 @@ from .notebook import (
 )
 from .portal import NotebookPortal, SignIn
 from .url_api import PresignedUrlApi
-from .validation import ValidationError, normalize_cidrs, validating
+from .validation import ValidationError, normalize_cidrs, validating, warn_if_open
 
 # Amazon Linux 2023's package repositories are S3 buckets owned by AWS, read without
 # credentials, so the account condition below cannot admit them. Bucket name pattern:
@@ -311,6 +311,19 @@ class IpRestrictedNotebook(Construct):
             allowed_cidrs=cidrs,
             notebooks=[self.notebook],
             allow_all_ips=allow_all_ips,
+            warn_about_cidrs=False,
+        )
+        # The allow-list warnings once, here, for the policy and the API this construct
+        # creates (a shared api warned where it was created, about its own list).
+        warn_if_open(
+            self,
+            cidrs,
+            what=(
+                "any network can call its API, open the URLs it mints and open the notebook "
+                "from the console"
+                if api is None
+                else "its IP policy lets its holders open the notebook from any network"
+            ),
         )
         if api is None:
             api = PresignedUrlApi(
@@ -323,6 +336,7 @@ class IpRestrictedNotebook(Construct):
                 encryption_key=logs_key,
                 removal_policy=removal_policy,
                 configure_api_gateway_logging_role=configure_api_gateway_logging_role,
+                warn_about_cidrs=False,
             )
         elif sorted(api.allowed_cidrs) != sorted(cidrs):
             Annotations.of(self).add_warning_v2(

@@ -7,6 +7,7 @@ import json
 import aws_cdk as cdk
 import pytest
 from aws_cdk import aws_iam as iam
+from aws_cdk import cx_api
 from aws_cdk.assertions import Capture, Match, Template
 from conftest import TEST_ENV
 
@@ -354,3 +355,64 @@ def test_two_apis_in_one_stack_set_the_account_logging_role_once(variants):
     (account_id,) = template.find_resources("AWS::ApiGateway::Account")
     for stage in template.find_resources("AWS::ApiGateway::Stage").values():
         assert account_id in stage["DependsOn"]
+
+
+# ----------------------------------------------------------------- grants that change nothing
+
+GRANT_NOT_APPLIED = "sagemaker-notebook-access:grant-not-applied"
+
+
+@pytest.fixture(scope="module")
+def grant_warnings() -> dict[str, list[str]]:
+    """grant_open to each kind of grantee, on one API in one App: path -> warning messages."""
+    from vpcs import make_vpc
+
+    from sagemaker_notebook_access import PresignedUrlApi
+
+    app = cdk.App()
+    stack = cdk.Stack(app, "Grants", env=cdk.Environment(**TEST_ENV))
+    api = PresignedUrlApi(
+        stack, "Api", vpc=make_vpc(stack), allowed_cidrs=["8.8.8.0/24"], notebooks=["nb-a"]
+    )
+    arn = "arn:aws:iam::123456789012:role/"
+    grants = {
+        "immutable": api.grant_open(
+            iam.Role.from_role_arn(stack, "Immutable", arn + "fixed", mutable=False), "nb-a"
+        ),
+        "mutable": api.grant_open(iam.Role.from_role_arn(stack, "Mutable", arn + "open")),
+        "role": api.grant_open(iam.Role(stack, "Own", assumed_by=iam.AccountRootPrincipal())),
+        "account": api.grant_open(iam.AccountRootPrincipal()),
+    }
+    assembly = app.synth()
+    found: dict[str, list[str]] = {}
+    for entry in assembly.get_stack_by_name("Grants").messages:
+        if entry.level == cx_api.SynthesisMessageLevel.WARNING and GRANT_NOT_APPLIED in str(
+            entry.entry.data
+        ):
+            found.setdefault(entry.id, []).append(str(entry.entry.data))
+    return {"grants": grants, **found}
+
+
+def test_grant_open_to_an_immutable_imported_role_warns_that_nothing_was_granted(
+    grant_warnings,
+):
+    # CDK's ImmutableRole reports success: without the warning this grant passes silently.
+    grant_warnings["grants"]["immutable"].assert_success()
+    messages = grant_warnings["/Grants/Api"]
+    immutable = [m for m in messages if m.startswith("grant_open(Grants/Immutable)")]
+    assert len(immutable) == 1, messages
+    assert "changed no policy, so it may not call POST /notebooks/nb-a/url" in immutable[0]
+    assert "imported role with mutable=False" in immutable[0]
+    assert "Attach the returned grant's principal_statements" in immutable[0]
+
+
+def test_grant_open_warns_for_a_principal_without_an_identity_policy_only(grant_warnings):
+    messages = grant_warnings["/Grants/Api"]
+    # The immutable role and the account: the mutable imported role and our own role
+    # get real policies and no warning.
+    assert len(messages) == 2, messages
+    assert not grant_warnings["grants"]["account"].success
+    assert any(
+        m.startswith("grant_open(AccountRootPrincipal()) changed no policy") for m in messages
+    )
+    assert not any("Grants/Mutable" in m or "Grants/Own" in m for m in messages)

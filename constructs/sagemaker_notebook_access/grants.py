@@ -1,7 +1,8 @@
 """Grants that land in customer-managed policies instead of CDK's inline default policy.
 
 cdk-nag's NIST/HIPAA/PCI packs reject inline policies on users, groups and roles;
-these helpers let ``grant_open`` keep returning a real ``iam.Grant`` all the same.
+these helpers let ``grant_open`` keep returning a real ``iam.Grant`` all the same, and
+say so when a grant could change no policy at all.
 """
 
 from __future__ import annotations
@@ -9,7 +10,11 @@ from __future__ import annotations
 from collections.abc import Callable
 
 import jsii
+from aws_cdk import Annotations
 from aws_cdk import aws_iam as iam
+from constructs import Dependable, IConstruct
+
+GRANT_NOT_APPLIED_WARNING = "sagemaker-notebook-access:grant-not-applied"
 
 
 @jsii.implements(iam.IPrincipal)
@@ -61,3 +66,37 @@ def managed_policy_target(
     if isinstance(principal, iam.Role):
         return lambda policy: policy.attach_to_role(principal)
     return None
+
+
+def warn_if_not_applied(
+    scope: IConstruct, grant: iam.Grant, grantee: iam.IGrantable, *, granted: str
+) -> iam.Grant:
+    """Warn (acknowledgeable, on ``scope``) when ``grant`` changed no policy, and return it.
+
+    An imported role with ``mutable=False`` (CDK's ImmutableRole) takes the statement,
+    changes nothing and reports success: the grant is successful but depends on no
+    policy. A principal without an identity policy (an account, a service) reports
+    failure. Either way the grantee is not allowed ``granted``.
+    """
+    if grant.success and Dependable.of(grant).dependency_roots:
+        return grant
+    who = _name(grantee.grant_principal)
+    Annotations.of(scope).add_warning_v2(
+        GRANT_NOT_APPLIED_WARNING,
+        f"grant_open({who}) changed no policy, so it may not call {granted}: the grantee "
+        "accepts no policy changes from this app (an imported role with "
+        "mutable=False, or a principal without an identity policy), and CDK reports an "
+        "immutable role's grant as done. Attach the returned grant's principal_statements "
+        "(execute-api:Invoke) to it yourself, e.g. in a managed policy where the role is "
+        "defined, or import the role with mutable=True.",
+    )
+    return grant
+
+
+def _name(principal: iam.IPrincipal) -> str:
+    """The principal's construct path, else what it prints as (an account, a service)."""
+    node = getattr(principal, "node", None)
+    if node is not None:
+        return node.path
+    to_string = getattr(principal, "to_string", None)
+    return to_string() if to_string is not None else type(principal).__name__

@@ -34,7 +34,7 @@ from .capacity import (
 )
 from .endpoint_reach import EndpointReach
 from .gateway_responses import ACCESS_LOG_FIELDS, add_gateway_responses
-from .grants import ManagedPolicyPrincipal, managed_policy_target
+from .grants import ManagedPolicyPrincipal, managed_policy_target, warn_if_not_applied
 from .ip_policy import PRESIGN_ACTION, deny_presign_outside_cidrs
 from .limits import (
     NOTEBOOK_NAME_MAX_LENGTH,
@@ -297,7 +297,7 @@ class PresignedUrlApi(ApiOperations, Construct):
                     self,
                 )
         routes = ["url"] + (["start"] if self.allow_start else [])
-        return self._grant_invoke(
+        grant = self._grant_invoke(
             grantee,
             [
                 self.rest_api.arn_for_execute_api(
@@ -305,6 +305,12 @@ class PresignedUrlApi(ApiOperations, Construct):
                 )
                 for route in routes
             ],
+        )
+        return warn_if_not_applied(
+            self,
+            grant,
+            grantee,
+            granted=" or ".join(f"POST /notebooks/{name}/{route}" for route in routes),
         )
 
     # ------------------------------------------------------------ building

@@ -2,7 +2,8 @@
 
 A refactor must not change construct paths or logical ids (a changed logical id replaces
 the resource on deploy), and every intended template change shows up as a snapshot diff in
-review. Asset hashes (the handler's code) are masked: the handler changes on its own.
+review. Asset hashes (the handler's code) are masked: the handler changes on its own. The
+masking and the diff summary are integ/snapshot.py's, so both snapshot checks read alike.
 
 Update after an intended change: ``UPDATE_SNAPSHOTS=1 .venv/bin/python -m pytest
 tests/test_snapshot.py`` and commit tests/snapshots/.
@@ -10,9 +11,7 @@ tests/test_snapshot.py`` and commit tests/snapshots/.
 
 from __future__ import annotations
 
-import json
 import os
-import re
 from pathlib import Path
 
 import aws_cdk as cdk
@@ -22,10 +21,10 @@ from aws_cdk.assertions import Template
 from conftest import TEST_ENV
 from vpcs import make_vpc
 
+from integ.snapshot import changes, masked
 from sagemaker_notebook_access import IpRestrictedNotebook, NotebookInstance, PresignedUrlApi
 
 SNAPSHOTS = Path(__file__).with_name("snapshots")
-ASSET_HASH = re.compile(r"\b[0-9a-f]{64}\b")
 
 
 def stacks() -> dict[str, cdk.Stack]:
@@ -52,10 +51,6 @@ def stacks() -> dict[str, cdk.Stack]:
     return {"Restricted": restricted, "SharedApi": shared}
 
 
-def masked(template: dict) -> str:
-    return ASSET_HASH.sub("<asset-hash>", json.dumps(template, indent=1, sort_keys=True)) + "\n"
-
-
 @pytest.fixture(scope="module")
 def synthesized() -> dict[str, str]:
     return {name: masked(Template.from_stack(s).to_json()) for name, s in stacks().items()}
@@ -69,10 +64,7 @@ def test_template_matches_the_committed_snapshot(synthesized, name):
     assert path.exists(), f"no snapshot {path}: run with UPDATE_SNAPSHOTS=1 and commit it"
     expected = path.read_text()
     if synthesized[name] != expected:
-        old, new = json.loads(expected)["Resources"], json.loads(synthesized[name])["Resources"]
         pytest.fail(
-            f"{name} differs from {path.name}: removed {sorted(set(old) - set(new))}, "
-            f"added {sorted(set(new) - set(old))}, changed "
-            f"{sorted(k for k in set(old) & set(new) if old[k] != new[k])}. If intended, "
-            "rerun with UPDATE_SNAPSHOTS=1 and commit the snapshot"
+            f"{name} differs from {path.name}: {changes(expected, synthesized[name])}. If "
+            "intended, rerun with UPDATE_SNAPSHOTS=1 and commit the snapshot"
         )

@@ -2,14 +2,14 @@
 
 The snapshot check is integ/snapshot.py (integ-runner 2.197.10 cannot read aws-cdk-lib
 2.275.0's cloud assembly, schema 55; see docs/integ.md). It runs with no AWS credentials
-and passes on the committed snapshot, and fails when the app's template changes.
+and passes on the committed snapshot (one real synth, as `make test` runs it), and fails
+when the app's template changes (its comparison fed a changed template, no second synth).
 """
 
 from __future__ import annotations
 
 import json
 import os
-import shutil
 import subprocess
 import sys
 from pathlib import Path
@@ -25,6 +25,8 @@ sys.path.insert(0, str(INTEG))
 
 import check_retained  # noqa: E402
 import integ_notebook_access as app_module  # noqa: E402
+
+from integ import snapshot  # noqa: E402
 
 
 def offline_env() -> dict[str, str]:
@@ -64,18 +66,26 @@ def test_integ_snapshot_matches_with_no_credentials():
     assert "UNCHANGED  integ_notebook_access.py" in result.stdout
 
 
-@pytest.mark.slow
-def test_integ_snapshot_check_fails_when_the_template_changes(tmp_path):
-    copy = tmp_path / "integ"
-    shutil.copytree(INTEG, copy, ignore=shutil.ignore_patterns("__pycache__", "cdk.out"))
-    app = copy / "integ_notebook_access.py"
-    source = app.read_text()
-    assert "IDLE_TIMEOUT_MINUTES = 5\n" in source
-    app.write_text(source.replace("IDLE_TIMEOUT_MINUTES = 5\n", "IDLE_TIMEOUT_MINUTES = 6\n"))
-    result = run_snapshot_check(copy)
-    assert result.returncode == 1, result.stdout + result.stderr
-    assert "Snapshot changed!" in result.stdout
-    assert "IntegNotebookAccess.template.json" in result.stdout
+def test_integ_snapshot_check_fails_when_the_template_changes(monkeypatch, capsys):
+    """The committed snapshot with one notebook property changed, as the app would
+    synthesize it after an edit: the check names the file and the resource, and fails."""
+    stored_dir = INTEG / "integ_notebook_access.py.snapshot"
+    stored = {p.name: p.read_text() for p in stored_dir.glob("*.json")}
+    template = json.loads(stored["IntegNotebookAccess.template.json"])
+    (notebook,) = (
+        logical_id
+        for logical_id, resource in template["Resources"].items()
+        if resource["Type"] == "AWS::SageMaker::NotebookInstance"
+    )
+    template["Resources"][notebook]["Properties"]["VolumeSizeInGB"] = 6
+    changed = dict(stored, **{"IntegNotebookAccess.template.json": snapshot.masked(template)})
+    monkeypatch.setattr(snapshot, "synthesize", lambda app: changed)
+
+    assert snapshot.main([]) == 1
+    out = capsys.readouterr().out
+    assert "CHANGED    integ_notebook_access.py - Snapshot changed!" in out
+    assert f"IntegNotebookAccess.template.json: removed [], added [], changed ['{notebook}']" in out
+    assert "IntegNotebookAccessAssertions.template.json" not in out
 
 
 def test_integ_runner_is_pinned_exactly_and_the_alpha_matches_aws_cdk_lib():

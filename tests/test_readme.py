@@ -36,11 +36,30 @@ def test_the_two_commands_exist_and_ci_runs_the_test_command():
     assert re.search(r"^make test$", ci, re.M)
 
 
-def cost_row(label: str) -> str:
+def cost_cells(label: str) -> tuple[str, str, str]:
+    """The count, price and per-month cells of the cost table's row for ``label``."""
     section = README.split("## Costs", 1)[1].split("\n## ", 1)[0]
     rows = [line for line in section.splitlines() if line.startswith(f"| {label}")]
     assert len(rows) == 1, f"cost table has no single row for {label!r}"
-    return rows[0].split("|")[2].strip()
+    count, price, month = (cell.strip() for cell in rows[0].split("|")[2:5])
+    return count, price, month
+
+
+def cost_row(label: str) -> str:
+    return cost_cells(label)[0]
+
+
+def dollars(text: str) -> list[float]:
+    return [float(x) for x in re.findall(r"\$(\d+(?:\.\d+)?)", text)]
+
+
+def leading_ints(text: str) -> list[int]:
+    """The whole numbers of a count cell ("2 endpoints, 2 AZs" -> [2, 2])."""
+    return [int(x) for x in re.findall(r"(?<![.\d])(\d+)(?![.\d])", text)]
+
+
+# AWS pricing's month: 24 hours x 365 days / 12.
+HOURS_PER_MONTH = 730
 
 
 def test_cost_table_counts_match_the_demo_template(demo_stacks):
@@ -114,6 +133,45 @@ def test_the_smallest_usage_example_outputs_the_api_url(readme_stacks):
     template = readme_stacks["AnalyticsStack"]
     template.resource_count_is("AWS::SageMaker::NotebookInstance", 1)
     template.has_output("ApiUrl", {})
+
+
+def test_each_cost_row_is_its_count_times_its_price():
+    """Every per-month figure recomputed from its own row's count and price cells."""
+    count, price, month = cost_cells("notebook instance")
+    (instances,), (hourly,) = leading_ints(count), dollars(price)
+    hours, days = map(int, re.search(r"(\d+) h \u00d7 (\d+) days", month).groups())
+    assert dollars(month) == [
+        round(instances * hourly * HOURS_PER_MONTH, 2),
+        round(instances * hourly * hours * days, 2),
+    ]
+
+    count, price, month = cost_cells("notebook ML storage")
+    (gb,), (per_gb_month,) = leading_ints(count), dollars(price)
+    assert dollars(month) == [round(gb * per_gb_month, 2)]
+
+    count, price, month = cost_cells("SageMaker API and CloudWatch Logs interface endpoints")
+    endpoints, zones = leading_ints(count)
+    per_az_hour, _per_gb = dollars(price)
+    assert dollars(month) == [round(endpoints * zones * per_az_hour * HOURS_PER_MONTH, 2)]
+
+    count, price, month = cost_cells("S3 gateway endpoint")
+    assert (price, dollars(month)) == ("free", [0])
+
+    count, price, month = cost_cells("KMS keys")
+    (keys,), (per_key, _per_10k_requests) = leading_ints(count), dollars(price)
+    assert dollars(month) == [keys * per_key]
+
+    count, price, month = cost_cells("WAF web ACL")
+    acls, rules, managed, rate = leading_ints(count)
+    assert rules == managed + rate
+    per_acl, per_rule, _per_million = dollars(price)
+    assert dollars(month) == [acls * per_acl + rules * per_rule]
+
+
+def test_the_per_notebook_hour_figure_is_the_instance_price():
+    section = README.split("## Costs", 1)[1].split("\n## ", 1)[0]
+    (hourly,) = dollars(cost_cells("notebook instance")[1])
+    assert f"plus **${hourly:.2f} per notebook\nhour**" in section
 
 
 def test_the_fixed_monthly_cost_is_the_sum_of_the_fixed_rows():

@@ -316,8 +316,11 @@ def test_two_url_functions_with_handler_in_their_asset(consumer):
         asset = files[asset_hash]
         assert asset["source"]["packaging"] == "zip"
         folder = consumer["out"] / asset["source"]["path"]
-        assert sorted(p.name for p in folder.iterdir()) == ["handler.py"]
-        assert (folder / "handler.py").read_bytes() == installed.read_bytes()
+        # The handler and its portal page: what the wheel ships is the whole Lambda asset.
+        shipped = ["handler.py", "portal.css", "portal.js", "portal.py"]
+        assert sorted(p.name for p in folder.iterdir()) == shipped
+        for name in shipped:
+            assert (folder / name).read_bytes() == (installed.parent / name).read_bytes()
         assert function["Metadata"]["aws:asset:path"] == asset["source"]["path"]
 
 

@@ -91,6 +91,8 @@ async function finishSignIn(params) {
   });
   if (!response.ok) throw new Error(`sign-in failed: the token endpoint answered ${response.status}`);
   const tokens = await response.json();
+  // expires_in is the access token's lifetime; NotebookPortal gives the ID token the same
+  // (session_minutes), and a 401 from the authorizer is the fallback either way.
   const lifetimeMs = Number(tokens.expires_in) * 1000;
   localStorage.setItem(
     SESSION_KEY,

@@ -10,7 +10,6 @@ import aws_cdk as cdk
 import pytest
 from aws_cdk import aws_ec2 as ec2
 from aws_cdk import aws_iam as iam
-from aws_cdk.assertions import Annotations, Match
 from conftest import TEST_ENV
 from vpcs import make_vpc
 
@@ -108,31 +107,6 @@ def test_fails_on_an_open_network_in_every_construct():
         NotebookIpPolicy(stack, "Policy", allowed_cidrs=["::/0"])
 
 
-@pytest.fixture(scope="module")
-def open_stack() -> cdk.Stack:
-    stack = cdk.Stack(cdk.App(), "Open")
-    IpRestrictedNotebook(stack, "Access", allowed_cidrs=["0.0.0.0/0", "::/0"], allow_all_ips=True)
-    return stack
-
-
-def test_allow_all_ips_accepts_an_open_list_and_warns_once(open_stack):
-    open_warnings = Annotations.from_stack(open_stack).find_warning(
-        "*", Match.string_like_regexp("admits every IP address")
-    )
-    # Once, on the construct the list was given to: not again on its API and its policy.
-    assert [warning.id for warning in open_warnings] == ["/Open/Access"]
-    assert (
-        "any network can call its API, open the URLs it mints and open the notebook from "
-        "the console" in open_warnings[0].entry.data
-    )
-
-
-def test_a_closed_list_gives_no_open_warning():
-    stack = cdk.Stack(cdk.App(), "NotOpen")
-    NotebookIpPolicy(stack, "Policy", allowed_cidrs=["203.0.113.0/24"], allow_all_ips=True)
-    Annotations.from_stack(stack).has_no_warning("*", Match.string_like_regexp("every IP"))
-
-
 # ----------------------------------------------------------------- suspicious allow-lists
 # Valid entries that are almost surely wrong are warned about (acknowledgeable), once per
 # construct: the placeholder on the stack, the others on the construct.
@@ -142,39 +116,149 @@ WIDE = "sagemaker-notebook-access:wide-cidrs"
 PLACEHOLDER = "sagemaker-notebook-access:placeholder-cidrs"
 ACK = re.compile(r"\[ack: ([^\]]+)\]$")
 
+NON_PUBLIC = [
+    ("10.0.0.0/8", "private, RFC 1918"),
+    ("192.168.1.0/24", "private, RFC 1918"),
+    ("100.64.0.0/10", "shared address space for carrier-grade NAT, RFC 6598"),
+    ("fd00::/8", "unique local, RFC 4193"),
+    ("127.0.0.1/32", "loopback"),
+    ("169.254.0.0/16", "link-local"),
+    ("224.0.0.0/24", "multicast"),
+    ("240.0.0.0/4", "reserved or special-purpose"),
+    ("::ffff:10.0.0.0/104", "= 10.0.0.0/8) (private, RFC 1918"),
+]
+WIDE_RANGES = [
+    ("2.0.0.0/7", "2^25"),
+    ("8.0.0.0/7", "2^25"),
+    ("2000::/3", "2^125"),
+    ("2c00::/31", "2^97"),
+]
+PUBLIC = [
+    "8.8.8.0/24",
+    "2a00:1450::/32",
+    "8.0.0.0/8",  # the widest IPv4 prefix without a warning
+    "2c00::/32",  # the widest IPv6 prefix without a warning
+    "198.51.7.0/24",
+    "::ffff:8.8.8.0/120",  # Python calls every v4-mapped network private
+]
+NON_PUBLIC_AND_WIDE = ["fc00::/7", "fe80::/10", "240.0.0.0/4", "ff00::/8"]
+DOCUMENTATION = [
+    ("198.51.100.0/24", "'198.51.100.0/24'"),
+    ("192.0.2.0/24", "'192.0.2.0/24'"),
+    ("203.0.113.0/24", "'203.0.113.0/24'"),
+    ("2001:db8::/32", "'2001:db8::/32'"),
+    ("3fff::/20", "'3fff::/20'"),
+    ("198.51.100.7/32", "'198.51.100.7/32' (in 198.51.100.0/24)"),
+    ("2001:db8:7::/48", "'2001:db8:7::/48' (in 2001:db8::/32)"),
+    ("::ffff:203.0.113.0/120", "'::ffff:cb00:7100/120' (= 203.0.113.0/24)"),
+]
+# One NotebookIpPolicy per CIDR above, each alone in a stack: its warnings are its own.
+POLICY_CIDRS = list(
+    dict.fromkeys(
+        [c for c, _ in NON_PUBLIC]
+        + [c for c, _ in WIDE_RANGES]
+        + PUBLIC
+        + NON_PUBLIC_AND_WIDE
+        + [c for c, _ in DOCUMENTATION]
+    )
+)
+MIXED = ["10.0.0.0/8", "192.168.1.0/24", "2.0.0.0/7", "198.51.100.0/24", "8.8.8.0/24"]
 
-def cidr_warnings(stack: cdk.Stack) -> list[tuple[str, str, str]]:
+
+@pytest.fixture(scope="module")
+def messages() -> dict[str, list[tuple[str, str, str]]]:
+    """Every warning case of this section as stacks of one App, synthesized once.
+
+    Stack name -> its (level, path, message) entries; a policy case's stack is named
+    after its CIDR's index (``Cidrs3``), and its paths read as in a stack ``Cidrs``.
+    """
+    app = cdk.App()
+    for index, cidr in enumerate(POLICY_CIDRS):
+        NotebookIpPolicy(cdk.Stack(app, f"Cidrs{index}"), "Policy", allowed_cidrs=[cidr])
+
+    IpRestrictedNotebook(
+        cdk.Stack(app, "Open"),
+        "Access",
+        allowed_cidrs=["0.0.0.0/0", "::/0"],
+        allow_all_ips=True,
+    )
+    not_open = cdk.Stack(app, "NotOpen")
+    NotebookIpPolicy(not_open, "Policy", allowed_cidrs=["203.0.113.0/24"], allow_all_ips=True)
+
+    mixed = cdk.Stack(app, "Mixed")
+    first = IpRestrictedNotebook(mixed, "First", allowed_cidrs=MIXED)
+    IpRestrictedNotebook(mixed, "Second", allowed_cidrs=MIXED, api=first.api)
+    shared = PresignedUrlApi(mixed, "Shared", vpc=first.vpc, allowed_cidrs=MIXED)
+    IpRestrictedNotebook(mixed, "Third", allowed_cidrs=MIXED, api=shared)
+
+    tokens = cdk.Stack(app, "Tokens")
+    cidr = cdk.CfnParameter(tokens, "Cidr").value_as_string
+    IpRestrictedNotebook(tokens, "Access", allowed_cidrs=[cidr])
+    NotebookIpPolicy(tokens, "Policy", allowed_cidrs=[cidr, "10.0.0.0/8"])
+
+    assembly = app.synth()
+    found: dict[str, list[tuple[str, str, str]]] = {}
+    for artifact in assembly.stacks:
+        name = artifact.stack_name
+        shown = "Cidrs" if name.startswith("Cidrs") else name
+        found[name] = [
+            (
+                message.level.value.lower(),
+                message.id.replace(f"/{name}", f"/{shown}", 1),
+                str(message.entry.data),
+            )
+            for message in artifact.messages
+        ]
+    return found
+
+
+def warnings(messages, stack: str) -> list[tuple[str, str]]:
+    """(path, message) of every warning in ``stack``."""
+    return [(path, data) for level, path, data in messages[stack] if level == "warning"]
+
+
+def cidr_warnings(messages, stack: str) -> list[tuple[str, str, str]]:
     """(path, ack id, message) of every allow-list warning in ``stack``, sorted."""
     found = []
-    for warning in Annotations.from_stack(stack).find_warning("*", Match.any_value()):
-        ack = ACK.search(warning.entry.data)
+    for path, data in warnings(messages, stack):
+        ack = ACK.search(data)
         if ack and ack.group(1) in (PRIVATE, WIDE, PLACEHOLDER):
-            found.append((warning.id, ack.group(1), warning.entry.data))
+            found.append((path, ack.group(1), data))
     return sorted(found)
 
 
-def policy_warnings(*cidrs: str) -> list[tuple[str, str, str]]:
-    stack = cdk.Stack(cdk.App(), "Cidrs")
-    NotebookIpPolicy(stack, "Policy", allowed_cidrs=list(cidrs))
-    return cidr_warnings(stack)
+def policy_warnings(messages, cidr: str) -> list[tuple[str, str, str]]:
+    return cidr_warnings(messages, f"Cidrs{POLICY_CIDRS.index(cidr)}")
 
 
-@pytest.mark.parametrize(
-    ("cidr", "kind"),
-    [
-        ("10.0.0.0/8", "private, RFC 1918"),
-        ("192.168.1.0/24", "private, RFC 1918"),
-        ("100.64.0.0/10", "shared address space for carrier-grade NAT, RFC 6598"),
-        ("fd00::/8", "unique local, RFC 4193"),
-        ("127.0.0.1/32", "loopback"),
-        ("169.254.0.0/16", "link-local"),
-        ("224.0.0.0/24", "multicast"),
-        ("240.0.0.0/4", "reserved or special-purpose"),
-        ("::ffff:10.0.0.0/104", "= 10.0.0.0/8) (private, RFC 1918"),
-    ],
-)
-def test_warns_on_a_range_no_caller_of_the_public_endpoint_comes_from(cidr, kind):
-    ((path, ack, message),) = policy_warnings(cidr)
+def test_the_warning_cases_are_read_from_the_synthesized_stacks(messages):
+    # The level and path fields of the entries: a wrong reading would pass every
+    # "no warning" case below.
+    assert "warning" in {level for level, _, _ in messages["Mixed"]}
+    assert ("/Cidrs/Policy", PRIVATE) in [
+        (path, ack) for path, ack, _ in policy_warnings(messages, "10.0.0.0/8")
+    ]
+
+
+def test_allow_all_ips_accepts_an_open_list_and_warns_once(messages):
+    open_warnings = [
+        (path, data) for path, data in warnings(messages, "Open") if "admits every IP" in data
+    ]
+    # Once, on the construct the list was given to: not again on its API and its policy.
+    assert [path for path, _ in open_warnings] == ["/Open/Access"]
+    assert (
+        "any network can call its API, open the URLs it mints and open the notebook from "
+        "the console" in open_warnings[0][1]
+    )
+
+
+def test_a_closed_list_gives_no_open_warning(messages):
+    assert not [data for _, data in warnings(messages, "NotOpen") if "every IP" in data]
+
+
+@pytest.mark.parametrize(("cidr", "kind"), NON_PUBLIC)
+def test_warns_on_a_range_no_caller_of_the_public_endpoint_comes_from(messages, cidr, kind):
+    ((path, ack, message),) = policy_warnings(messages, cidr)
     assert (path, ack) == ("/Cidrs/Policy", PRIVATE)
     canonical = str(normalize_cidrs([cidr])[0])
     assert f"allowed_cidrs entry {canonical!r} (" in message
@@ -184,77 +268,43 @@ def test_warns_on_a_range_no_caller_of_the_public_endpoint_comes_from(cidr, kind
     assert "List the public egress addresses" in message
 
 
-@pytest.mark.parametrize(
-    ("cidr", "size"),
-    [("2.0.0.0/7", "2^25"), ("8.0.0.0/7", "2^25"), ("2000::/3", "2^125"), ("2c00::/31", "2^97")],
-)
-def test_warns_on_a_range_wider_than_ipv4_slash_8_or_ipv6_slash_32(cidr, size):
-    stack = cdk.Stack(cdk.App(), "Cidrs")
-    NotebookIpPolicy(stack, "Policy", allowed_cidrs=[cidr])
-    Annotations.from_stack(stack).has_warning(
-        "/Cidrs/Policy",
-        Match.string_like_regexp(
-            rf"^allowed_cidrs entry '{re.escape(cidr)}' \({re.escape(size)} addresses\) is wider "
-            r"than an IPv4 /8 or an IPv6 /32.* List the narrower ranges .*"
-            rf"\[ack: {WIDE}\]$"
-        ),
+@pytest.mark.parametrize(("cidr", "size"), WIDE_RANGES)
+def test_warns_on_a_range_wider_than_ipv4_slash_8_or_ipv6_slash_32(messages, cidr, size):
+    ((path, ack, message),) = policy_warnings(messages, cidr)
+    assert (path, ack) == ("/Cidrs/Policy", WIDE)
+    assert re.search(
+        rf"^allowed_cidrs entry '{re.escape(cidr)}' \({re.escape(size)} addresses\) is wider "
+        r"than an IPv4 /8 or an IPv6 /32.* List the narrower ranges .*"
+        rf"\[ack: {WIDE}\]$",
+        message,
     )
-    assert [ack for _, ack, _ in cidr_warnings(stack)] == [WIDE]
 
 
-@pytest.mark.parametrize(
-    "cidr",
-    [
-        "8.8.8.0/24",
-        "2a00:1450::/32",
-        "8.0.0.0/8",  # the widest IPv4 prefix without a warning
-        "2c00::/32",  # the widest IPv6 prefix without a warning
-        "198.51.7.0/24",
-        "::ffff:8.8.8.0/120",  # Python calls every v4-mapped network private
-    ],
-)
-def test_no_allow_list_warning_for_a_public_network(cidr):
-    assert policy_warnings(cidr) == []
+@pytest.mark.parametrize("cidr", PUBLIC)
+def test_no_allow_list_warning_for_a_public_network(messages, cidr):
+    assert policy_warnings(messages, cidr) == []
 
 
-@pytest.mark.parametrize("cidr", ["fc00::/7", "fe80::/10", "240.0.0.0/4", "ff00::/8"])
-def test_a_range_no_caller_comes_from_is_not_also_called_wide(cidr):
-    assert [ack for _, ack, _ in policy_warnings(cidr)] == [PRIVATE]
+@pytest.mark.parametrize("cidr", NON_PUBLIC_AND_WIDE)
+def test_a_range_no_caller_comes_from_is_not_also_called_wide(messages, cidr):
+    assert [ack for _, ack, _ in policy_warnings(messages, cidr)] == [PRIVATE]
 
 
-def test_an_open_allow_list_is_not_also_called_wide(open_stack):
-    assert cidr_warnings(open_stack) == []
+def test_an_open_allow_list_is_not_also_called_wide(messages):
+    assert cidr_warnings(messages, "Open") == []
 
 
-@pytest.mark.parametrize(
-    ("cidr", "shown"),
-    [
-        ("198.51.100.0/24", "'198.51.100.0/24'"),
-        ("192.0.2.0/24", "'192.0.2.0/24'"),
-        ("203.0.113.0/24", "'203.0.113.0/24'"),
-        ("2001:db8::/32", "'2001:db8::/32'"),
-        ("3fff::/20", "'3fff::/20'"),
-        ("198.51.100.7/32", "'198.51.100.7/32' (in 198.51.100.0/24)"),
-        ("2001:db8:7::/48", "'2001:db8:7::/48' (in 2001:db8::/32)"),
-        ("::ffff:203.0.113.0/120", "'::ffff:cb00:7100/120' (= 203.0.113.0/24)"),
-    ],
-)
-def test_the_library_warns_on_a_documentation_range_as_a_placeholder(cidr, shown):
+@pytest.mark.parametrize(("cidr", "shown"), DOCUMENTATION)
+def test_the_library_warns_on_a_documentation_range_as_a_placeholder(messages, cidr, shown):
     # Python calls most documentation ranges private: they get this warning, not that one.
-    ((path, ack, message),) = policy_warnings(cidr)
+    ((path, ack, message),) = policy_warnings(messages, cidr)
     assert (path, ack) == ("/Cidrs", PLACEHOLDER)
     assert f"allowed_cidrs entry {shown} is in a documentation range (placeholder)" in message
     assert "Replace it with the public networks your callers connect from" in message
 
 
-def test_each_construct_given_a_list_warns_once_and_the_placeholder_once_per_stack():
-    stack = cdk.Stack(cdk.App(), "Mixed")
-    cidrs = ["10.0.0.0/8", "192.168.1.0/24", "2.0.0.0/7", "198.51.100.0/24", "8.8.8.0/24"]
-    first = IpRestrictedNotebook(stack, "First", allowed_cidrs=cidrs)
-    IpRestrictedNotebook(stack, "Second", allowed_cidrs=cidrs, api=first.api)
-    shared = PresignedUrlApi(stack, "Shared", vpc=first.vpc, allowed_cidrs=cidrs)
-    IpRestrictedNotebook(stack, "Third", allowed_cidrs=cidrs, api=shared)
-    found = cidr_warnings(stack)
+def test_each_construct_given_a_list_warns_once_and_the_placeholder_once_per_stack(messages):
+    found = cidr_warnings(messages, "Mixed")
     # An IpRestrictedNotebook warns for the API and the policy it creates (not on them);
     # a PresignedUrlApi created on its own warns itself.
     assert [(path, ack) for path, ack, _ in found] == [
@@ -276,13 +326,9 @@ def test_each_construct_given_a_list_warns_once_and_the_placeholder_once_per_sta
     assert all("8.8.8.0/24" not in message for _, _, message in found)
 
 
-def test_a_token_cidr_is_not_judged_and_breaks_no_warning():
-    stack = cdk.Stack(cdk.App(), "Tokens")
-    cidr = cdk.CfnParameter(stack, "Cidr").value_as_string
-    IpRestrictedNotebook(stack, "Access", allowed_cidrs=[cidr])
-    NotebookIpPolicy(stack, "Policy", allowed_cidrs=[cidr, "10.0.0.0/8"])
-    Annotations.from_stack(stack).has_no_error("*", Match.any_value())
-    ((path, ack, message),) = cidr_warnings(stack)
+def test_a_token_cidr_is_not_judged_and_breaks_no_warning(messages):
+    assert [level for level, _, _ in messages["Tokens"] if level == "error"] == []
+    ((path, ack, message),) = cidr_warnings(messages, "Tokens")
     assert (path, ack) == ("/Tokens/Policy", PRIVATE)
     assert message.startswith("allowed_cidrs entry '10.0.0.0/8' (private, RFC 1918) never")
     assert "Token" not in message

@@ -83,13 +83,38 @@ def timed_run(command: list[str], env: dict[str, str]) -> float:
     return elapsed
 
 
-def synth_job(script: Path, *args: str, nag: bool = False) -> Callable[[], float]:
+def synth_env(out: str, nag: bool, validation: bool = True) -> dict[str, str]:
+    env = base_env() | {"CDK_OUTDIR": out, "CDK_CONTEXT_JSON": cdk_context(nag)}
+    if not validation:
+        # CDK's built-in CloudFormation validation (on in every App unless turned off).
+        env["CDK_VALIDATION"] = "false"
+    return env
+
+
+def synth_job(
+    script: Path, *args: str, nag: bool = False, validation: bool = True
+) -> Callable[[], float]:
     def run() -> float:
         with tempfile.TemporaryDirectory(prefix="bench-synth-") as out:
-            env = base_env() | {"CDK_OUTDIR": out, "CDK_CONTEXT_JSON": cdk_context(nag)}
-            return timed_run([sys.executable, str(script), *args], env)
+            return timed_run([sys.executable, str(script), *args], synth_env(out, nag, validation))
 
     return run
+
+
+def jsii_requests(script: Path, *args: str) -> int:
+    """Requests Python sends to the jsii kernel synthesizing ``script`` (packs off)."""
+    with tempfile.TemporaryDirectory(prefix="bench-jsii-") as out:
+        result = subprocess.run(
+            [sys.executable, str(BENCH / "jsii_calls.py"), str(script), *args],
+            cwd=REPO,
+            env=synth_env(out, nag=False),
+            capture_output=True,
+            text=True,
+            check=False,
+        )
+    if result.returncode != 0:
+        raise SystemExit(f"counting jsii requests of {script} failed:\n{result.stderr}")
+    return json.loads(result.stdout.strip().splitlines()[-1])["requests"]
 
 
 def fleet_template(count: int) -> tuple[int, int]:
@@ -319,14 +344,28 @@ def main() -> None:
             "include": synth_job(BENCH / "include_app.py", str(demo_template)),
             "demo, nag off": synth_job(REPO / "app.py", nag=False),
             "demo, nag on": synth_job(REPO / "app.py", nag=True),
+            # The same three with CDK's built-in template validation off: what it costs.
+            "empty, validation off": synth_job(BENCH / "empty_app.py", validation=False),
+            "include, validation off": synth_job(
+                BENCH / "include_app.py", str(demo_template), validation=False
+            ),
+            "demo, nag off, validation off": synth_job(REPO / "app.py", validation=False),
             **{fleet_label(n): synth_job(BENCH / "fleet_app.py", str(n)) for n in FLEET_SIZES},
         },
         options.rounds,
     )
+    requests = {
+        "demo": jsii_requests(REPO / "app.py"),
+        "include": jsii_requests(BENCH / "include_app.py", str(demo_template)),
+        "empty": jsii_requests(BENCH / "empty_app.py"),
+    }
     include_dir.cleanup()
     empty = median(synths["empty"])
     included = median(synths["include"])
     demo = median(synths["demo, nag off"])
+    bare_empty = median(synths["empty, validation off"])
+    bare_included = median(synths["include, validation off"])
+    bare_demo = median(synths["demo, nag off, validation off"])
     rows.append(
         (
             "synth, the demo's template through CfnInclude (floor for the same resources)",
@@ -343,8 +382,34 @@ def main() -> None:
             f"{(demo - empty) / max(included - empty, 1e-9):.2f}x",
         )
     )
+    rows.append(
+        (
+            "synth, CDK's built-in CloudFormation validation (off: CDK_VALIDATION=false)",
+            f"empty app +{empty - bare_empty:.2f} s, demo +{demo - bare_demo:.2f} s",
+            f"empty app without it {bare_empty:.2f} s ({spread(synths['empty, validation off'])})",
+            f"{(demo - bare_demo) / demo:.0%} of the demo's synth (nag off)",
+        )
+    )
+    rows.append(
+        (
+            f"synth per resource above the empty app, validation off ({demo_resources} resources)",
+            f"demo {(bare_demo - bare_empty) / demo_resources * 1000:.1f} ms",
+            f"CfnInclude {(bare_included - bare_empty) / demo_resources * 1000:.1f} ms",
+            f"{(bare_demo - bare_empty) / max(bare_included - bare_empty, 1e-9):.2f}x "
+            f"(demo {bare_demo:.2f} s: {bare_demo / bare_included:.2f}x CfnInclude's "
+            f"{bare_included:.2f} s)",
+        )
+    )
+    rows.append(
+        (
+            "jsii requests synthesizing the demo (nag off)",
+            f"{requests['demo']} ({requests['demo'] / demo_resources:.1f} per resource)",
+            f"CfnInclude {requests['include']}, empty app {requests['empty']}",
+            f"{requests['demo'] / requests['include']:.0f}x",
+        )
+    )
     for name, samples in synths.items():
-        if name in ("empty", "include"):
+        if name in ("empty", "include") or name.endswith("validation off"):
             continue
         label = f"synth, {name}" if name.startswith("demo") else f"synth, {name} on one API"
         rows.append(

@@ -57,6 +57,8 @@ from joserfc import jwt
 from joserfc.jwk import KeySet, RSAKey
 from presigned_url import handler
 
+from sagemaker_notebook_access.portal import SIGNED_OUT_QUERY
+
 STAGE = "v1"
 CLIENT_ID = "portal-client-7q2"
 POOL_ID = f"{REGION}_PortalTest"
@@ -203,7 +205,8 @@ class MockCognito(LocalServer):
         self.people = {person.login: person for person in people}
         self.client_id = CLIENT_ID
         self.redirect_uri = redirect_uri
-        self.logout_uris = {redirect_uri}
+        # What NotebookPortal registers as the client's sign-out URLs.
+        self.logout_uris = {redirect_uri + SIGNED_OUT_QUERY}
         self.clock = clock
         self.lifetime = lifetime  # ID token lifetime and expires_in, seconds
         self.issuer = f"{self.origin}/{POOL_ID}"

@@ -213,6 +213,9 @@ def test_another_persons_notebook_is_refused_and_nothing_is_minted(
     for name, refusal in [("team-bob", "not entitled"), ("other-alice", "not served")]:
         tab = context.new_page()  # what an #open= link (or a typed address) opens
         tab.goto(f"{portal.url}#open={name}")
+        # Not from an Open click: the page asks first, and nothing is asked of the API.
+        expect(tab.get_by_role("button", name=f"Open {name}")).to_be_visible()
+        tab.get_by_role("button", name=f"Open {name}").click()
         expect(tab.locator("#message.error")).to_contain_text(refusal)
         assert tab.url.startswith(portal.url)
         tab.close()
@@ -221,6 +224,22 @@ def test_another_persons_notebook_is_refused_and_nothing_is_minted(
     assert len(portal.jupyter.log) == jupyter_requests
     opens = [s for s in portal.api.log if s.path.endswith(("/team-bob/open", "/other-alice/open"))]
     assert [seen.status for seen in opens[-2:]] == [403, 404]
+
+
+def test_a_link_from_elsewhere_mints_nothing_until_the_person_clicks(
+    context: BrowserContext, portal: Portal
+) -> None:
+    page = context.new_page()
+    sign_in(page, portal)
+    minted = portal.shim.presign_requests
+    tab = context.new_page()  # an email's or another site's link to the portal
+    tab.goto(f"{portal.url}#open=team-alice")
+    confirm = tab.get_by_role("button", name="Open team-alice")
+    expect(confirm).to_be_visible()
+    assert portal.shim.presign_requests == minted
+    confirm.click()
+    expect(tab).to_have_title("Jupyter")
+    assert portal.shim.presign_requests == minted + 1
 
 
 def test_start_on_a_stopped_notebook(
@@ -287,15 +306,41 @@ def test_a_session_past_its_lifetime_signs_in_again_without_calling_the_api(
     assert session_token(page) != old_token
 
 
+def test_a_sign_in_that_never_gives_a_usable_token_stops_instead_of_looping(
+    context: BrowserContext, portal: Portal
+) -> None:
+    # Every token refused (as with an authorizer on the wrong pool): one round through
+    # sign-in, then the page stops and offers a button.
+    issuer = portal.api._issuer
+    portal.api._issuer = "https://another-pool.example"
+    try:
+        page = context.new_page()
+        page.goto(portal.url)
+        pick_on_sign_in_form(page, portal, ALICE)
+        expect(page.locator("#message.error")).to_contain_text("no usable session")
+        expect(page.get_by_role("button", name="Sign in")).to_be_visible()
+        sign_ins = [s for s in portal.pool.log if s.path.startswith("/oauth2/authorize")]
+        assert sign_ins  # the one round it took
+        page.wait_for_timeout(500)
+        assert [s for s in portal.pool.log if s.path.startswith("/oauth2/authorize")] == sign_ins
+    finally:
+        portal.api._issuer = issuer
+
+
 def test_sign_out_clears_the_session(context: BrowserContext, portal: Portal) -> None:
     page = context.new_page()
     sign_in(page, portal)
     logouts = len(portal.pool.logouts)
 
     page.get_by_role("button", name="Sign out").click()
-    # The pool's logout sends the browser back to the page, which finds no session.
-    expect(page).to_have_title("Sign in")
-    assert portal.pool.logouts[logouts:] == [{"client_id": CLIENT_ID, "logout_uri": portal.url}]
+    # The pool's logout sends the browser back to a signed-out page, which does not sign
+    # straight back in (an IdP's own session would make that silent).
+    expect(page.locator("#message")).to_contain_text("You are signed out")
+    expect(page.get_by_role("button", name="Sign in")).to_be_visible()
+    assert page.url == portal.url
+    assert portal.pool.logouts[logouts:] == [
+        {"client_id": CLIENT_ID, "logout_uri": f"{portal.url}?signed_out=1"}
+    ]
     stored = context.storage_state()["origins"]
     assert [o for o in stored if o["origin"] == portal.api.origin and o["localStorage"]] == []
 
@@ -374,7 +419,7 @@ def test_no_cookies_anywhere(context: BrowserContext, portal: Portal) -> None:
     expect(page.locator("#listing")).to_be_visible()
     assert page.evaluate("document.cookie") == ""
     page.get_by_role("button", name="Sign out").click()
-    expect(page).to_have_title("Sign in")
+    expect(page.locator("#message")).to_contain_text("You are signed out")
 
     assert context.cookies() == []
     exchanged = portal.api.log[seen_before["api"] :] + portal.pool.log[seen_before["pool"] :]

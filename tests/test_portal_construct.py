@@ -125,7 +125,11 @@ def test_the_app_client_is_a_public_code_flow_client_with_short_tokens(template)
     assert props["TokenValidityUnits"]["IdToken"] == "minutes"
     callback = json.dumps(props["CallbackURLs"])
     assert "execute-api" in callback and "/v1/" in callback
-    assert props["LogoutURLs"] == props["CallbackURLs"]
+    # Sign-out lands on the page's signed-out state, which does not sign straight back in.
+    (logout,) = props["LogoutURLs"]
+    (callback,) = props["CallbackURLs"]
+    assert logout["Fn::Join"][1][:-1] == callback["Fn::Join"][1][:-1]
+    assert logout["Fn::Join"][1][-1] == callback["Fn::Join"][1][-1] + "?signed_out=1"
 
 
 def test_the_user_pool_admits_no_self_sign_up_and_requires_mfa(template):
@@ -226,6 +230,8 @@ def test_a_portal_on_a_shared_api_with_an_existing_pool_and_domain():
     template = Template.from_stack(stack)
     template.resource_count_is("AWS::Cognito::UserPool", 1)
     template.resource_count_is("AWS::Cognito::UserPoolDomain", 0)
+    # A given domain may be the classic hosted UI: no branding style for it.
+    template.resource_count_is("AWS::Cognito::ManagedLoginBranding", 0)
     template.has_resource_properties(
         "AWS::Cognito::UserPoolClient", {"SupportedIdentityProviders": ["IdentityCenter"]}
     )
@@ -295,6 +301,7 @@ def test_sign_in_with_a_shared_api_points_to_notebook_portal(api):
         ({"owners": "alice@example.com"}, "owners must be a list of strings"),
         ({"owners": ["alice smith"]}, "owners entry 'alice smith' is not allowed"),
         ({"groups": ["ml,team"]}, "groups entry 'ml,team' is not allowed"),
+        ({"groups": ["eu-west-1_AbC123xyz_IdentityCenter"]}, "would entitle everyone"),
         ({"owners": [f"user{i}@example.com" for i in range(20)]}, "SageMaker allows 256"),
     ],
 )

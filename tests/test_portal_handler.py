@@ -41,8 +41,19 @@ PORTAL_ENV = {
     "PORTAL_SIGN_IN_URL": SIGN_IN_URL,
     "NOTEBOOK_ARN_PREFIX": f"arn:aws:sagemaker:{REGION}:{ACCOUNT_ID}:notebook-instance/",
 }
-ALICE = {"sub": "0f1e2d3c-alice", "email": "Alice@Example.com", "email_verified": "true"}
-BOB = {"sub": "9a8b7c6d-bob", "email": "bob@example.com", "email_verified": "true"}
+CLIENT_ID = PORTAL_ENV["PORTAL_CLIENT_ID"]
+ALICE = {
+    "sub": "0f1e2d3c-alice",
+    "aud": CLIENT_ID,
+    "email": "Alice@Example.com",
+    "email_verified": "true",
+}
+BOB = {
+    "sub": "9a8b7c6d-bob",
+    "aud": CLIENT_ID,
+    "email": "bob@example.com",
+    "email_verified": "true",
+}
 RESOURCES = {
     "page": "/",
     "list": "/portal/notebooks",
@@ -187,6 +198,7 @@ def test_the_listing_shows_only_served_notebooks_the_person_is_entitled_to(
             {"NotebookInstanceName": SERVED, "NotebookInstanceStatus": "InService"},
             {"NotebookInstanceName": "nb-2", "NotebookInstanceStatus": "Stopped"},
         ],
+        "complete": True,
         "allowStart": True,
         "signedInAs": "alice@example.com",
     }
@@ -203,7 +215,7 @@ def test_a_group_tag_entitles_its_members(moto: LocalSageMaker, logs) -> None:
 
 def test_an_unverified_email_entitles_no_one(moto: LocalSageMaker, logs) -> None:
     tag(moto, SERVED, owners=BOB["email"])
-    impostor = {"sub": "someone-else", "email": BOB["email"], "email_verified": "false"}
+    impostor = {**BOB, "sub": "someone-else", "email_verified": "false"}
     _, body = invoke(browser_event("list", claims=impostor, name=None))
     assert body["notebooks"] == []
     assert body["signedInAs"] == "someone-else"
@@ -213,6 +225,7 @@ def test_a_federated_persons_email_counts(moto: LocalSageMaker, logs) -> None:
     tag(moto, SERVED, owners=BOB["email"])
     federated = {
         "sub": "fed-1",
+        "aud": CLIENT_ID,
         "email": BOB["email"],
         "identities": '[{"providerName":"IdentityCenter","providerType":"SAML"}]',
     }
@@ -275,11 +288,20 @@ def test_a_stopped_notebook_is_409_with_its_status(moto: LocalSageMaker, logs) -
     [
         ({"claims": None}, "noIdentity"),
         ({"claims": {"email": ALICE["email"]}}, "noIdentity"),
+        # A token of another app client of the pool (password sign-in, other IdPs).
+        ({"claims": {**ALICE, "aud": "another-client"}}, "noIdentity"),
         ({"origin": "https://evil.example"}, "crossOrigin"),
         ({"origin": "null"}, "crossOrigin"),
         ({"source_ip": DENIED_IPV4}, "outsideAllowList"),
     ],
-    ids=["no-claims", "no-sub", "other-origin", "opaque-origin", "outside-allow-list"],
+    ids=[
+        "no-claims",
+        "no-sub",
+        "other-client",
+        "other-origin",
+        "opaque-origin",
+        "outside-allow-list",
+    ],
 )
 def test_open_is_refused_without_a_person_a_same_origin_page_or_an_allowed_address(
     moto: LocalSageMaker, logs, change, reason
@@ -343,6 +365,9 @@ def test_start_is_unknown_without_allow_start(moto: LocalSageMaker, logs) -> Non
         ("a,b", {"a", "b"}),
         ("[a b]", {"a", "b"}),
         (["a", "b", 3], {"a", "b"}),
+        # A group named "research,admins" as one list item is not "admins".
+        (["research,admins", "ml"], {"ml"}),
+        ("[research,admins ml]", {"ml"}),
         ("", set()),
         (None, set()),
         (7, set()),
@@ -353,5 +378,66 @@ def test_groups_are_read_in_every_form_the_authorizer_may_pass(value, groups) ->
 
 
 def test_an_overlong_sub_names_no_one() -> None:
-    assert portal.user_of({"sub": "x" * 257}) is None
-    assert portal.user_of({"sub": "x" * 256}) is not None
+    assert portal.user_of({"sub": "x" * 257, "aud": CLIENT_ID}, CLIENT_ID) is None
+    assert portal.user_of({"sub": "x" * 256, "aud": CLIENT_ID}, CLIENT_ID) is not None
+
+
+def test_no_client_id_configured_admits_no_one() -> None:
+    assert portal.user_of({"sub": "x", "aud": ""}, "") is None
+
+
+# ---------------------------------------------------------------- listing bounds
+
+
+def test_the_listing_limit_counts_entitled_notebooks_not_served_ones(
+    moto: LocalSageMaker, monkeypatch: pytest.MonkeyPatch, logs
+) -> None:
+    monkeypatch.setattr(handler, "PORTAL_LIST_LIMIT", 2)
+    for name in ("team-a", "team-b", "team-c", "team-d"):
+        moto.create(name)
+    tag(moto, "team-c", owners=ALICE["sub"])
+    tag(moto, "team-d", owners=ALICE["sub"])
+    tag(moto, SERVED, owners=ALICE["sub"])
+    _, body = invoke(browser_event("list", claims=ALICE, name=None))
+    # Sorted by name: nb-1, team-a, team-b (not hers) are passed over, the limit is hers.
+    assert [nb["NotebookInstanceName"] for nb in body["notebooks"]] == [SERVED, "team-c"]
+    assert body["complete"] is False
+
+
+def test_the_listing_stops_at_its_time_budget(
+    moto: LocalSageMaker, monkeypatch: pytest.MonkeyPatch, logs
+) -> None:
+    monkeypatch.setattr(handler, "TAG_READS_AT_ONCE", 1)
+    for name in ("team-a", "team-b"):
+        moto.create(name)
+        tag(moto, name, owners=ALICE["sub"])
+    # The clock: the deadline is set at 0; the first batch starts at 0, the second after it.
+    ticks = iter([0.0, 0.0, handler.PORTAL_LIST_BUDGET_SECONDS + 1, 99.0, 99.0])
+    user = portal.user_of(ALICE, CLIENT_ID)
+    with count_sagemaker_calls() as calls:
+        shown, complete = handler.listing_for(
+            user, handler.load_settings(), clock=lambda: next(ticks)
+        )
+    assert complete is False
+    # One tag read (nb-1's, not hers) ran; after the deadline no further call started.
+    assert calls == ["ListNotebookInstances", "ListTags"]
+    assert shown == []
+
+
+def test_a_notebook_whose_tags_cannot_be_read_is_left_out(
+    moto: LocalSageMaker, monkeypatch: pytest.MonkeyPatch, logs
+) -> None:
+    moto.create("team-a")
+    tag(moto, "team-a", owners=ALICE["sub"])
+    tag(moto, SERVED, owners=ALICE["sub"])
+    real = handler.notebook_tags
+
+    def throttled_for_team_a(arn: str) -> dict:
+        if arn.endswith("/team-a"):
+            raise handler.Throttled()
+        return real(arn)
+
+    monkeypatch.setattr(handler, "notebook_tags", throttled_for_team_a)
+    _, body = invoke(browser_event("list", claims=ALICE, name=None))
+    assert [nb["NotebookInstanceName"] for nb in body["notebooks"]] == [SERVED]
+    assert body["complete"] is False

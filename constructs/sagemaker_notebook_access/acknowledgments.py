@@ -36,13 +36,17 @@ _NO_CLIENT_CERTIFICATE = (
 _IAM_NOT_COGNITO = (
     "callers authenticate with AWS IAM (SigV4) and are authorized per notebook route by "
     "identity policies (grant_open) plus the IP-denying resource policy; a Cognito user "
-    "pool would add a second identity store"
+    "pool would add a second identity store. With a NotebookPortal, its listing, open and "
+    "start routes have a Cognito authorizer, and its sign-in page (GET /) none: a "
+    "browser's first request carries no token, and the page holds no data"
 )
 _WILDCARD_RESOURCES = (
     "Resource '*' appears only where no narrower resource exists: the VPC network-interface "
     "actions Lambda needs to attach the function to its subnets (ec2:Describe* have no "
     "resource-level permissions; the interface ids do not exist before creation), X-Ray "
-    "PutTraceSegments/PutTelemetryRecords (no resource-level permissions), and the API "
+    "PutTraceSegments/PutTelemetryRecords (no resource-level permissions), with a portal "
+    "sagemaker:ListNotebookInstances (no resource-level permissions; the handler keeps only "
+    "the served names), and the API "
     "Gateway account logging role, which API Gateway assumes to write the logs of every "
     "REST API in the region (the grants of AWS's AmazonAPIGatewayPushToCloudWatchLogs, as "
     "a customer-managed policy)"

@@ -18,6 +18,10 @@ GROUPS_TAG = "notebook-access:groups"
 # SageMaker API reference); entries are space-separated, so an entry holds no space.
 TAG_VALUE_MAX_LENGTH = 256
 _TAG_ENTRY = re.compile(r"[\w.:/=+\-@]+")
+# Cognito puts every person federated through an IdP into a group named
+# "<user pool id>_<IdP name>" ("Adding groups to a user pool", Cognito developer guide):
+# naming it in groups= would entitle everyone that IdP signs in.
+_IDP_GROUP = re.compile(r"[a-z]{2}(-[a-z]+)+-\d_[0-9A-Za-z]+_.+")
 
 
 def entitlement_tags(owners: Sequence[str], groups: Sequence[str]) -> dict[str, str]:
@@ -40,6 +44,13 @@ def entitlement_tags(owners: Sequence[str], groups: Sequence[str]) -> dict[str, 
                     f"{prop} entry {entry!r} is not allowed: use a Cognito sub, an email "
                     "address or a group name of letters, digits and _ . : / = + - @ "
                     "(no spaces)"
+                )
+            if prop == "groups" and _IDP_GROUP.fullmatch(entry):
+                raise ValidationError(
+                    f"groups entry {entry!r} looks like the group Cognito adds every person "
+                    "federated through an identity provider to (<user pool id>_<provider>): "
+                    "it would entitle everyone that provider signs in; name a group you "
+                    "manage, or list owners"
                 )
         value = " ".join(dict.fromkeys(entries))
         if len(value) > TAG_VALUE_MAX_LENGTH:

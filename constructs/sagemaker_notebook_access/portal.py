@@ -45,6 +45,7 @@ SCOPES = [cognito.OAuthScope.OPENID, cognito.OAuthScope.EMAIL, cognito.OAuthScop
 _DOMAIN_PREFIX = r"[a-z0-9](?:[a-z0-9-]{0,61}[a-z0-9])?"
 _RESERVED_IN_PREFIX = ("aws", "amazon", "cognito")
 LIST_ACTION = "sagemaker:ListNotebookInstances"
+SIGNED_OUT_QUERY = "?signed_out=1"
 TAGS_ACTION = "sagemaker:ListTags"
 
 
@@ -81,7 +82,10 @@ class NotebookPortal(Construct):
         unique in the region. Default: none; pass it unless ``sign_in_url`` names an
         existing domain (exactly one of the two).
     :param sign_in_url: the base URL of an existing domain of ``user_pool`` (managed login
-        or custom domain), instead of creating one. Default: none.
+        or custom domain), instead of creating one. Default: none. A managed login domain
+        shows no page for a client without a branding style: add
+        ``cognito.CfnManagedLoginBranding(..., client_id=portal.client.user_pool_client_id,
+        use_cognito_provided_values=True)``; the classic hosted UI needs none.
     :param identity_providers: who may sign in through the portal's app client, e.g.
         ``[cognito.UserPoolClientIdentityProvider.custom("IdentityCenter")]`` for a SAML
         provider added to the pool. Default: the pool's own users.
@@ -184,7 +188,8 @@ class NotebookPortal(Construct):
                 flows=cognito.OAuthFlows(authorization_code_grant=True),
                 scopes=SCOPES,
                 callback_urls=[self.portal_url],
-                logout_urls=[self.portal_url],
+                # The page's signed-out state (portal.js): it does not sign straight back in.
+                logout_urls=[self.portal_url + SIGNED_OUT_QUERY],
             ),
             supported_identity_providers=list(identity_providers)
             or [cognito.UserPoolClientIdentityProvider.COGNITO],
@@ -196,13 +201,17 @@ class NotebookPortal(Construct):
         )
         # Clients made through CloudFormation get no login pages until a branding style
         # is applied (CLI reference, update-user-pool-client; the managed login guide).
-        cognito.CfnManagedLoginBranding(
-            self,
-            "Branding",
-            user_pool_id=self.user_pool.user_pool_id,
-            client_id=client.user_pool_client_id,
-            use_cognito_provided_values=True,
-        )
+        # Only on the managed login domain this construct creates: a given domain may be
+        # the classic hosted UI (the only one on the Lite plan), where a style has no place.
+        self.branding: cognito.CfnManagedLoginBranding | None = None
+        if self.domain is not None:
+            self.branding = cognito.CfnManagedLoginBranding(
+                self,
+                "Branding",
+                user_pool_id=self.user_pool.user_pool_id,
+                client_id=client.user_pool_client_id,
+                use_cognito_provided_values=True,
+            )
         return client
 
     def _configure_api(self) -> None:

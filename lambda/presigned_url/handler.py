@@ -46,10 +46,12 @@ PAGE_RESOURCE = "/"
 PORTAL_LIST_RESOURCE = "/portal/notebooks"
 PORTAL_OPEN_RESOURCE = "/portal/notebooks/{NotebookInstanceName}/open"
 PORTAL_START_RESOURCE = "/portal/notebooks/{NotebookInstanceName}/start"
-# The portal lists at most this many served notebooks (ListNotebookInstances pages of
-# 100), and reads their tags this many at a time.
+# The portal lists at most this many entitled notebooks, reads tags this many at a
+# time, and starts no call after the budget: one call in flight (at most 9 s, below)
+# still ends under the 20 s Lambda timeout.
 PORTAL_LIST_LIMIT = 100
 TAG_READS_AT_ONCE = 8
+PORTAL_LIST_BUDGET_SECONDS = 10
 MAX_BODY_BYTES = 4096
 NAME_PATTERN = re.compile(r"[a-zA-Z0-9](-*[a-zA-Z0-9])*")
 NAME_MAX_LENGTH = 63
@@ -567,7 +569,7 @@ def authorize_user(request: Request, settings: Settings) -> portal.User:
     no claims did not pass one (or was invoked directly), and is refused.
     """
     require_allowed_source(request, settings)
-    user = portal.user_of(request.claims)
+    user = portal.user_of(request.claims, settings.portal.client_id)
     if user is None:
         raise Forbidden("the request carries no signed-in user; sign in", reason=DENY_NO_IDENTITY)
     if not portal.same_origin(request.headers, settings.portal):
@@ -728,55 +730,83 @@ def entitled_status(name: str, user: portal.User, settings: Settings) -> str:
     arn = settings.notebook_arn_prefix + name.lower()
     status_call = _calls.submit(describe_status, name)
     tags_call = _calls.submit(notebook_tags, arn)
+    # The tags decide first: a person not entitled learns neither the status nor whether
+    # the describe failed.
     try:
-        status = status_call.result()
         tags = tags_call.result()
     except Exception as error:
-        _discard(tags_call)
+        _discard(status_call)
         raise upstream_error(error, name) from None
     if not portal.entitled(user, tags):
+        _discard(status_call)
         raise Forbidden(
             f"you are not entitled to notebook instance {name!r}; ask its owner to add you "
             f"to its {portal.OWNERS_TAG} or {portal.GROUPS_TAG} tag",
             reason=DENY_NOT_ENTITLED,
         )
-    return status
+    try:
+        return status_call.result()
+    except Exception as error:
+        raise upstream_error(error, name) from None
 
 
-def served_notebooks(settings: Settings) -> list[dict[str, Any]]:
-    """Summaries of the notebooks this API serves, at most PORTAL_LIST_LIMIT of them."""
+def listing_for(
+    user: portal.User, settings: Settings, clock: Callable[[], float] = time.monotonic
+) -> tuple[list[dict[str, str]], bool]:
+    """The served notebooks ``user`` is entitled to, and whether that is all of them.
+
+    Page by page of ListNotebookInstances (ascending by name), the served names' tags
+    read TAG_READS_AT_ONCE at a time. It stops at PORTAL_LIST_LIMIT entitled notebooks,
+    or when PORTAL_LIST_BUDGET_SECONDS have passed, so a large account cannot run the
+    Lambda into its timeout; a notebook whose tags could not be read is left out (fail
+    closed). Either way the answer says it is incomplete.
+    """
+    deadline = clock() + PORTAL_LIST_BUDGET_SECONDS
     arguments: dict[str, Any] = {"SortBy": "Name", "SortOrder": "Ascending"}
     if settings.notebook_name_prefix and not settings.notebook_names:
         arguments["NameContains"] = settings.notebook_name_prefix
-    served: list[dict[str, Any]] = []
-    pages = sagemaker.get_paginator("list_notebook_instances").paginate(
-        **arguments, PaginationConfig={"PageSize": 100}
-    )
-    for page in pages:
-        for summary in page.get("NotebookInstances", []):
-            if settings.serves(summary.get("NotebookInstanceName", "")):
-                served.append(summary)
-                if len(served) == PORTAL_LIST_LIMIT:
-                    return served
-    return served
-
-
-def listing_for(user: portal.User, settings: Settings) -> list[dict[str, str]]:
+    shown: list[dict[str, str]] = []
+    complete = True
     try:
-        summaries = served_notebooks(settings)
-        tag_sets = list(
-            _tag_reads.map(lambda summary: notebook_tags(summary["NotebookInstanceArn"]), summaries)
+        pages = sagemaker.get_paginator("list_notebook_instances").paginate(
+            **arguments, PaginationConfig={"PageSize": 100}
         )
+        for page in pages:
+            served = [
+                summary
+                for summary in page.get("NotebookInstances", [])
+                if settings.serves(summary.get("NotebookInstanceName", ""))
+            ]
+            for start in range(0, len(served), TAG_READS_AT_ONCE):
+                if clock() > deadline:
+                    return shown, False
+                batch = served[start : start + TAG_READS_AT_ONCE]
+                for summary, tags in zip(batch, _tag_reads.map(_tags_or_none, batch), strict=True):
+                    if tags is None:
+                        complete = False
+                    elif portal.entitled(user, tags):
+                        shown.append(
+                            {
+                                "NotebookInstanceName": summary["NotebookInstanceName"],
+                                "NotebookInstanceStatus": summary.get(
+                                    "NotebookInstanceStatus", "Unknown"
+                                ),
+                            }
+                        )
+                        if len(shown) == PORTAL_LIST_LIMIT:
+                            return shown, False
+            if clock() > deadline:
+                return shown, False
     except Exception as error:
         raise upstream_error(error, "") from None
-    return [
-        {
-            "NotebookInstanceName": summary["NotebookInstanceName"],
-            "NotebookInstanceStatus": summary.get("NotebookInstanceStatus", "Unknown"),
-        }
-        for summary, tags in zip(summaries, tag_sets, strict=True)
-        if portal.entitled(user, tags)
-    ]
+    return shown, complete
+
+
+def _tags_or_none(summary: dict[str, Any]) -> dict[str, str] | None:
+    try:
+        return notebook_tags(summary["NotebookInstanceArn"])
+    except Exception:  # throttled or failed: this notebook is not shown, the rest are
+        return None
 
 
 # ---------------------------------------------------------------- respond
@@ -846,11 +876,12 @@ def serve_page(call: Call) -> dict[str, Any]:
 
 def serve_portal_list(call: Call) -> dict[str, Any]:
     assert call.user is not None  # authorize_user ran
-    notebooks = listing_for(call.user, call.settings)
+    notebooks, complete = listing_for(call.user, call.settings)
     return respond(
         200,
         {
             "notebooks": notebooks,
+            "complete": complete,
             "allowStart": call.settings.allow_start,
             "signedInAs": call.user.shown_as,
         },

@@ -13,6 +13,14 @@ const config = JSON.parse(document.getElementById("portal-config").textContent);
 const SESSION_KEY = "notebook-portal-session";
 const PENDING_KEY = "notebook-portal-pending-sign-in";
 const OPEN_PREFIX = "#open=";
+// An Open click leaves this for the tab it opens; an #open= address without it (a link
+// from elsewhere, a bookmark) asks for a click before anything is minted.
+const OPEN_CLICK_KEY = "notebook-portal-open-click";
+const OPEN_CLICK_TTL_MS = 5 * 60 * 1000; // long enough for a sign-in on the way
+// A sign-in that ends in no usable session this soon after it is not retried: a
+// misconfigured pool or authorizer would otherwise send the browser round forever.
+const LAST_SIGN_IN_KEY = "notebook-portal-last-sign-in";
+const SIGN_IN_LOOP_MS = 30 * 1000;
 // Ask for a new token a minute before it expires rather than fail a click.
 const EXPIRY_MARGIN_MS = 60 * 1000;
 
@@ -72,11 +80,13 @@ async function finishSignIn(params) {
   sessionStorage.removeItem(PENDING_KEY);
   // The code and state leave the address bar (and the history) before anything else.
   history.replaceState(null, "", config.portalUrl);
-  if (params.has("error")) {
-    throw new Error(`sign-in failed: ${params.get("error")}`);
-  }
+  // State first: an answer this tab did not ask for shows nothing of what it carries.
   if (!pending || params.get("state") !== pending.state) {
     throw new Error("sign-in failed: the answer does not match a sign-in this tab started");
+  }
+  if (params.has("error")) {
+    const code = /^[a-z_]{1,64}$/.test(params.get("error")) ? params.get("error") : "error";
+    throw new Error(`sign-in failed: ${code}`);
   }
   const response = await fetch(`${config.signInUrl}/oauth2/token`, {
     method: "POST",
@@ -98,12 +108,18 @@ async function finishSignIn(params) {
     SESSION_KEY,
     JSON.stringify({ idToken: tokens.id_token, expiresAt: Date.now() + lifetimeMs }),
   );
+  sessionStorage.setItem(LAST_SIGN_IN_KEY, String(Date.now()));
   if (pending.intent) history.replaceState(null, "", config.portalUrl + pending.intent);
 }
 
 function signOut() {
   localStorage.removeItem(SESSION_KEY);
-  const query = new URLSearchParams({ client_id: config.clientId, logout_uri: config.portalUrl });
+  // Back to a signed-out page, not to the portal (which would sign straight back in
+  // where the IdP's own session lives on).
+  const query = new URLSearchParams({
+    client_id: config.clientId,
+    logout_uri: `${config.portalUrl}?signed_out=1`,
+  });
   location.assign(`${config.signInUrl}/logout?${query}`);
 }
 
@@ -147,6 +163,10 @@ function notebookRow(notebook, allowStart) {
     open.textContent = "Open";
     open.className = "button";
     open.dataset.notebook = notebook.NotebookInstanceName;
+    open.addEventListener("click", () => {
+      const click = { name: notebook.NotebookInstanceName, at: Date.now() };
+      localStorage.setItem(OPEN_CLICK_KEY, JSON.stringify(click));
+    });
     actions.append(open);
   } else if (notebook.NotebookInstanceStatus === "Stopped" && allowStart) {
     const start = document.createElement("button");
@@ -163,6 +183,7 @@ async function showNotebooks() {
   show("Loading your notebooks…");
   const listing = await callApi("GET", "portal/notebooks");
   $("who").textContent = listing.signedInAs || "";
+  $("incomplete").hidden = listing.complete !== false;
   const rows = $("notebooks");
   rows.replaceChildren(...listing.notebooks.map((nb) => notebookRow(nb, listing.allowStart)));
   $("listing").hidden = false;
@@ -182,15 +203,56 @@ async function startNotebook(name) {
 
 async function openNotebook(name) {
   show(`Opening ${name}…`);
-  const answer = await callApi("POST", `portal/notebooks/${encodeURIComponent(name)}/open`);
+  let answer;
+  try {
+    answer = await callApi("POST", `portal/notebooks/${encodeURIComponent(name)}/open`);
+  } catch (error) {
+    if (!(error instanceof SessionExpired)) localStorage.removeItem(OPEN_CLICK_KEY);
+    throw error;
+  }
+  localStorage.removeItem(OPEN_CLICK_KEY);
   // replace, not assign: Back returns to the portal, not to a page that mints again.
   location.replace(answer.AuthorizedUrl);
+}
+
+function clickedOpen(name) {
+  // Kept until the API has answered the open (openNotebook): a sign-in on the way, for an
+  // expired token, must not turn the click into a second question.
+  const click = JSON.parse(localStorage.getItem(OPEN_CLICK_KEY) || "null");
+  return Boolean(click && click.name === name && Date.now() - click.at < OPEN_CLICK_TTL_MS);
+}
+
+function askBeforeOpening(name) {
+  show(`Open notebook ${name}?`);
+  const button = $("confirm-open");
+  button.textContent = `Open ${name}`;
+  button.hidden = false;
+  button.addEventListener("click", () => {
+    button.hidden = true;
+    openNotebook(name).catch((e) => handle(e, ""));
+  });
+}
+
+function offerSignIn(message, intent) {
+  show(message, "error");
+  $("retry").hidden = false;
+  $("retry").addEventListener("click", () => signIn(intent));
+}
+
+async function signInAgain(intent) {
+  const last = Number(sessionStorage.getItem(LAST_SIGN_IN_KEY) || 0);
+  if (Date.now() - last < SIGN_IN_LOOP_MS) {
+    const message = "Signing in gave no usable session; try again, or ask your platform team.";
+    offerSignIn(message, intent);
+    return;
+  }
+  await signIn(intent);
 }
 
 async function handle(error, intent) {
   if (error instanceof SessionExpired) {
     show("Your session expired. Signing you in again…");
-    await signIn(intent);
+    await signInAgain(intent);
     return;
   }
   show(error.message, "error");
@@ -200,22 +262,31 @@ async function main() {
   $("sign-out").addEventListener("click", signOut);
   $("refresh").addEventListener("click", () => showNotebooks().catch((e) => handle(e, "")));
   const params = new URLSearchParams(location.search);
+  if (params.has("signed_out")) {
+    history.replaceState(null, "", config.portalUrl);
+    offerSignIn("You are signed out.", "");
+    $("message").className = "";
+    return;
+  }
   try {
     if (params.has("code") || params.has("error")) await finishSignIn(params);
   } catch (error) {
-    show(error.message, "error");
-    $("retry").hidden = false;
-    $("retry").addEventListener("click", () => signIn(""));
+    offerSignIn(error.message, "");
     return;
   }
   const intent = location.hash.startsWith(OPEN_PREFIX) ? location.hash : "";
   if (!loadSession()) {
-    await signIn(intent);
+    await signInAgain(intent);
     return;
   }
   try {
-    if (intent) await openNotebook(decodeURIComponent(intent.slice(OPEN_PREFIX.length)));
-    else await showNotebooks();
+    if (intent) {
+      const name = decodeURIComponent(intent.slice(OPEN_PREFIX.length));
+      if (clickedOpen(name)) await openNotebook(name);
+      else askBeforeOpening(name);
+    } else {
+      await showNotebooks();
+    }
   } catch (error) {
     await handle(error, intent);
   }

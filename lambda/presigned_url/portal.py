@@ -58,8 +58,12 @@ class User:
         return self.email or self.sub
 
 
-def user_of(claims: Mapping[str, Any]) -> User | None:
-    """The person the claims name, or None when they name no one.
+def user_of(claims: Mapping[str, Any], client_id: str) -> User | None:
+    """The person the claims name, or None when they name no one or another client's token.
+
+    The Cognito authorizer accepts an ID token of any app client of the pool (it is
+    configured with the pool, not a client); ``aud`` must be the portal's own client, whose
+    sign-in is managed login only and whose identity providers the construct chose.
 
     ``email`` counts only when Cognito verified it (``email_verified`` "true") or a
     federated IdP asserted it (an ``identities`` claim: Cognito maps IdP attributes
@@ -68,6 +72,8 @@ def user_of(claims: Mapping[str, Any]) -> User | None:
     person's own attributes (UpdateUserAttributes needs that scope); another client of
     the same pool may, so with a shared pool entitle by ``sub`` or group.
     """
+    if not client_id or claims.get("aud") != client_id:
+        return None
     sub = claims.get("sub")
     if not isinstance(sub, str) or not sub or len(sub) > USER_CLAIM_LIMIT:
         return None
@@ -81,15 +87,23 @@ def user_of(claims: Mapping[str, Any]) -> User | None:
 
 
 def groups_of(claims: Mapping[str, Any]) -> frozenset[str]:
-    """``cognito:groups`` in any form API Gateway passes it: a list, "[a b]" or "a,b"."""
+    """``cognito:groups`` in any form API Gateway passes it: a list, "[a b]" or "a,b".
+
+    One separator per form, never both: a group name may itself hold a comma or a space
+    (AdminAddUserToGroup), and splitting it on both could make "research,admins" read as
+    a member of "admins". Names with the other form's separator or a bracket match no tag
+    (tag entries cannot hold them).
+    """
     value = claims.get("cognito:groups")
     if isinstance(value, list):
         items = [item for item in value if isinstance(item, str)]
+    elif isinstance(value, str) and value.startswith("[") and value.endswith("]"):
+        items = value[1:-1].split()
     elif isinstance(value, str):
-        items = re.split(r"[\s,]+", value.strip().strip("[]"))
+        items = value.split(",")
     else:
         items = []
-    return frozenset(item for item in items if item)
+    return frozenset(item for item in items if item and not re.search(r"[\s,\[\]]", item))
 
 
 def entitled(user: User, tags: Mapping[str, str]) -> bool:
@@ -188,7 +202,9 @@ def page_html(settings: PortalSettings) -> str:
 <button id="sign-out" class="secondary" type="button">Sign out</button></div>
 </header>
 <p id="message">Signing you in…</p>
-<button id="retry" type="button" hidden>Sign in again</button>
+<button id="retry" type="button" hidden>Sign in</button>
+<button id="confirm-open" type="button" hidden>Open</button>
+<p id="incomplete" hidden>Not every notebook could be listed in time; refresh to try again.</p>
 <table id="listing" hidden>
 <thead><tr><th>Notebook</th><th>Status</th><th></th></tr></thead>
 <tbody id="notebooks"></tbody>

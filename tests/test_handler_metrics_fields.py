@@ -158,3 +158,54 @@ def test_no_audit_key_is_one_the_runtime_writes_itself(logs, monkeypatch):
     runtime = {"timestamp", "level", "message", "logger", "requestId", "errorType"}
     assert read <= set(vars(record))
     assert not read & runtime
+
+
+# The browser routes (issue 11): the same fields, from a signed-in person's requests.
+PORTAL_CASES = {
+    "portal open minted": ("open", {"owners": "0f1e2d3c-alice"}, {}, 200, {"UrlsMinted"}),
+    "portal not entitled": (
+        "open",
+        {"owners": "someone-else"},
+        {},
+        403,
+        DENIED | {"DeniedInsideAllowList"},
+    ),
+    "portal cross origin": (
+        "open",
+        {"owners": "0f1e2d3c-alice"},
+        {"origin": "https://evil.example"},
+        403,
+        DENIED | {"DeniedInsideAllowList"},
+    ),
+    "portal listing": ("list", {"owners": "0f1e2d3c-alice"}, {"name": None}, 200, set()),
+}
+
+
+@pytest.mark.parametrize("case", sorted(PORTAL_CASES))
+def test_every_browser_outcome_writes_the_fields_its_metrics_read(case, logs, monkeypatch):
+    from handler_events import handler_environment
+    from test_portal_handler import ALICE, PORTAL_ENV, browser_event
+
+    from sagemaker_notebook_access.entitlement import OWNERS_TAG
+
+    route, tags, overrides, status, metrics = PORTAL_CASES[case]
+    monkeypatch.setattr(handler, "describe_status", lambda name: "InService")
+    monkeypatch.setattr(handler, "presign", lambda name, duration: AUTHORIZED_URL)
+    monkeypatch.setattr(handler, "notebook_tags", lambda arn: {OWNERS_TAG: tags["owners"]})
+    listed = {"NotebookInstances": [{"NotebookInstanceName": "nb-1", "NotebookInstanceArn": "a"}]}
+    monkeypatch.setattr(
+        handler.sagemaker,
+        "get_paginator",
+        lambda _: type("P", (), {"paginate": lambda self, **__: [listed]})(),
+    )
+    with handler_environment(**PORTAL_ENV):
+        response, _ = invoke(browser_event(route, claims=ALICE, **overrides))
+    assert response["statusCode"] == status
+    (record,) = logs.audit_records()
+    line = lambda_json_line(record)
+    assert "callerArn" not in line  # no IAM identity on the browser routes
+    if status == 403:
+        assert line["denyReason"] in {"notEntitled", "crossOrigin"}
+    if line.get("denyReason") != "crossOrigin":  # refused before the person is recorded
+        assert line["user"] == ALICE["sub"]
+    assert audit_metrics(line) == metrics | {"Latency"}

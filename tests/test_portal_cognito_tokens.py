@@ -1,0 +1,152 @@
+"""The browser routes with ID tokens that moto's Cognito issues (RS256, its JWKS).
+
+What runs for real: moto's cognito-idp (user pool, app clients, a group, admin sign-in)
+issues the tokens and serves the key set; joserfc checks them as API Gateway's Cognito
+authorizer does (signature, issuer, expiry, token_use) and the claims go to the handler
+as strings, the form a REST API's authorizer passes them in; moto's SageMaker holds the
+notebook and its tags. The authorizer itself cannot run here: this plays its part, as
+tests/portal_harness.py does for the browser test.
+"""
+
+from __future__ import annotations
+
+import time
+from typing import Any
+
+import boto3
+import pytest
+import requests
+from handler_events import REGION, SERVED, LocalSageMaker, handler_environment, invoke, stub_presign
+from joserfc import jwt
+from joserfc.jwk import KeySet
+from moto import mock_aws
+from test_portal_handler import PORTAL_ENV, browser_event, tag
+
+PASSWORD = "Corr3ct-Horse-Battery!"
+
+
+def as_authorizer_passes(value: Any) -> str:
+    """A REST API Cognito authorizer's claim: always a string, a list joined by commas."""
+    if isinstance(value, list):
+        return ",".join(str(item) for item in value)
+    return str(value).lower() if isinstance(value, bool) else str(value)
+
+
+@pytest.fixture(scope="module")
+def cognito():
+    """Tokens of a pool's portal client and of another client; Ana in group genomics-team.
+
+    Issued up front and moto left before the tests: the moto fixture's reset clears
+    every moto backend in the process, Cognito's included.
+    """
+    with mock_aws():
+        idp = boto3.client("cognito-idp", region_name=REGION)
+        pool = idp.create_user_pool(PoolName="notebooks")["UserPool"]["Id"]
+
+        def client(name: str) -> str:
+            return idp.create_user_pool_client(
+                UserPoolId=pool, ClientName=name, ExplicitAuthFlows=["ADMIN_USER_PASSWORD_AUTH"]
+            )["UserPoolClient"]["ClientId"]
+
+        portal_client, other_client = client("portal"), client("another-app")
+        for login in ("ana", "ben"):
+            idp.admin_create_user(UserPoolId=pool, Username=login, MessageAction="SUPPRESS")
+            idp.admin_set_user_password(
+                UserPoolId=pool, Username=login, Password=PASSWORD, Permanent=True
+            )
+        idp.create_group(UserPoolId=pool, GroupName="genomics-team")
+        idp.admin_add_user_to_group(UserPoolId=pool, Username="ana", GroupName="genomics-team")
+        issuer = f"https://cognito-idp.{REGION}.amazonaws.com/{pool}"
+        keys = KeySet.import_key_set(requests.get(f"{issuer}/.well-known/jwks.json").json())
+
+        def id_token(login: str, client_id: str) -> str:
+            answer = idp.admin_initiate_auth(
+                UserPoolId=pool,
+                ClientId=client_id,
+                AuthFlow="ADMIN_USER_PASSWORD_AUTH",
+                AuthParameters={"USERNAME": login, "PASSWORD": PASSWORD},
+            )
+            return answer["AuthenticationResult"]["IdToken"]
+
+        def sub(login: str) -> str:
+            attributes = idp.admin_get_user(UserPoolId=pool, Username=login)["UserAttributes"]
+            return next(a["Value"] for a in attributes if a["Name"] == "sub")
+
+        issued = {
+            "portal_client": portal_client,
+            "issuer": issuer,
+            "keys": keys,
+            "ana": id_token("ana", portal_client),
+            "ben": id_token("ben", portal_client),
+            "ben_other_client": id_token("ben", other_client),
+            "sub": {login: sub(login) for login in ("ana", "ben")},
+        }
+    return issued
+
+
+def authorizer_claims(token: str, cognito: dict) -> dict[str, str] | None:
+    """What API Gateway's Cognito authorizer passes for ``token``, or None (its 401)."""
+    try:
+        decoded = jwt.decode(token, cognito["keys"], algorithms=["RS256"])
+        jwt.JWTClaimsRegistry(
+            now=int(time.time()),
+            iss={"essential": True, "value": cognito["issuer"]},
+            token_use={"essential": True, "value": "id"},
+            exp={"essential": True},
+        ).validate(decoded.claims)
+    except Exception:
+        return None
+    return {name: as_authorizer_passes(value) for name, value in decoded.claims.items()}
+
+
+@pytest.fixture
+def portal_env(cognito):
+    with handler_environment(**{**PORTAL_ENV, "PORTAL_CLIENT_ID": cognito["portal_client"]}):
+        yield
+
+
+def open_with(token: str, cognito: dict) -> tuple[int, dict]:
+    claims = authorizer_claims(token, cognito)
+    assert claims is not None, "the authorizer would have answered 401"
+    response, body = invoke(browser_event("open", claims=claims))
+    return response["statusCode"], body
+
+
+def test_the_owner_by_sub_opens_and_another_person_is_refused(
+    cognito, portal_env, moto: LocalSageMaker, logs
+) -> None:
+    tag(moto, SERVED, owners=cognito["sub"]["ben"])
+    with stub_presign(None):
+        assert open_with(cognito["ben"], cognito)[0] == 200
+    status, body = open_with(cognito["ana"], cognito)
+    assert (status, body["error"]) == (403, "Forbidden")
+
+
+def test_a_group_in_a_real_token_entitles_its_member(
+    cognito, portal_env, moto: LocalSageMaker, logs
+) -> None:
+    tag(moto, SERVED, groups="genomics-team")
+    claims = authorizer_claims(cognito["ana"], cognito)
+    assert claims["cognito:groups"] == "genomics-team"  # a list in the token, a string here
+    with stub_presign(None):
+        assert open_with(cognito["ana"], cognito)[0] == 200
+    assert open_with(cognito["ben"], cognito)[0] == 403
+
+
+def test_a_token_of_another_client_of_the_pool_names_no_one(
+    cognito, portal_env, moto: LocalSageMaker, logs
+) -> None:
+    # The authorizer accepts it (it is configured with the pool); the handler does not.
+    tag(moto, SERVED, owners=cognito["sub"]["ben"])
+    token = cognito["ben_other_client"]
+    status, body = open_with(token, cognito)
+    assert (status, body["error"]) == (403, "Forbidden")
+    assert logs.audit_records()[-1].denyReason == "noIdentity"
+
+
+def test_a_tampered_token_does_not_pass_the_authorizer(cognito) -> None:
+    header, payload, signature = cognito["ana"].split(".")
+    forged = ".".join(
+        [header, payload[:-4] + ("AAAA" if payload[-4:] != "AAAA" else "BBBB"), signature]
+    )
+    assert authorizer_claims(forged, cognito) is None

@@ -77,6 +77,7 @@ class DenyReason:
     NO_SOURCE_IP = "noSourceIp"
     NO_IDENTITY = "noIdentity"
     NOT_ENTITLED = "notEntitled"
+    CROSS_ORIGIN = "crossOrigin"  # a portal POST from another site's page
     NOT_GRANTED = "ACCESS_DENIED"
     WAF_BLOCKED = "WAF_FILTERED"
     UNSIGNED = "MISSING_AUTHENTICATION_TOKEN"

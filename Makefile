@@ -77,10 +77,11 @@ integ: setup $(VENV)/.dev
 	@echo "    3 outside probe: API 403; inside probe, notebook not granted: API 403"
 	@echo "    4 idle_timeout_minutes=5: the notebook reaches Stopped (wait up to 40 min)"
 	@echo "    5 log streams <name>/LifecycleConfigOnStart and <name>/jupyter.log exist"
+	@echo "    7 portal: page 200 (strict CSP) inside, 403 outside; listing 401 without a token"
 	@echo "    6 after destroy: only README's retained resources are left (integ/check_retained.py)"
 	cd integ && export CDK_INTEG_ACCOUNT=$(INTEG_ACCOUNT) CDK_INTEG_REGION=$(INTEG_REGION) AWS_REGION=$(INTEG_REGION); \
 	$(INTEG_CDK) deploy --all --require-approval never --outputs-file cdk.out/outputs.json; deployed=$$?; \
-	if [ $$deployed -eq 0 ]; then echo "PASS checks 1-5 (every assertion's waiter succeeded)"; else echo "FAIL: a deploy or an assertion failed (stack events name it)"; fi; \
+	if [ $$deployed -eq 0 ]; then echo "PASS checks 1-5 and 7 (every assertion's waiter succeeded)"; else echo "FAIL: a deploy or an assertion failed (stack events name it)"; fi; \
 	$(INTEG_CDK) destroy --all --force || exit 1; \
 	$(BIN)/python check_retained.py IntegNotebookAccess --region $(INTEG_REGION); retained=$$?; \
 	exit $$(( deployed || retained ))

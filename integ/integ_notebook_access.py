@@ -20,6 +20,8 @@ Assertions (numbers as in issue 9 and docs/integ.md):
     the notebook it is not granted gets 403;
  4. with no activity the notebook reaches ``Stopped`` (bounded wait);
  5. the ``LifecycleConfigOnStart`` and ``jupyter.log`` streams exist in CloudWatch Logs;
+ 7. with a portal (``sign_in``): the page answers 200 with its CSP inside the allow-list
+    and 403 outside; its listing without a token is 401 (checked by the two probes);
  6. after destroy: ``integ/check_retained.py`` (not an assertion: it runs after the stack
     is gone).
 
@@ -39,7 +41,7 @@ from aws_cdk import aws_ec2 as ec2
 from aws_cdk import aws_lambda as lambda_
 from aws_cdk.integ_tests_alpha import ExpectedResult, IntegTest, Match
 
-from sagemaker_notebook_access import IpRestrictedNotebook
+from sagemaker_notebook_access import IpRestrictedNotebook, SignIn
 from sagemaker_notebook_access.limits import NOTEBOOK_LOG_GROUP
 
 HERE = Path(__file__).resolve().parent
@@ -53,8 +55,18 @@ LOG_STREAMS = ("LifecycleConfigOnStart", "jupyter.log")
 # timeout plus its own period; API Gateway and NAT need a minute after create.
 STOPPED_WAIT = cdk.Duration.minutes(40)
 PROBE_WAIT = cdk.Duration.minutes(10)
-EXPECTED_INSIDE = {"apiStatus": 200, "openStatus": 200, "websocket": 101, "ungranted": 403}
-EXPECTED_OUTSIDE = {"apiStatus": 403, "minted": True, "opened": False}
+EXPECTED_INSIDE = {
+    "apiStatus": 200,
+    "openStatus": 200,
+    "websocket": 101,
+    "ungranted": 403,
+    # 7: the portal's page passes the resource policy's Allow from the allow-list, with its
+    # CSP; its listing without a token is the Cognito authorizer's 401.
+    "page": 200,
+    "strictCsp": True,
+    "listingUnsigned": 401,
+}
+EXPECTED_OUTSIDE = {"apiStatus": 403, "minted": True, "opened": False, "page": 403}
 
 
 def probe_code() -> str:
@@ -97,6 +109,12 @@ class NotebookAccessIntegStack(cdk.Stack):
             vpc=self.vpc,
             notebook_instance_name=NOTEBOOK_NAME,
             idle_timeout_minutes=IDLE_TIMEOUT_MINUTES,
+            # Domain prefixes are unique per region: the account id makes this one so.
+            # Deleted with the stack, so check 6 stays "keys and log groups only".
+            sign_in=SignIn(
+                domain_prefix=cdk.Fn.join("-", ["integ-notebooks", self.account]),
+                removal_policy=cdk.RemovalPolicy.DESTROY,
+            ),
         )
         self.access.api.add_notebook(UNGRANTED_NAME)
 

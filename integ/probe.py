@@ -10,6 +10,8 @@ Actions (the event's "action"):
   mint     a fresh URL for the "outside" probe (the URL goes from Lambda to Lambda only).
   outside  no VPC: the SigV4 POST (refused by the allow-list), then a URL minted by the
            inside probe, opened from here (refused by the minting role's deny).
+Both also GET the portal's page (unsigned): inside, 200 with the strict CSP, and the
+listing without a token 401 (the Cognito authorizer); outside, the page 403.
 """
 
 import base64
@@ -40,6 +42,14 @@ def signed_post(name):
             return resp.status, json.loads(resp.read())
     except urllib.error.HTTPError as e:
         return e.code, {}
+
+
+def get(path):
+    try:
+        with urllib.request.urlopen(E["API_URL"].rstrip("/") + path, timeout=30) as r:
+            return r.status, r.headers.get("Content-Security-Policy", "")
+    except urllib.error.HTTPError as e:
+        return e.code, ""
 
 
 def open_url(url):
@@ -95,7 +105,16 @@ def handler(event, context):
         opened, session = open_url(body["AuthorizedUrl"]) if api == 200 else (0, None)
         ws = kernel_websocket(*session) if session else 0
         ungranted, _ = signed_post(E["UNGRANTED"])
-        return {"apiStatus": api, "openStatus": opened, "websocket": ws, "ungranted": ungranted}
+        page, csp = get("/")
+        return {
+            "apiStatus": api,
+            "openStatus": opened,
+            "websocket": ws,
+            "ungranted": ungranted,
+            "page": page,
+            "strictCsp": csp.startswith("default-src 'none'"),
+            "listingUnsigned": get("/portal/notebooks")[0],
+        }
     if action == "outside":
         api, _ = signed_post(E["NOTEBOOK"])
         minted = boto3.client("lambda").invoke(
@@ -103,5 +122,5 @@ def handler(event, context):
         )
         url = json.loads(minted["Payload"].read()).get("url")
         opened, _ = open_url(url) if url else (0, None)
-        return {"apiStatus": api, "minted": bool(url), "opened": opened == 200}
+        return {"apiStatus": api, "minted": bool(url), "opened": opened == 200, "page": get("/")[0]}
     raise ValueError(f"unknown action {action!r}")

@@ -181,6 +181,9 @@ def test_assertion_1_and_3_inside_probe_expects_jupyter_websocket_and_403(synthe
                 "openStatus": 200,
                 "websocket": 101,
                 "ungranted": 403,
+                "page": 200,
+                "strictCsp": True,
+                "listingUnsigned": 401,
             }
         }
     }
@@ -190,7 +193,9 @@ def test_assertion_2_and_3_outside_probe_expects_refusals(synthesized):
     _, assertions = synthesized
     outside = calls(assertions)[("Lambda", "invoke", '{"action": "outside"}')]
     assert expected_of(outside) == {
-        "Payload": {"$SerializedJson": {"apiStatus": 403, "minted": True, "opened": False}}
+        "Payload": {
+            "$SerializedJson": {"apiStatus": 403, "minted": True, "opened": False, "page": 403}
+        }
     }
 
 

@@ -2,9 +2,14 @@
 
 The event is read once into a `Request`; `ROUTES` maps API Gateway's resource template
 to the function that serves it; every refusal is an `ApiError` subclass that carries
-its own status and code. Only the boto3 client and a two-thread pool live at module
+its own status and code. Only the boto3 client and two thread pools live at module
 scope. The AuthorizedUrl is a bearer credential: it goes into the 200 body and nowhere
 else, never a log line.
+
+Two kinds of caller: SigV4-signed principals on ``/notebooks/...`` (IAM authorization,
+the identity in ``requestContext.identity``), and, with a NotebookPortal, signed-in
+people on ``/portal/...`` (a Cognito authorizer, the claims in
+``requestContext.authorizer.claims``; portal.py reads them and renders the page).
 """
 
 from __future__ import annotations

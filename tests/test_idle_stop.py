@@ -6,6 +6,7 @@ from __future__ import annotations
 import ast
 import base64
 import glob
+import gzip
 import json
 import os
 import shlex
@@ -31,6 +32,7 @@ from sagemaker_notebook_access import (
 )
 from sagemaker_notebook_access.idle_stop import (
     Decision,
+    StopFailed,
     decide,
     notebook_name,
     parse_timestamp,
@@ -285,9 +287,24 @@ def test_stops_once_when_idle():
             "notebook": None,
             "action": "stop",
             "detail": "2024-05-01T12:00:00Z: 1 kernel(s), idle 150 min since "
-            "2024-05-01T09:30:00Z: stopping the notebook instance",
+            "2024-05-01T09:30:00Z: stopped the notebook instance",
         }
     ]
+
+
+def test_a_failed_stop_writes_one_error_line_and_no_stop_line():
+    # The notebook metrics count lines: one per check is 5 minutes running, and a "stop"
+    # line must mean SageMaker took the stop.
+    lines = []
+
+    def refused():
+        raise RuntimeError("ValidationException: Status (Stopping) not in ([InService])")
+
+    with pytest.raises(StopFailed):
+        run(jupyter([kernel("k1")]), refused, now=NOW, idle_seconds=HOUR, log=lines.append)
+    ((line,),) = [[json.loads(text) for text in lines]]
+    assert line["action"] == "error"
+    assert "not stopped: RuntimeError" in line["detail"]
 
 
 @pytest.mark.parametrize(
@@ -444,9 +461,11 @@ def fake_jupyter():
 
 
 def embedded_checker(script: str) -> str:
-    """The checker as the OnStart script writes it to disk (between the heredoc markers)."""
-    start = script.index("<<'IDLE_STOP_PY_EOF'\n") + len("<<'IDLE_STOP_PY_EOF'\n")
-    return script[start : script.index("\nIDLE_STOP_PY_EOF\n", start) + 1]
+    """The checker as the OnStart script writes it to disk: the heredoc, unpacked."""
+    start = script.index("<<'IDLE_STOP_PY_EOF'") + len("<<'IDLE_STOP_PY_EOF'")
+    start = script.index("\n", start) + 1
+    packed = script[start : script.index("\nIDLE_STOP_PY_EOF\n", start) + 1]
+    return gzip.decompress(base64.b64decode(packed)).decode("utf-8")
 
 
 @pytest.fixture(scope="module")
@@ -492,7 +511,7 @@ def test_checker_stops_an_idle_notebook(fake_jupyter, checker_file, tmp_path):
     assert result.returncode == 0, result.stderr
     assert marker.exists()
     assert "idle 120 min" in result.stdout
-    assert json.loads(result.stdout)["detail"].endswith(": stopping the notebook instance")
+    assert json.loads(result.stdout)["detail"].endswith(": stopped the notebook instance")
     assert fake_jupyter.requests[:2] == ["/api/sessions", "/api/kernels"]
 
 
@@ -560,7 +579,10 @@ def test_checker_reports_a_failed_stop(fake_jupyter, checker_file):
         failing,
     )
     assert result.returncode == 1
-    assert "not stopped" in result.stderr
+    # One line for the check (the metrics count lines), and it says the stop failed.
+    lines = [json.loads(text) for text in (result.stdout + result.stderr).splitlines()]
+    assert [line["action"] for line in lines] == ["error"]
+    assert "not stopped" in lines[0]["detail"]
 
 
 @pytest.mark.skipif(shutil.which("openssl") is None, reason="needs openssl for a test cert")
@@ -647,7 +669,7 @@ def fake_bin(tmp_path: Path, *, with_crontab: bool) -> Path:
     what it starts with RUN_AS, and runs it; crontab only has to exist."""
     bin_dir = tmp_path / "bin"
     bin_dir.mkdir()
-    for tool in ("mkdir", "dirname", "cat", "chmod", "timeout", "grep", "env"):
+    for tool in ("mkdir", "dirname", "cat", "chmod", "timeout", "grep", "env", "base64", "gzip"):
         (bin_dir / tool).symlink_to(shutil.which(tool))
     scripts = {
         "systemctl": f'echo "$@" >> {tmp_path}/systemctl.calls\n',
@@ -777,7 +799,7 @@ def test_on_start_installs_the_checker_and_a_system_cron_entry_run_as_ec2_user(
         },
     )
     assert marker.exists()
-    assert "stopping the notebook instance" in (tmp_path / "idle-stop.log").read_text()
+    assert "stopped the notebook instance" in (tmp_path / "idle-stop.log").read_text()
     assert_home_python_never_ran_as_root(tmp_path)
 
 
@@ -815,7 +837,7 @@ def test_on_start_content_fails_over_the_size_limit(monkeypatch, tmp_path):
     from sagemaker_notebook_access import idle_stop_lifecycle
 
     big = tmp_path / "idle_stop.py"
-    big.write_text("#" * CONTENT_MAX_CHARS)
+    big.write_text(os.urandom(CONTENT_MAX_CHARS).hex())  # hex of random bytes: incompressible
     monkeypatch.setattr(idle_stop_lifecycle, "CHECKER_SOURCE", big)
     with pytest.raises(ValueError, match=r"base64 characters; SageMaker allows 16384"):
         on_start_content(60)
@@ -894,11 +916,12 @@ def test_default_attaches_an_idle_stop_lifecycle_config(templates):
     content, script = on_start_of(templates["Default"])
     assert len(content) <= CONTENT_MAX_CHARS
     assert script.startswith("#!/bin/bash\n")
-    assert CHECKER_SOURCE in script
     assert f"CHECKER={CHECKER_PATH}\n" in script
     assert '$CHECKER --idle-minutes 60"\n' in script
     assert "*/5 * * * *" in script
     assert embedded_checker(script) == CHECKER_SOURCE
+    # Compressed, the checker leaves room to grow under SageMaker's limit.
+    assert len(content) < CONTENT_MAX_CHARS * 0.75
 
 
 def test_default_script_downloads_nothing(templates):

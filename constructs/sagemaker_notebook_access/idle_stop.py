@@ -148,19 +148,33 @@ def run(
     log: Callable[[str], None] = print,
     notebook: str | None = None,
 ) -> Decision:
-    """One check: decide, log one line, call ``stop()`` only when idle and not a dry run."""
+    """One check: decide, call ``stop()`` only when idle and not a dry run, log one line.
+
+    Exactly one line per check, written after the stop call: "stop" only once SageMaker
+    took it, "error" when it failed (then StopFailed, already logged). The notebook metrics
+    count the lines: one line is five minutes running, a "stop" line one stop.
+    """
     decision = check(fetch, now=now, idle_seconds=idle_seconds, boot_time=boot_time)
     action, text = "keep", "keep running"
-    if decision.idle:
-        action, text = (
-            ("dry-run", "would stop (dry run)")
-            if dry_run
-            else ("stop", "stopping the notebook instance")
-        )
+    if decision.idle and dry_run:
+        action, text = "dry-run", "would stop (dry run)"
+    elif decision.idle:
+        try:
+            stop()
+        except Exception as error:
+            log(
+                log_line(
+                    notebook, "error", f"{now:%FT%TZ}: {decision.reason}: not stopped: {error!r}"
+                )
+            )
+            raise StopFailed() from error
+        action, text = "stop", "stopped the notebook instance"
     log(log_line(notebook, action, f"{now:%FT%TZ}: {decision.reason}: {text}"))
-    if decision.idle and not dry_run:
-        stop()
     return decision
+
+
+class StopFailed(Exception):
+    """The stop call failed; run() has logged it."""
 
 
 def log_line(notebook: str | None, action: str, detail: str) -> str:
@@ -262,7 +276,9 @@ def main(argv: list[str] | None = None) -> int:
             dry_run=args.dry_run,
             notebook=notebook,
         )
-    except Exception as error:  # unreachable Jupyter, failed stop (botocore too): next time
+    except StopFailed:  # logged by run(): one line per check
+        return 1
+    except Exception as error:  # anything before a decision: next time
         print(log_line(notebook, "error", f"{now:%FT%TZ}: not stopped: {error!r}"), file=sys.stderr)
         return 1
     return 0

@@ -307,7 +307,7 @@ def test_the_waf_metric_names_the_web_acls_metric_name(ops):
 def test_every_alarm_notifies_the_topic_on_alarm_and_on_ok(ops):
     topic = logical_id_of(ops, "AWS::SNS::Topic", "Alarms")
     alarms = ops.find_resources("AWS::CloudWatch::Alarm")
-    assert len(alarms) == 4
+    assert len(alarms) == 5
     for alarm in alarms.values():
         props = alarm["Properties"]
         assert props["AlarmActions"] == [{"Ref": topic}]
@@ -329,6 +329,22 @@ def test_upstream_errors_alarm_threshold(ops):
     )
 
 
+def test_function_errors_alarm_reads_lambdas_own_errors(ops):
+    # Crashes and timeouts write no audit line: only AWS/Lambda Errors sees them.
+    function = logical_id_of(ops, "AWS::Lambda::Function", "Function")
+    ops.has_resource_properties(
+        "AWS::CloudWatch::Alarm",
+        {
+            "Namespace": "AWS/Lambda",
+            "MetricName": "Errors",
+            "Dimensions": [{"Name": "FunctionName", "Value": {"Ref": function}}],
+            "Statistic": "Sum",
+            "Threshold": 1,
+            "Period": 300,
+        },
+    )
+
+
 def test_sustained_denials_add_inside_the_allow_list_and_not_granted(ops):
     (alarm,) = [
         a["Properties"]
@@ -337,7 +353,8 @@ def test_sustained_denials_add_inside_the_allow_list_and_not_granted(ops):
     ]
     assert (alarm["Threshold"], alarm["EvaluationPeriods"]) == (10, 3)
     by_id = {m["Id"]: m for m in alarm["Metrics"]}
-    assert by_id["expr_1"]["Expression"] == "inside + notGranted"
+    # Filled: a period with only gateway refusals (no handler 403) still counts.
+    assert by_id["expr_1"]["Expression"] == "FILL(inside, 0) + FILL(notGranted, 0)"
     inside = by_id["inside"]["MetricStat"]["Metric"]
     assert inside["MetricName"] == "DeniedInsideAllowList"
     not_granted = by_id["notGranted"]["MetricStat"]["Metric"]

@@ -201,6 +201,7 @@ DEFAULT_UPSTREAM_ERRORS_PER_5_MINUTES = 5
 DEFAULT_DENIALS_PER_5_MINUTES = 10
 DEFAULT_DENIAL_PERIODS = 3
 DEFAULT_WAF_BLOCKED_PER_5_MINUTES = 100
+DEFAULT_FUNCTION_ERRORS_PER_5_MINUTES = 1
 DEFAULT_RUNNING_HOURS = 12
 RUNNING_HOURS_MAX = 24
 # Minutes of running in a clock hour that count as "ran the whole hour": 12 checks make
@@ -360,6 +361,7 @@ class ApiOperations:
         denials_per_5_minutes: int = DEFAULT_DENIALS_PER_5_MINUTES,
         denial_periods: int = DEFAULT_DENIAL_PERIODS,
         waf_blocked_per_5_minutes: int = DEFAULT_WAF_BLOCKED_PER_5_MINUTES,
+        function_errors_per_5_minutes: int = DEFAULT_FUNCTION_ERRORS_PER_5_MINUTES,
     ) -> list[cloudwatch.Alarm]:
         """Alarms that notify ``topic`` (on alarm and back to OK). Thresholds, each per
         5-minute period:
@@ -369,6 +371,10 @@ class ApiOperations:
           ``metric_denied_inside_allow_list`` plus ``metric_denied(NOT_GRANTED)``, in each of
           ``denial_periods`` (default 3) periods in a row.
         - ``WafBlocks``: at least ``waf_blocked_per_5_minutes`` (default 100) blocked requests.
+        - ``FunctionErrors``: at least ``function_errors_per_5_minutes`` (default 1) of the
+          function's ``AWS/Lambda`` ``Errors``: crashes and timeouts, which write no audit
+          line (the handler answers every error it catches itself, so those are not Errors)
+          and reach callers as API Gateway's 5xx.
 
         Missing data is not breaching: no traffic is not an alarm.
         """
@@ -377,12 +383,16 @@ class ApiOperations:
                 ("upstream_errors_per_5_minutes", upstream_errors_per_5_minutes),
                 ("denials_per_5_minutes", denials_per_5_minutes),
                 ("waf_blocked_per_5_minutes", waf_blocked_per_5_minutes),
+                ("function_errors_per_5_minutes", function_errors_per_5_minutes),
             ):
                 validate_int_range(value, prop=prop, minimum=1, maximum=1_000_000)
             validate_int_range(denial_periods, prop="denial_periods", minimum=1, maximum=288)
         scope = self._operations_scope()
+        # Either series has datapoints only in periods with a matching line; FILL makes a
+        # period with only one kind of denial still add up ("Using metric math", CloudWatch
+        # user guide: FILL fills a series' missing values).
         denials = cloudwatch.MathExpression(
-            expression="inside + notGranted",
+            expression="FILL(inside, 0) + FILL(notGranted, 0)",
             using_metrics={
                 "inside": self.metric_denied_inside_allow_list(),
                 "notGranted": self.metric_denied(DenyReason.NOT_GRANTED),
@@ -415,6 +425,18 @@ class ApiOperations:
                 "WafBlocksAlarm",
                 alarm_description=f"{self.node.path}: the web ACL blocks a spike of requests",
                 threshold=waf_blocked_per_5_minutes,
+                evaluation_periods=1,
+                treat_missing_data=NOT_BREACHING,
+            ),
+            # Lambda's Errors: invocations that ended in a function error, a timeout
+            # included ("Types of metrics for Lambda functions", Lambda developer guide).
+            self.function.metric_errors(period=FIVE_MINUTES, statistic="Sum").create_alarm(
+                scope,
+                "FunctionErrorsAlarm",
+                alarm_description=(
+                    f"{self.node.path}: the function crashed or timed out (no audit line)"
+                ),
+                threshold=function_errors_per_5_minutes,
                 evaluation_periods=1,
                 treat_missing_data=NOT_BREACHING,
             ),

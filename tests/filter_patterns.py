@@ -6,6 +6,11 @@ value present) or a number ("Using filter patterns to match terms in JSON log ev
 CloudWatch Logs user guide). A field that is absent, or of another type than the value it
 is compared with, never matches. It is a model of the documented syntax, so tests can ask
 which log lines a filter counts; only a real account shows CloudWatch's own answer.
+
+Where it is stricter than CloudWatch (do not lean on these for new patterns): ``"*"``
+matches strings only, ``!=`` on an absent field is False, and a ``*`` inside a longer
+quoted value is not a wildcard. None hides a bug in operations.py's patterns today: each
+``!=`` there is paired with an existence check, or reads a field every line has.
 """
 
 from __future__ import annotations

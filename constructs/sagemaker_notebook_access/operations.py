@@ -559,7 +559,13 @@ class NotebookOperations:
     ) -> list[cloudwatch.Alarm]:
         """An alarm that notifies ``topic`` when this notebook has run ``running_hours``
         (1..24, default 12) whole clock hours in a row (at least 55 running minutes in each):
-        it fires between ``running_hours`` and one hour more after the notebook started."""
+        it fires between ``running_hours`` and one hour more after the notebook started.
+
+        Like every notebook metric, it adds metric filters on SageMaker's
+        ``/aws/sagemaker/NotebookInstances`` log group, which SageMaker creates when a
+        notebook first writes logs: the filters wait for this notebook (DependsOn), and a
+        notebook that cannot reach CloudWatch Logs (no Logs endpoint or NAT in its VPC, in a
+        region where the group does not exist yet) fails the stack there."""
         with validating(self):
             validate_int_range(
                 running_hours, prop="running_hours", minimum=1, maximum=RUNNING_HOURS_MAX

@@ -441,3 +441,14 @@ def test_a_notebook_whose_tags_cannot_be_read_is_left_out(
     _, body = invoke(browser_event("list", claims=ALICE, name=None))
     assert [nb["NotebookInstanceName"] for nb in body["notebooks"]] == [SERVED]
     assert body["complete"] is False
+
+
+def test_the_listing_budget_plus_one_call_in_flight_fits_the_lambda_timeout() -> None:
+    from sagemaker_notebook_access.url_api import LAMBDA_TIMEOUT
+
+    config = handler.sagemaker.meta.config
+    attempts = config.retries["total_max_attempts"]
+    backoff = sum(2 ** (n - 1) for n in range(1, attempts))
+    per_call = attempts * (config.connect_timeout + config.read_timeout) + backoff
+    # No call starts after the budget; the last one started may take per_call.
+    assert handler.PORTAL_LIST_BUDGET_SECONDS + per_call < LAMBDA_TIMEOUT.to_seconds()

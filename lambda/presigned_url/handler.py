@@ -91,7 +91,9 @@ REQUEST_ID_LIMIT = 128
 # (describe, then start); the URL route makes two at the same time. Per call, the
 # worst case is attempts x (connect + read) + the standard-mode backoff between
 # attempts (at most 1 s before the second): 2 x (1 + 3) + 1 = 9 s. Two in a row:
-# 18 s, under the 20 s Lambda timeout, itself under API Gateway's 29 s.
+# 18 s, under the 20 s Lambda timeout, itself under API Gateway's 29 s. The portal's
+# open and start: describe and ListTags side by side, then presign or start (two in a
+# row); its listing starts no call after PORTAL_LIST_BUDGET_SECONDS (10 + 9 < 20).
 CONNECT_TIMEOUT_SECONDS = 1
 READ_TIMEOUT_SECONDS = 3
 MAX_ATTEMPTS = 2

@@ -275,6 +275,18 @@ def test_a_notebook_the_api_does_not_serve_is_404(moto: LocalSageMaker, logs) ->
     assert (response["statusCode"], body["error"]) == (404, "NotebookNotFound")
 
 
+def test_a_served_name_with_no_notebook_is_the_same_403_as_another_persons(
+    moto: LocalSageMaker, logs
+) -> None:
+    # nb-2 is served (NOTEBOOK_NAMES) but does not exist: moto's ListTags fails (a 500)
+    # and its DescribeNotebookInstance answers RecordNotFound.
+    with count_sagemaker_calls() as calls:
+        response, body = invoke(browser_event("open", claims=ALICE, name="nb-2"))
+    assert (response["statusCode"], body["error"]) == (403, "Forbidden")
+    assert "not entitled" in body["message"]
+    assert "CreatePresignedNotebookInstanceUrl" not in calls
+
+
 def test_a_stopped_notebook_is_409_with_its_status(moto: LocalSageMaker, logs) -> None:
     moto.create("nb-2", status="Stopped")
     tag(moto, "nb-2", owners=ALICE["sub"])

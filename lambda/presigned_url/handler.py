@@ -742,19 +742,40 @@ def entitled_status(name: str, user: portal.User, settings: Settings) -> str:
     try:
         tags = tags_call.result()
     except Exception as error:
-        _discard(status_call)
+        # A served name with no notebook behind it: the same 403 as another person's
+        # notebook, so a person learns nothing of which served names exist. What ListTags
+        # answers for a missing ARN is not documented; DescribeNotebookInstance's
+        # "RecordNotFound" is (see _is_not_found), so either one says it is missing.
+        if _names_a_missing_notebook(error) or _names_a_missing_notebook(status_call):
+            raise _not_entitled(name) from None
         raise upstream_error(error, name) from None
     if not portal.entitled(user, tags):
         _discard(status_call)
-        raise Forbidden(
-            f"you are not entitled to notebook instance {name!r}; ask its owner to add you "
-            f"to its {portal.OWNERS_TAG} or {portal.GROUPS_TAG} tag",
-            reason=DENY_NOT_ENTITLED,
-        )
+        raise _not_entitled(name)
     try:
         return status_call.result()
     except Exception as error:
         raise upstream_error(error, name) from None
+
+
+def _names_a_missing_notebook(outcome: Any) -> bool:
+    """Whether an SDK error, or a pending call's error, says the notebook does not exist."""
+    if not isinstance(outcome, BaseException):
+        try:
+            outcome.result()
+        except Exception as error:
+            outcome = error
+        else:
+            return False
+    return isinstance(outcome, ClientError) and _is_not_found(outcome)
+
+
+def _not_entitled(name: str) -> Forbidden:
+    return Forbidden(
+        f"you are not entitled to notebook instance {name!r}; ask its owner to add you "
+        f"to its {portal.OWNERS_TAG} or {portal.GROUPS_TAG} tag",
+        reason=DENY_NOT_ENTITLED,
+    )
 
 
 def listing_for(

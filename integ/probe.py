@@ -1,7 +1,7 @@
 # ruff: noqa: S310 - https URLs from the API stage and SageMaker only
 """Probe Lambda for the integration test (inline code: integ_notebook_access.py reads it).
 
-Standard library and botocore only (both in the Lambda Python runtime), no Docker bundling.
+Standard library, boto3 and botocore only (all in the Lambda Python runtime), no Docker bundling.
 Actions (the event's "action"):
   inside   in the VPC behind the NAT: SigV4 POST to the granted notebook's URL route, open
            the URL (redirects followed), start a kernel, open its channels WebSocket,

@@ -126,8 +126,6 @@ def test_a_group_in_a_real_token_entitles_its_member(
     cognito, portal_env, moto: LocalSageMaker, logs
 ) -> None:
     tag(moto, SERVED, groups="genomics-team")
-    claims = authorizer_claims(cognito["ana"], cognito)
-    assert claims["cognito:groups"] == "genomics-team"  # a list in the token, a string here
     with stub_presign(None):
         assert open_with(cognito["ana"], cognito)[0] == 200
     assert open_with(cognito["ben"], cognito)[0] == 403
@@ -142,11 +140,3 @@ def test_a_token_of_another_client_of_the_pool_names_no_one(
     status, body = open_with(token, cognito)
     assert (status, body["error"]) == (403, "Forbidden")
     assert logs.audit_records()[-1].denyReason == "noIdentity"
-
-
-def test_a_tampered_token_does_not_pass_the_authorizer(cognito) -> None:
-    header, payload, signature = cognito["ana"].split(".")
-    forged = ".".join(
-        [header, payload[:-4] + ("AAAA" if payload[-4:] != "AAAA" else "BBBB"), signature]
-    )
-    assert authorizer_claims(forged, cognito) is None

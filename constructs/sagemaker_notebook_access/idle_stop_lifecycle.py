@@ -2,7 +2,7 @@
 
 The checker (``idle_stop.py``) travels inside the script, so booting needs no download:
 gzipped and base64-encoded, since SageMaker caps the script at 16 KiB of base64 and the
-checker verbatim left about 100 bytes to spare (compressed: about half the limit).
+checker verbatim took 16,236 of the 16,384 characters (compressed: 9,716).
 """
 
 from __future__ import annotations

@@ -13,16 +13,15 @@ import importlib
 import json
 import logging
 import os
-import threading
 import urllib.error
 import urllib.request
 from collections.abc import Iterator
 from dataclasses import dataclass, field
-from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from typing import Any
 
 import boto3
 from botocore.stub import Stubber
+from local_server import LocalServer, Reply
 from presigned_url import handler
 
 REGION = "eu-west-1"
@@ -382,7 +381,7 @@ def local_sagemaker() -> Iterator[LocalSageMaker]:
         server.stop()
 
 
-class PresignShim:
+class PresignShim(LocalServer):
     """A local HTTP endpoint in front of moto that answers CreatePresignedNotebookInstanceUrl.
 
     moto does not implement that operation; this lets botocore send, retry and parse it
@@ -390,53 +389,31 @@ class PresignShim:
     """
 
     def __init__(self, moto_url: str, authorized_url: str = AUTHORIZED_URL) -> None:
+        super().__init__()
+        self.url = self.origin
         self.moto_url = moto_url
         self.authorized_url = authorized_url
         self.presign_requests = 0
         # None: answer with the URL; else (status, error code, message) for every attempt.
         self.presign_error: tuple[int, str, str] | None = None
-        shim = self
 
-        class Handler(BaseHTTPRequestHandler):
-            def do_POST(self) -> None:
-                body = self.rfile.read(int(self.headers.get("Content-Length", 0)))
-                target = self.headers.get("X-Amz-Target", "")
-                if target.endswith(".CreatePresignedNotebookInstanceUrl"):
-                    shim.presign_requests += 1
-                    if shim.presign_error is None:
-                        self._send(200, {"AuthorizedUrl": shim.authorized_url})
-                    else:
-                        status, code, message = shim.presign_error
-                        self._send(status, {"__type": code, "message": message})
-                    return
-                forward = urllib.request.Request(
-                    shim.moto_url + self.path, data=body, headers=dict(self.headers), method="POST"
-                )
-                try:
-                    with urllib.request.urlopen(forward, timeout=5) as answer:  # local moto
-                        self._send(answer.status, json.loads(answer.read() or b"{}"))
-                except urllib.error.HTTPError as error:
-                    self._send(error.code, json.loads(error.read() or b"{}"))
+    def serve(self, method: str, path: str, headers: dict[str, str], body: bytes) -> Reply:
+        target = next((v for k, v in headers.items() if k.lower() == "x-amz-target"), "")
+        if target.endswith(".CreatePresignedNotebookInstanceUrl"):
+            self.presign_requests += 1
+            if self.presign_error is None:
+                return _amz_json(200, {"AuthorizedUrl": self.authorized_url})
+            status, code, message = self.presign_error
+            return _amz_json(status, {"__type": code, "message": message})
+        forward = urllib.request.Request(
+            self.moto_url + path, data=body, headers=headers, method=method
+        )
+        try:
+            with urllib.request.urlopen(forward, timeout=5) as answer:  # local moto
+                return _amz_json(answer.status, json.loads(answer.read() or b"{}"))
+        except urllib.error.HTTPError as error:
+            return _amz_json(error.code, json.loads(error.read() or b"{}"))
 
-            def _send(self, status: int, payload: dict[str, Any]) -> None:
-                data = json.dumps(payload).encode()
-                self.send_response(status)
-                self.send_header("Content-Type", "application/x-amz-json-1.1")
-                self.send_header("Content-Length", str(len(data)))
-                self.end_headers()
-                self.wfile.write(data)
 
-            def log_message(self, *_: Any) -> None:
-                return
-
-        self.server = ThreadingHTTPServer(("127.0.0.1", 0), Handler)
-        self.url = f"http://127.0.0.1:{self.server.server_address[1]}"
-        self._thread = threading.Thread(target=self.server.serve_forever, args=(0.05,), daemon=True)
-
-    def __enter__(self) -> PresignShim:
-        self._thread.start()
-        return self
-
-    def __exit__(self, *_: Any) -> None:
-        self.server.shutdown()
-        self.server.server_close()
+def _amz_json(status: int, payload: dict[str, Any]) -> Reply:
+    return Reply.json(status, payload, {"Content-Type": "application/x-amz-json-1.1"})

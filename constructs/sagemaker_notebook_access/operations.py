@@ -88,6 +88,11 @@ class DenyReason:
 P = logs.FilterPattern
 
 
+def _one_of(field: str, *values: str) -> logs.IFilterPattern:
+    """``field`` equal to any of ``values``."""
+    return P.any(*(P.string_value(field, "=", value) for value in values))
+
+
 @dataclass(frozen=True)
 class MetricSource:
     """One metric filter: which log it reads, what it matches, what it publishes."""
@@ -147,10 +152,7 @@ API_METRICS: dict[str, tuple[MetricSource, ...]] = {
     "UpstreamErrors": (
         MetricSource(
             "audit",
-            P.any(
-                P.string_value("$.outcome", "=", "UpstreamError"),
-                P.string_value("$.outcome", "=", "UpstreamTimeout"),
-            ),
+            _one_of("$.outcome", "UpstreamError", "UpstreamTimeout"),
         ),
     ),
     # Told to retry: SageMaker throttled the handler (503), or the stage throttled the caller.
@@ -158,10 +160,7 @@ API_METRICS: dict[str, tuple[MetricSource, ...]] = {
         MetricSource("audit", P.string_value("$.outcome", "=", "Throttled")),
         MetricSource(
             "access",
-            P.any(
-                P.string_value("$.errorType", "=", "THROTTLED"),
-                P.string_value("$.errorType", "=", "QUOTA_EXCEEDED"),
-            ),
+            _one_of("$.errorType", "THROTTLED", "QUOTA_EXCEEDED"),
         ),
     ),
     "Latency": (

@@ -10,6 +10,7 @@ the standard library: the handler's folder is the whole Lambda asset.
 from __future__ import annotations
 
 import base64
+import functools
 import hashlib
 import json
 import re
@@ -27,19 +28,40 @@ GROUPS_TAG = "notebook-access:groups"
 USER_CLAIM_LIMIT = 256
 
 _HERE = Path(__file__).resolve().parent
-PAGE_SCRIPT = (_HERE / "portal.js").read_text(encoding="utf-8")
-PAGE_STYLE = (_HERE / "portal.css").read_text(encoding="utf-8")
-# Inlined into the page: neither may close its own element early.
-assert "</script" not in PAGE_SCRIPT.lower() and "</style" not in PAGE_STYLE.lower()
+
+
+@dataclass(frozen=True)
+class PageAssets:
+    """The page's script and style, and their CSP hashes."""
+
+    script: str
+    style: str
+
+    @property
+    def script_hash(self) -> str:
+        return _csp_hash(self.script)
+
+    @property
+    def style_hash(self) -> str:
+        return _csp_hash(self.style)
+
+
+@functools.cache
+def page_assets() -> PageAssets:
+    """Read on the first page request, not at import: most requests are API calls."""
+    assets = PageAssets(
+        script=(_HERE / "portal.js").read_text(encoding="utf-8"),
+        style=(_HERE / "portal.css").read_text(encoding="utf-8"),
+    )
+    # Inlined into the page: neither may close its own element early.
+    if "</script" in assets.script.lower() or "</style" in assets.style.lower():
+        raise ValueError("portal.js or portal.css would close its own element")
+    return assets
 
 
 def _csp_hash(text: str) -> str:
     digest = hashlib.sha256(text.encode("utf-8")).digest()
     return "'sha256-" + base64.b64encode(digest).decode("ascii") + "'"
-
-
-SCRIPT_HASH = _csp_hash(PAGE_SCRIPT)
-STYLE_HASH = _csp_hash(PAGE_STYLE)
 
 
 # ---------------------------------------------------------------- who is signed in
@@ -150,11 +172,12 @@ def _origin(url: str) -> str:
 
 def page_headers(settings: PortalSettings) -> dict[str, str]:
     """Strict headers: only the hashed script and style run, nothing frames or refers."""
+    assets = page_assets()
     policy = "; ".join(
         [
             "default-src 'none'",
-            f"script-src {SCRIPT_HASH}",
-            f"style-src {STYLE_HASH}",
+            f"script-src {assets.script_hash}",
+            f"style-src {assets.style_hash}",
             # The page calls its own API and the user pool's token endpoint, nothing else.
             f"connect-src 'self' {_origin(settings.sign_in_url)}",
             "img-src 'self'",
@@ -185,6 +208,7 @@ def page_html(settings: PortalSettings) -> str:
     }
     # A JSON data block is never executed; "<" escaped so no value can close the element.
     config_json = json.dumps(config).replace("<", "\\u003c")
+    assets = page_assets()
     return f"""<!doctype html>
 <html lang="en">
 <head>
@@ -192,7 +216,7 @@ def page_html(settings: PortalSettings) -> str:
 <meta name="viewport" content="width=device-width, initial-scale=1">
 <meta name="referrer" content="no-referrer">
 <title>Notebooks</title>
-<style>{PAGE_STYLE}</style>
+<style>{assets.style}</style>
 </head>
 <body>
 <header>
@@ -211,7 +235,7 @@ def page_html(settings: PortalSettings) -> str:
 </table>
 <noscript>This page needs JavaScript to sign you in.</noscript>
 <script type="application/json" id="portal-config">{config_json}</script>
-<script>{PAGE_SCRIPT}</script>
+<script>{assets.script}</script>
 </body>
 </html>
 """

@@ -44,6 +44,7 @@ try:  # in the Lambda, this folder is the top level; in the source tree, a packa
 except ImportError:
     import portal  # type: ignore[no-redef]
 
+NAME_SEGMENT = "{NotebookInstanceName}"
 URL_RESOURCE = "/notebooks/{NotebookInstanceName}/url"
 START_RESOURCE = "/notebooks/{NotebookInstanceName}/start"
 # The browser routes (issue 11): Cognito-authorized, deployed only with a portal.
@@ -474,7 +475,7 @@ def parse_body(raw: bytes) -> dict[str, Any]:
 # ---------------------------------------------------------------- validate
 
 
-def validate_method(method: Any, allowed: str = "POST") -> None:
+def validate_method(method: Any, allowed: str) -> None:
     if method == allowed:
         return
     # Echo the method only when it is plainly one; anything else could be arbitrary text.
@@ -746,7 +747,7 @@ def entitled_status(name: str, user: portal.User, settings: Settings) -> str:
         # notebook, so a person learns nothing of which served names exist. What ListTags
         # answers for a missing ARN is not documented; DescribeNotebookInstance's
         # "RecordNotFound" is (see _is_not_found), so either one says it is missing.
-        if _names_a_missing_notebook(error) or _names_a_missing_notebook(status_call):
+        if _is_missing(error) or _is_missing(status_call.exception()):
             raise _not_entitled(name) from None
         raise upstream_error(error, name) from None
     if not portal.entitled(user, tags):
@@ -758,16 +759,9 @@ def entitled_status(name: str, user: portal.User, settings: Settings) -> str:
         raise upstream_error(error, name) from None
 
 
-def _names_a_missing_notebook(outcome: Any) -> bool:
-    """Whether an SDK error, or a pending call's error, says the notebook does not exist."""
-    if not isinstance(outcome, BaseException):
-        try:
-            outcome.result()
-        except Exception as error:
-            outcome = error
-        else:
-            return False
-    return isinstance(outcome, ClientError) and _is_not_found(outcome)
+def _is_missing(error: BaseException | None) -> bool:
+    """Whether an SDK error says the notebook does not exist."""
+    return isinstance(error, ClientError) and _is_not_found(error)
 
 
 def _not_entitled(name: str) -> Forbidden:
@@ -808,26 +802,35 @@ def listing_for(
             for start in range(0, len(served), TAG_READS_AT_ONCE):
                 if clock() > deadline:
                     return shown, False
-                batch = served[start : start + TAG_READS_AT_ONCE]
-                for summary, tags in zip(batch, _tag_reads.map(_tags_or_none, batch), strict=True):
-                    if tags is None:
-                        complete = False
-                    elif portal.entitled(user, tags):
-                        shown.append(
-                            {
-                                "NotebookInstanceName": summary["NotebookInstanceName"],
-                                "NotebookInstanceStatus": summary.get(
-                                    "NotebookInstanceStatus", "Unknown"
-                                ),
-                            }
-                        )
-                        if len(shown) == PORTAL_LIST_LIMIT:
-                            return shown, False
+                rows, all_read = _entitled_rows(user, served[start : start + TAG_READS_AT_ONCE])
+                shown.extend(rows)
+                complete = complete and all_read
+                if len(shown) >= PORTAL_LIST_LIMIT:
+                    return shown[:PORTAL_LIST_LIMIT], False
             if clock() > deadline:
                 return shown, False
     except Exception as error:
         raise upstream_error(error, "") from None
     return shown, complete
+
+
+def _entitled_rows(
+    user: portal.User, batch: list[dict[str, Any]]
+) -> tuple[list[dict[str, str]], bool]:
+    """The listing rows of ``batch`` that ``user`` is entitled to, its tags read at once,
+    and whether every notebook's tags could be read."""
+    rows, all_read = [], True
+    for summary, tags in zip(batch, _tag_reads.map(_tags_or_none, batch), strict=True):
+        if tags is None:
+            all_read = False
+        elif portal.entitled(user, tags):
+            rows.append(
+                {
+                    "NotebookInstanceName": summary["NotebookInstanceName"],
+                    "NotebookInstanceStatus": summary.get("NotebookInstanceStatus", "Unknown"),
+                }
+            )
+    return rows, all_read
 
 
 def _tags_or_none(summary: dict[str, Any]) -> dict[str, str] | None:
@@ -847,15 +850,6 @@ def respond(
         "statusCode": status,
         "headers": {**SECURITY_HEADERS, **(headers or {})},
         "body": json.dumps(body, separators=(",", ":")),
-        "isBase64Encoded": False,
-    }
-
-
-def page_response(settings: Settings) -> dict[str, Any]:
-    return {
-        "statusCode": 200,
-        "headers": portal.page_headers(settings.portal),
-        "body": portal.page_html(settings.portal),
         "isBase64Encoded": False,
     }
 
@@ -899,7 +893,12 @@ def serve_start(call: Call) -> dict[str, Any]:
 
 
 def serve_page(call: Call) -> dict[str, Any]:
-    return page_response(call.settings)
+    return {
+        "statusCode": 200,
+        "headers": portal.page_headers(call.settings.portal),
+        "body": portal.page_html(call.settings.portal),
+        "isBase64Encoded": False,
+    }
 
 
 def serve_portal_list(call: Call) -> dict[str, Any]:
@@ -949,59 +948,50 @@ def serve_portal_start(call: Call) -> dict[str, Any]:
 
 @dataclass(frozen=True)
 class Route:
+    resource: str  # API Gateway's resource template: the event's "resource"
     name: str  # the audit line's route
-    listed: str  # how the 404 for an unknown route names it
     serve: Callable[[Call], dict[str, Any]]
     method: str = "POST"
     # Who the caller is: "iam" (SigV4), "user" (Cognito-signed-in person) or "page"
     # (anyone on the allow-list: the page holds no data, it signs the person in).
     identity: str = "iam"
-    takes_name: bool = True
-    # The construct deploys the start resources only with allow_start=True (ALLOW_START),
-    # and the browser routes only with a portal (PORTAL_*); without them, an event naming
-    # those resources is answered as for any unknown route.
+    # The construct deploys the start resources only with allow_start=True (ALLOW_START);
+    # without it, an event naming those resources is answered as for any unknown route.
     needs_allow_start: bool = False
-    needs_portal: bool = False
+
+    @property
+    def listed(self) -> str:
+        """How the 404 for an unknown route names this one."""
+        return f"{self.method} {self.resource.replace(NAME_SEGMENT, '{name}')}"
+
+    @property
+    def takes_name(self) -> bool:
+        return NAME_SEGMENT in self.resource
+
+    @property
+    def needs_portal(self) -> bool:
+        """The browser routes exist only with a portal (PORTAL_*); otherwise they are unknown."""
+        return self.identity != "iam"
 
 
 ROUTES: dict[str, Route] = {
-    URL_RESOURCE: Route("url", "POST /notebooks/{name}/url", serve_url),
-    START_RESOURCE: Route(
-        "start", "POST /notebooks/{name}/start", serve_start, needs_allow_start=True
-    ),
-    PAGE_RESOURCE: Route(
-        "portal-page",
-        "GET /",
-        serve_page,
-        method="GET",
-        identity="page",
-        takes_name=False,
-        needs_portal=True,
-    ),
-    PORTAL_LIST_RESOURCE: Route(
-        "portal-list",
-        "GET /portal/notebooks",
-        serve_portal_list,
-        method="GET",
-        identity="user",
-        takes_name=False,
-        needs_portal=True,
-    ),
-    PORTAL_OPEN_RESOURCE: Route(
-        "portal-open",
-        "POST /portal/notebooks/{name}/open",
-        serve_portal_open,
-        identity="user",
-        needs_portal=True,
-    ),
-    PORTAL_START_RESOURCE: Route(
-        "portal-start",
-        "POST /portal/notebooks/{name}/start",
-        serve_portal_start,
-        identity="user",
-        needs_allow_start=True,
-        needs_portal=True,
-    ),
+    route.resource: route
+    for route in (
+        Route(URL_RESOURCE, "url", serve_url),
+        Route(START_RESOURCE, "start", serve_start, needs_allow_start=True),
+        Route(PAGE_RESOURCE, "portal-page", serve_page, method="GET", identity="page"),
+        Route(
+            PORTAL_LIST_RESOURCE, "portal-list", serve_portal_list, method="GET", identity="user"
+        ),
+        Route(PORTAL_OPEN_RESOURCE, "portal-open", serve_portal_open, identity="user"),
+        Route(
+            PORTAL_START_RESOURCE,
+            "portal-start",
+            serve_portal_start,
+            identity="user",
+            needs_allow_start=True,
+        ),
+    )
 }
 
 

@@ -36,27 +36,19 @@ class PageAssets:
 
     script: str
     style: str
-
-    @property
-    def script_hash(self) -> str:
-        return _csp_hash(self.script)
-
-    @property
-    def style_hash(self) -> str:
-        return _csp_hash(self.style)
+    script_hash: str
+    style_hash: str
 
 
 @functools.cache
 def page_assets() -> PageAssets:
     """Read on the first page request, not at import: most requests are API calls."""
-    assets = PageAssets(
-        script=(_HERE / "portal.js").read_text(encoding="utf-8"),
-        style=(_HERE / "portal.css").read_text(encoding="utf-8"),
-    )
+    script = (_HERE / "portal.js").read_text(encoding="utf-8")
+    style = (_HERE / "portal.css").read_text(encoding="utf-8")
     # Inlined into the page: neither may close its own element early.
-    if "</script" in assets.script.lower() or "</style" in assets.style.lower():
+    if "</script" in script.lower() or "</style" in style.lower():
         raise ValueError("portal.js or portal.css would close its own element")
-    return assets
+    return PageAssets(script, style, _csp_hash(script), _csp_hash(style))
 
 
 def _csp_hash(text: str) -> str:

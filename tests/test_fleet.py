@@ -23,6 +23,7 @@ from sagemaker_notebook_access import (
     IpRestrictedNotebook,
     NotebookInstance,
     NotebookIpPolicy,
+    NotebookPortal,
     PresignedUrlApi,
     ValidationError,
 )
@@ -74,6 +75,10 @@ def render(value, template: dict) -> str:
             resource_type = template["Resources"].get(argument, {}).get("Type", "")
             if resource_type == "AWS::EC2::VPCEndpoint":
                 return "vpce-0123456789abcdef0"
+            if resource_type == "AWS::ApiGateway::RestApi":
+                return "a1b2c3d4e5"  # REST API ids are 10 characters
+            if resource_type == "AWS::Cognito::UserPoolDomain":
+                return "d" * 63  # a domain prefix
             return "r" * 128
         if function == "Fn::GetAtt":
             logical_id, attribute = argument
@@ -468,6 +473,38 @@ def test_explicit_list_has_a_capacity_and_says_what_to_do_beyond_it(full):
     message = str(full["error"])
     assert worst_name(full["served"]) in message
     assert "notebook_name_prefix" in message
+
+
+@pytest.fixture(scope="module")
+def full_with_portal() -> dict:
+    """An API with a NotebookPortal, then given 63-character names until one is refused."""
+    stack = new_stack("FullWithPortal")
+    api = PresignedUrlApi(stack, "Api", vpc=create_private_vpc(stack, "Vpc"), allowed_cidrs=ALLOWED)
+    NotebookPortal(stack, "Portal", api=api, domain_prefix="team-notebooks")
+    with pytest.raises(ValidationError, match="notebook_name_prefix"):
+        for i in range(1000):
+            api.add_notebook(worst_name(i))
+    return {"served": len(api.notebook_names), "template": Template.from_stack(stack).to_json()}
+
+
+def test_a_portal_takes_its_room_in_the_lambda_environment(full, full_with_portal):
+    # Its four variables, counted at their longest, leave room for fewer names...
+    assert full_with_portal["served"] < full["served"]
+    # ...and what is accepted still fits, rendered at its longest by this test's own means.
+    template = full_with_portal["template"]
+    variables = url_function(template)["Properties"]["Environment"]["Variables"]
+    assert {"PORTAL_URL", "PORTAL_CLIENT_ID", "NOTEBOOK_ARN_PREFIX"} <= set(variables)
+    assert environment_bytes(variables, template) <= LAMBDA_ENVIRONMENT_LIMIT_BYTES
+
+
+def test_a_portal_on_a_full_api_is_refused_with_what_to_do():
+    stack = new_stack("FullThenPortal")
+    api = PresignedUrlApi(stack, "Api", vpc=create_private_vpc(stack, "Vpc"), allowed_cidrs=ALLOWED)
+    for i in range(57):
+        api.add_notebook(worst_name(i))
+    with pytest.raises(ValidationError, match=r"cannot set the Lambda's PORTAL_\w+: .* bytes") as e:
+        NotebookPortal(stack, "Portal", api=api, domain_prefix="team-notebooks")
+    assert "notebook_name_prefix" in str(e.value)
 
 
 def test_api_at_capacity_stays_within_lambda_and_iam_limits(full):

@@ -27,9 +27,13 @@ MANAGED_POLICY_MAX_CHARS = 6144
 FUNCTION_POLICY_RESERVED_CHARS = 3072
 SERVED_POLICY_OVERHEAD_CHARS = 512
 MAX_SERVED_NOTEBOOK_POLICIES = 4
+LONGEST_REGION = "ap-southeast-5"
 NOTEBOOK_ARN_PREFIX_MAX_CHARS = len(
-    "arn:aws-us-gov:sagemaker:ap-southeast-5:123456789012:notebook-instance/"
+    f"arn:aws-us-gov:sagemaker:{LONGEST_REGION}:123456789012:notebook-instance/"
 )
+# Variables whose value is a token are counted at the longest it can resolve to.
+REST_API_ID_CHARS = 10  # API Gateway's REST API ids, e.g. a1b2c3d4e5
+COGNITO_CLIENT_ID_MAX_CHARS = 128  # ClientId, Cognito API reference
 
 
 def arn_chars(name: str, *, is_token: bool) -> int:

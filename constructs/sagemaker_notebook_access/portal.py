@@ -31,6 +31,12 @@ from aws_cdk import aws_iam as iam
 from constructs import Construct
 
 from .acknowledgments import PORTAL_TAGS_RULE, acknowledge
+from .capacity import (
+    COGNITO_CLIENT_ID_MAX_CHARS,
+    LONGEST_REGION,
+    NOTEBOOK_ARN_PREFIX_MAX_CHARS,
+    REST_API_ID_CHARS,
+)
 from .url_api import NAME_PARAMETER, PresignedUrlApi, _notebook_arn
 from .validation import ValidationError, is_token, validating
 
@@ -258,12 +264,29 @@ class NotebookPortal(Construct):
         )
         acknowledge(api.function_policy, PORTAL_TAGS_RULE)
         stack = Stack.of(self)
-        api._set_environment("PORTAL_URL", self.portal_url)
-        api._set_environment("PORTAL_CLIENT_ID", self.client.user_pool_client_id)
-        api._set_environment("PORTAL_SIGN_IN_URL", self.sign_in_url)
+        # Token values at the longest they resolve to (capacity.py counts them so).
+        longest_host = f".{LONGEST_REGION}.amazonaws.com.cn"
+        api._set_environment(
+            "PORTAL_URL",
+            self.portal_url,
+            max_chars=len(
+                f"https://{'x' * REST_API_ID_CHARS}.execute-api{longest_host}/{api.stage_name}/"
+            ),
+        )
+        api._set_environment(
+            "PORTAL_CLIENT_ID",
+            self.client.user_pool_client_id,
+            max_chars=COGNITO_CLIENT_ID_MAX_CHARS,
+        )
+        api._set_environment(
+            "PORTAL_SIGN_IN_URL",
+            self.sign_in_url,
+            max_chars=len(f"https://{'x' * 63}.auth.{LONGEST_REGION}.amazoncognito.com"),
+        )
         api._set_environment(
             "NOTEBOOK_ARN_PREFIX",
             f"arn:{stack.partition}:sagemaker:{stack.region}:{stack.account}:notebook-instance/",
+            max_chars=NOTEBOOK_ARN_PREFIX_MAX_CHARS,
         )
 
 

@@ -27,6 +27,7 @@ from .capacity import (
     ENVIRONMENT_LIMIT_BYTES,
     MANAGED_POLICY_MAX_CHARS,
     MAX_SERVED_NOTEBOOK_POLICIES,
+    REST_API_ID_CHARS,
     SERVED_POLICY_OVERHEAD_CHARS,
     arn_chars,
     environment_bytes,
@@ -398,6 +399,7 @@ class PresignedUrlApi(ApiOperations, Construct):
         default_session_duration_seconds: int | None,
     ) -> None:
         """The VPC function, ordered so its ENI permissions come first and leave last."""
+        self._token_chars: dict[str, int] = {}  # see _set_environment
         self._environment = {
             "NOTEBOOK_NAMES": "",  # filled by add_notebook
             "NOTEBOOK_NAME_PREFIX": self.notebook_name_prefix,
@@ -481,7 +483,7 @@ class PresignedUrlApi(ApiOperations, Construct):
         )
         self.rest_api = self._rest_api(rate_limit, burst_limit)
         # The audit line marks events that do not name this API (a direct invocation).
-        self._set_environment("REST_API_ID", self.rest_api.rest_api_id)
+        self._set_environment("REST_API_ID", self.rest_api.rest_api_id, max_chars=REST_API_ID_CHARS)
         self.execution_log_group = logs.LogGroup(
             self,
             "ExecutionLogs",
@@ -811,16 +813,37 @@ class PresignedUrlApi(ApiOperations, Construct):
         current.chars_left -= needed
         return current.statement
 
-    def _set_environment(self, key: str, value: str) -> None:
-        """Set a function variable; ``_environment`` is what the size check counts."""
+    def _set_environment(self, key: str, value: str, *, max_chars: int | None = None) -> None:
+        """Set a function variable, within Lambda's 4 KiB for all of them.
+
+        ``max_chars``: for a token value, the longest it can resolve to (what the size
+        check counts). NOTEBOOK_NAMES is counted name by name, and checked by add_notebook
+        before it grows.
+        """
+        if is_token(value) and key != "NOTEBOOK_NAMES":
+            if max_chars is None:
+                raise TypeError(f"{key} is a token: pass max_chars, its longest value")
+            self._token_chars[key] = max_chars
         self._environment[key] = value
+        projected = self._environment_bytes()
+        if projected > ENVIRONMENT_LIMIT_BYTES:
+            raise ValidationError(
+                f"cannot set the Lambda's {key}: its environment would need {projected} bytes "
+                f"(limit {ENVIRONMENT_LIMIT_BYTES}); serve fewer notebooks by name (give them "
+                "a common prefix and pass notebook_name_prefix)",
+                self,
+            )
         self.function.add_environment(key, value)
 
     def _environment_bytes(self, extra_names: Sequence[str] = ()) -> int:
         """The function's environment size with ``extra_names`` served too, tokens at 63."""
         names = [(n, is_token(n)) for n in [*self._notebook_names, *extra_names]]
         # The list is counted name by name, not as the Fn::Join token it is stored as.
-        return environment_bytes({**self._environment, "NOTEBOOK_NAMES": ""}, names)
+        counted = {
+            key: "x" * self._token_chars[key] if key in self._token_chars else value
+            for key, value in self._environment.items()
+        }
+        return environment_bytes({**counted, "NOTEBOOK_NAMES": ""}, names)
 
 
 def _notebook_arn(scope: Construct, name: str) -> str:

@@ -270,9 +270,9 @@ def api() -> PresignedUrlApi:
         ({"domain_prefix": "-team"}, "not a valid"),
         ({"sign_in_url": "http://login.example.com"}, "must be a domain's base URL"),
         ({"sign_in_url": "https://login.example.com/path"}, "no path"),
-        ({"domain_prefix": "team", "session_minutes": 4}, "session_minutes must be 5..1440"),
-        ({"domain_prefix": "team", "session_minutes": 1441}, "got 1441"),
-        ({"domain_prefix": "team", "session_minutes": True}, "must be an integer"),
+        ({"domain_prefix": "team", "session_minutes": 4}, "session_minutes 4 minutes is out of"),
+        ({"domain_prefix": "team", "session_minutes": 1441}, "allowed 5..1440 minutes"),
+        ({"domain_prefix": "team", "session_minutes": True}, "must be a whole number"),
     ],
 )
 def test_bad_portal_props_name_the_prop_and_what_is_allowed(api, props, message):

@@ -38,7 +38,7 @@ from .capacity import (
     REST_API_ID_CHARS,
 )
 from .url_api import NAME_PARAMETER, PresignedUrlApi, _notebook_arn
-from .validation import ValidationError, is_token, validating
+from .validation import ValidationError, is_token, validate_int_range, validating
 
 SESSION_MINUTES_MIN = 5  # Cognito's shortest ID/access token validity (TokenValidityUnitsType)
 SESSION_MINUTES_MAX = 24 * 60
@@ -324,10 +324,11 @@ def _validate(
             f"sign_in_url {sign_in_url!r} must be a domain's base URL such as "
             "https://team.auth.eu-west-1.amazoncognito.com (https, no path)"
         )
-    if isinstance(session_minutes, bool) or not isinstance(session_minutes, int):
-        raise ValidationError(f"session_minutes must be an integer, got {session_minutes!r}")
-    if not SESSION_MINUTES_MIN <= session_minutes <= SESSION_MINUTES_MAX:
-        raise ValidationError(
-            f"session_minutes must be {SESSION_MINUTES_MIN}..{SESSION_MINUTES_MAX} "
-            f"(Cognito's ID token validity), got {session_minutes}"
-        )
+    # Cognito's ID token validity: 5 minutes to a day (TokenValidityUnitsType).
+    validate_int_range(
+        session_minutes,
+        prop="session_minutes",
+        minimum=SESSION_MINUTES_MIN,
+        maximum=SESSION_MINUTES_MAX,
+        unit="minutes",
+    )

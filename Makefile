@@ -90,7 +90,8 @@ integ: setup $(VENV)/.dev
 integ-update: $(VENV)/.dev
 	$(BIN)/python integ/snapshot.py --update
 
-bench: setup
+# The bench runs the test suite too: it needs what `make test` installs.
+bench: $(VENV)/.dev node_modules/.installed browser
 	$(BIN)/python bench/run.py
 
 clean:

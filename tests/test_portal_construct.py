@@ -309,10 +309,3 @@ def test_bad_owners_and_groups_are_refused(props, message):
     stack = cdk.Stack(cdk.App(), "Tags")
     with pytest.raises(ValidationError, match=message):
         NotebookInstance(stack, "Nb", vpc=make_vpc(stack), **props)
-
-
-def test_the_handler_reads_the_tags_the_construct_writes():
-    # The handler ships alone and keeps its own copy of the names.
-    from presigned_url import portal as handler_portal
-
-    assert (handler_portal.OWNERS_TAG, handler_portal.GROUPS_TAG) == (OWNERS_TAG, GROUPS_TAG)

@@ -3,7 +3,7 @@
 - ``ApiGateway`` plays the REST API's stage: it turns browser requests into Lambda proxy
   events for the REAL ``handler.handler`` and writes its response back. On the
   Cognito-authorized routes it plays the Cognito authorizer (RS256 signature against
-  the user pool's JWKS, ``exp``, ``iss``, ``aud``, ``token_use`` = "id"; joserfc does the
+  the user pool's JWKS, ``exp``, ``iss``, ``token_use`` = "id"; joserfc does the
   JOSE work) and passes the claims as strings, the way API Gateway does. What the
   stage does not serve (other paths, other methods, OPTIONS: this API has no CORS) is
   answered 403 ``Missing Authentication Token``, like API Gateway.
@@ -313,7 +313,31 @@ def _match(template: str, path: str) -> dict[str, str] | None:
     return found
 
 
-def _claim_text(value: Any) -> str:
+def authorizer_claims(
+    token: str | None, keys: KeySet, issuer: str, *, now: int
+) -> dict[str, str] | None:
+    """What a REST API's Cognito user pool authorizer passes for ``token``, or None (401).
+
+    It checks signature, issuer, expiry and token_use, not the audience: it is configured
+    with the pool, so any app client's ID token passes (the handler checks ``aud``).
+    """
+    if not token:
+        return None
+    try:
+        decoded = jwt.decode(token, keys, algorithms=["RS256"])
+        jwt.JWTClaimsRegistry(
+            now=now,
+            iss={"essential": True, "value": issuer},
+            token_use={"essential": True, "value": "id"},
+            sub={"essential": True},
+            exp={"essential": True},
+        ).validate(decoded.claims)
+    except (jose_errors.JoseError, ValueError):
+        return None
+    return {name: claim_text(value) for name, value in decoded.claims.items()}
+
+
+def claim_text(value: Any) -> str:
     """A claim as the REST API's Cognito authorizer passes it: always a string."""
     if isinstance(value, bool):
         return "true" if value else "false"
@@ -343,21 +367,9 @@ class ApiGateway(LocalServer):
 
     def claims_of(self, token: str | None) -> dict[str, str] | None:
         """The Cognito authorizer: the ID token's claims as strings, or None (a 401)."""
-        if not token or self._keys is None:
+        if self._keys is None:
             return None
-        try:
-            decoded = jwt.decode(token, self._keys, algorithms=["RS256"])
-            jwt.JWTClaimsRegistry(
-                now=self._clock.now(),
-                iss={"essential": True, "value": self._issuer},
-                aud={"essential": True, "value": CLIENT_ID},
-                token_use={"essential": True, "value": "id"},
-                sub={"essential": True},
-                exp={"essential": True},
-            ).validate(decoded.claims)
-        except (jose_errors.JoseError, ValueError):
-            return None
-        return {name: _claim_text(value) for name, value in decoded.claims.items()}
+        return authorizer_claims(token, self._keys, self._issuer, now=self._clock.now())
 
     def serve(self, method: str, path: str, headers: dict[str, str], body: bytes) -> Reply:
         url = urllib.parse.urlsplit(path)

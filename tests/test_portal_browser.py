@@ -479,11 +479,16 @@ def test_the_stand_in_refuses_what_api_gateway_refuses(portal: Portal) -> None:
         "tampered": tampered,
         "expired": portal.pool.issue(ALICE, exp=portal.pool.clock.now() - 1),
         "access token": portal.pool.issue(ALICE, token_use="access"),
-        "other client": portal.pool.issue(ALICE, aud="another-client"),
         "other issuer": portal.pool.issue(ALICE, iss="https://elsewhere.example"),
     }
     for why, token in refused_tokens.items():
         assert portal.call("GET", "portal/notebooks", token=token)[::2] == (401, UNAUTHORIZED), why
+    # Another app client's token passes the authorizer (it knows the pool, not the client);
+    # the handler refuses it.
+    status, _, body = portal.call(
+        "GET", "portal/notebooks", token=portal.pool.issue(ALICE, aud="another-client")
+    )
+    assert (status, body["error"]) == (403, "Forbidden")
     for method, path in [
         ("OPTIONS", "portal/notebooks/team-alice/open"),
         ("GET", "portal/notebooks/team-alice/open"),

@@ -4,32 +4,24 @@ What runs for real: moto's cognito-idp (user pool, app clients, a group, admin s
 issues the tokens and serves the key set; joserfc checks them as API Gateway's Cognito
 authorizer does (signature, issuer, expiry, token_use) and the claims go to the handler
 as strings, the form a REST API's authorizer passes them in; moto's SageMaker holds the
-notebook and its tags. The authorizer itself cannot run here: this plays its part, as
-tests/portal_harness.py does for the browser test.
+notebook and its tags. The authorizer itself cannot run here: portal_harness's
+``authorizer_claims`` plays its part, as in the browser test.
 """
 
 from __future__ import annotations
 
 import time
-from typing import Any
 
 import boto3
 import pytest
 import requests
 from handler_events import REGION, SERVED, LocalSageMaker, handler_environment, invoke, stub_presign
-from joserfc import jwt
 from joserfc.jwk import KeySet
 from moto import mock_aws
+from portal_harness import authorizer_claims
 from test_portal_handler import PORTAL_ENV, browser_event, tag
 
 PASSWORD = "Corr3ct-Horse-Battery!"
-
-
-def as_authorizer_passes(value: Any) -> str:
-    """A REST API Cognito authorizer's claim: always a string, a list joined by commas."""
-    if isinstance(value, list):
-        return ",".join(str(item) for item in value)
-    return str(value).lower() if isinstance(value, bool) else str(value)
 
 
 @pytest.fixture(scope="module")
@@ -84,21 +76,6 @@ def cognito():
     return issued
 
 
-def authorizer_claims(token: str, cognito: dict) -> dict[str, str] | None:
-    """What API Gateway's Cognito authorizer passes for ``token``, or None (its 401)."""
-    try:
-        decoded = jwt.decode(token, cognito["keys"], algorithms=["RS256"])
-        jwt.JWTClaimsRegistry(
-            now=int(time.time()),
-            iss={"essential": True, "value": cognito["issuer"]},
-            token_use={"essential": True, "value": "id"},
-            exp={"essential": True},
-        ).validate(decoded.claims)
-    except Exception:
-        return None
-    return {name: as_authorizer_passes(value) for name, value in decoded.claims.items()}
-
-
 @pytest.fixture
 def portal_env(cognito):
     with handler_environment(**{**PORTAL_ENV, "PORTAL_CLIENT_ID": cognito["portal_client"]}):
@@ -106,7 +83,7 @@ def portal_env(cognito):
 
 
 def open_with(token: str, cognito: dict) -> tuple[int, dict]:
-    claims = authorizer_claims(token, cognito)
+    claims = authorizer_claims(token, cognito["keys"], cognito["issuer"], now=int(time.time()))
     assert claims is not None, "the authorizer would have answered 401"
     response, body = invoke(browser_event("open", claims=claims))
     return response["statusCode"], body

@@ -675,7 +675,8 @@ def test_audit_record_flags_an_event_that_did_not_come_through_the_deployed_api(
 
 def test_without_rest_api_id_no_event_counts_as_through_the_api(logs, monkeypatch) -> None:
     monkeypatch.delenv("REST_API_ID")
-    invoke(proxy_event(source_ip=DENIED_IPV4))
+    # An empty apiId equals the unset REST_API_ID: still not "through the API".
+    invoke(proxy_event(source_ip=DENIED_IPV4, api_id=""))
     assert audit_of(logs)["viaDeployedApi"] is False
 
 

@@ -147,19 +147,6 @@ def test_a_minted_url_carries_its_session_length(logs, monkeypatch):
     assert "UrlsMinted" in audit_metrics(line)
 
 
-def test_no_audit_key_is_one_the_runtime_writes_itself(logs, monkeypatch):
-    # The runtime's own keys win over extras of the same name; a filter on one would read
-    # Lambda's value, not the handler's.
-    monkeypatch.setattr(handler, "describe_status", lambda name: "InService")
-    monkeypatch.setattr(handler, "presign", lambda name, duration: AUTHORIZED_URL)
-    invoke(proxy_event())
-    (record,) = logs.audit_records()
-    read = {"outcome", "status", "durationMs", "denyReason", "sessionDurationSeconds"}
-    runtime = {"timestamp", "level", "message", "logger", "requestId", "errorType"}
-    assert read <= set(vars(record))
-    assert not read & runtime
-
-
 # The browser routes (issue 11): the same fields, from a signed-in person's requests.
 PORTAL_CASES = {
     "portal open minted": ("open", {"owners": "0f1e2d3c-alice"}, {}, 200, {"UrlsMinted"}),

@@ -20,6 +20,8 @@ from aws_cdk.assertions import Match, Template
 from botocore.stub import Stubber
 from conftest import REPO_ROOT
 
+from sagemaker_notebook_access.idle_stop_lifecycle import on_start_content
+
 INTEG = REPO_ROOT / "integ"
 sys.path.insert(0, str(INTEG))
 
@@ -156,7 +158,11 @@ def test_notebook_is_named_with_a_five_minute_idle_stop(synthesized):
         "AWS::SageMaker::NotebookInstance",
         {"NotebookInstanceName": "integ-notebook-access", "LifecycleConfigName": Match.any_value()},
     )
-    assert app_module.IDLE_TIMEOUT_MINUTES == 5
+    # Check 4 waits for a stop after five idle minutes: the checker must be told five.
+    template.has_resource_properties(
+        "AWS::SageMaker::NotebookInstanceLifecycleConfig",
+        {"OnStart": [{"Content": on_start_content(5)}]},
+    )
 
 
 def test_every_assertion_is_wired_and_waits(synthesized):

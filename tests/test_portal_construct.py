@@ -83,7 +83,10 @@ def test_only_the_page_has_no_authorization_and_the_sigv4_routes_keep_iam(templa
     methods = method_paths(template)
     unauthenticated = {r for r, m in methods.items() if m["AuthorizationType"] == "NONE"}
     assert unauthenticated == {("GET", "/")}
-    for route in [("POST", "/notebooks/{NotebookInstanceName}/url")]:
+    for route in [
+        ("POST", "/notebooks/{NotebookInstanceName}/url"),
+        ("POST", "/notebooks/{NotebookInstanceName}/start"),
+    ]:
         assert methods[route]["AuthorizationType"] == "AWS_IAM"
 
 

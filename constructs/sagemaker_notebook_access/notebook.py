@@ -51,9 +51,10 @@ def idle_stop_lifecycle_config(
 ) -> sagemaker.CfnNotebookInstanceLifecycleConfig:
     """One lifecycle config per stack and idle time, shared by every notebook that uses it.
 
-    The script embeds the checker (about 15 KB); one copy per notebook would push
-    a 50-notebook fleet past CloudFormation's 1 MB template limit. The script reads
-    the notebook's own name from the instance metadata, so sharing is safe.
+    The script embeds the checker (about 10 KB of base64, gzipped); one copy per notebook
+    would cost a fleet that much template per notebook against CloudFormation's 1 MB.
+    The script reads the notebook's own name from the instance metadata, so sharing is
+    safe.
     """
     if Token.is_unresolved(idle_timeout_minutes):
         return sagemaker.CfnNotebookInstanceLifecycleConfig(
@@ -86,8 +87,10 @@ class NotebookInstance(NotebookOperations, Resource):
     :param instance_type: ``ml.<family>.<size>``. Default: ``ml.t3.medium``.
     :param volume_size_in_gb: ML storage volume, 5..16384 GB. Default: 5.
     :param role: execution role the notebook runs as. Default: a new role that may
-        only write the notebook's own logs, use its KMS key and describe/stop
-        itself. Widen it with ``role.add_to_principal_policy`` or a ``grant_*``.
+        only write the notebook's own logs (with a generated name: any notebook's streams
+        of the same names, since the name is unknown before the notebook), use its KMS
+        key and describe/stop itself. Widen it with ``role.add_to_principal_policy`` or a
+        ``grant_*``.
     :param encryption_key: KMS key for the storage volume. Default: a new key with
         rotation on.
     :param vpc_subnets: where to place the notebook (the first matching subnet is
@@ -110,8 +113,8 @@ class NotebookInstance(NotebookOperations, Resource):
         ``notebook-access:owners`` tag. Default: none.
     :param groups: Cognito groups whose members may open it through a ``NotebookPortal``
         (tag ``notebook-access:groups``). Default: none. Both tags can be changed later
-        with ``aws sagemaker add-tags``, taking effect on the next request; the next
-        deploy sets them back to these props.
+        with ``aws sagemaker add-tags``, taking effect on the next request; a deploy that
+        changes ``owners`` or ``groups`` sets both tags to these props again.
     """
 
     def __init__(
@@ -166,8 +169,8 @@ class NotebookInstance(NotebookOperations, Resource):
             vpc
         )
         self.connections = ec2.Connections(security_groups=[self.security_group])
-        # Idle stop reaches SageMaker through the VPC's SageMaker API endpoint, when a
-        # PresignedUrlApi in this stack created one (endpoint_reach.py).
+        # Idle stop and the notebook's logs reach AWS through the VPC's SageMaker API and
+        # Logs endpoints this stack knows of (endpoint_reach.py).
         EndpointReach.of(self).add_notebook(vpc, self.connections)
         self.role: iam.IRole = role or iam.Role(
             self,

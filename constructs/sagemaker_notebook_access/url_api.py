@@ -126,7 +126,8 @@ class PresignedUrlApi(ApiOperations, Construct):
     :param waf_rate_limit_per_5_minutes: requests one IP address may send in any 5 minutes
         before the web ACL blocks it, 10..2,000,000,000. Default: 300.
     :param stage_name: the API stage (letters, digits, ``-``, ``_``). Default: ``"v1"``.
-    :param log_retention: retention of the Lambda, access and WAF log groups. Default: one year.
+    :param log_retention: retention of the Lambda, access, execution and WAF log groups.
+        Default: one year.
     :param encryption_key: KMS key for the log groups; its key policy must let CloudWatch
         Logs use it. Default: a new key, rotation on.
     :param removal_policy: for the log groups and the key. Default:

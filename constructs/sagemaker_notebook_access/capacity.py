@@ -44,8 +44,8 @@ def arn_chars(name: str, *, is_token: bool) -> int:
 def first_policy_room(prefix: str) -> int:
     """What the function policy's statement has for listed ARNs, after the prefix ARN."""
     room = MANAGED_POLICY_MAX_CHARS - FUNCTION_POLICY_RESERVED_CHARS
-    # notebook-instance/<prefix>*, quotes and comma.
-    return room - (NOTEBOOK_ARN_PREFIX_MAX_CHARS + len(prefix) + 4) if prefix else room
+    # The ARN notebook-instance/<prefix>*, as a listed ARN is counted.
+    return room - arn_chars(prefix + "*", is_token=False) if prefix else room
 
 
 def environment_bytes(variables: Mapping[str, str], names: Sequence[tuple[str, bool]]) -> int:

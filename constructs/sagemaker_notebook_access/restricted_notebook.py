@@ -273,8 +273,11 @@ class IpRestrictedNotebook(Construct):
             )
         # One key for every log group the construct creates (flow, API, Lambda, WAF logs).
         logs_key: kms.IKey | None = None
-        creates_vpc = vpc is None and api is None
-        if creates_vpc:
+        # The endpoints of the VPC this construct created (None for a given VPC): add
+        # buckets the notebook may use with s3_endpoint.add_to_policy.
+        self.s3_endpoint: ec2.GatewayVpcEndpoint | None = None
+        self.logs_endpoint: ec2.InterfaceVpcEndpoint | None = None
+        if vpc is None and api is None:
             logs_key = create_log_key(
                 self,
                 "LogsKey",
@@ -284,14 +287,9 @@ class IpRestrictedNotebook(Construct):
             vpc = create_private_vpc(
                 self, "Vpc", flow_logs_key=logs_key, removal_policy=removal_policy
             )
+            self.s3_endpoint = vpc.node.find_child(S3_ENDPOINT_ID)
+            self.logs_endpoint = vpc.node.find_child(LOGS_ENDPOINT_ID)
         self.vpc: ec2.IVpc = vpc or api.vpc
-        # The endpoints of the VPC this construct created (None for a given VPC): add
-        # buckets the notebook may use with s3_endpoint.add_to_policy.
-        self.s3_endpoint: ec2.GatewayVpcEndpoint | None = None
-        self.logs_endpoint: ec2.InterfaceVpcEndpoint | None = None
-        if creates_vpc:
-            self.s3_endpoint = self.vpc.node.find_child(S3_ENDPOINT_ID)
-            self.logs_endpoint = self.vpc.node.find_child(LOGS_ENDPOINT_ID)
         self.notebook = NotebookInstance(
             self,
             "Notebook",

@@ -120,7 +120,7 @@ def jsii_requests(script: Path, *args: str) -> int:
 def fleet_template(count: int) -> tuple[int, int]:
     """Resources and bytes of the fleet app's template for ``count`` notebooks."""
     with tempfile.TemporaryDirectory(prefix="bench-template-") as out:
-        env = base_env() | {"CDK_OUTDIR": out, "CDK_CONTEXT_JSON": cdk_context(False)}
+        env = synth_env(out, nag=False)
         timed_run([sys.executable, str(BENCH / "fleet_app.py"), str(count)], env)
         path = Path(out) / f"Fleet{count}.template.json"
         return len(json.loads(path.read_text())["Resources"]), path.stat().st_size
@@ -129,7 +129,7 @@ def fleet_template(count: int) -> tuple[int, int]:
 def demo_template_for_include(into: Path) -> tuple[Path, int]:
     """The demo stack's template (packs off), minus what the including stack adds itself."""
     with tempfile.TemporaryDirectory(prefix="bench-demo-") as out:
-        env = base_env() | {"CDK_OUTDIR": out, "CDK_CONTEXT_JSON": cdk_context(False)}
+        env = synth_env(out, nag=False)
         timed_run([sys.executable, str(REPO / "app.py")], env)
         (path,) = Path(out).glob("*.template.json")
         template = json.loads(path.read_text())

@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import base64
 import contextlib
+import copy
 import importlib
 import json
 import logging
@@ -22,7 +23,7 @@ from typing import Any
 import boto3
 from botocore.stub import Stubber
 from local_server import LocalServer, Reply
-from presigned_url import handler
+from presigned_url import handler, portal
 
 REGION = "eu-west-1"
 ACCOUNT_ID = "123456789012"
@@ -53,8 +54,27 @@ HANDLER_ENV = {
 CONTRACT_STATUSES = {200, 202, 400, 403, 404, 405, 409, 413, 500, 502, 503, 504}
 NOT_IN_SERVICE = ("Pending", "Stopping", "Stopped", "Failed", "Updating", "Deleting")
 RESOURCES = {
-    "url": "/notebooks/{NotebookInstanceName}/url",
-    "start": "/notebooks/{NotebookInstanceName}/start",
+    "url": handler.URL_RESOURCE,
+    "start": handler.START_RESOURCE,
+    "page": handler.PAGE_RESOURCE,
+    "list": handler.PORTAL_LIST_RESOURCE,
+    "open": handler.PORTAL_OPEN_RESOURCE,
+    "portal-start": handler.PORTAL_START_RESOURCE,
+}
+# The browser routes: what NotebookPortal gives the function, and a signed-in person.
+NOTEBOOK_ARN_PREFIX = f"arn:aws:sagemaker:{REGION}:{ACCOUNT_ID}:notebook-instance/"
+PORTAL_ORIGIN = f"https://{API_ID}.execute-api.{REGION}.amazonaws.com"
+PORTAL_ENV = {
+    "PORTAL_URL": f"{PORTAL_ORIGIN}/v1/",
+    "PORTAL_CLIENT_ID": "client123",
+    "PORTAL_SIGN_IN_URL": f"https://team.auth.{REGION}.amazoncognito.com",
+    "NOTEBOOK_ARN_PREFIX": NOTEBOOK_ARN_PREFIX,
+}
+ALICE = {
+    "sub": "0f1e2d3c-alice",
+    "aud": PORTAL_ENV["PORTAL_CLIENT_ID"],
+    "email": "Alice@Example.com",
+    "email_verified": "true",
 }
 
 
@@ -101,6 +121,31 @@ def proxy_event(
         "body": body,
         "isBase64Encoded": base64_body,
     }
+
+
+def browser_event(
+    route: str,
+    *,
+    claims: dict | None = None,
+    name: str | None = SERVED,
+    method: str | None = None,
+    source_ip: str = ALLOWED_IPV4,
+    origin: str | None = PORTAL_ORIGIN,
+) -> dict[str, Any]:
+    """A proxy event as API Gateway sends it after the Cognito authorizer let it through.
+
+    ``route``: "page", "list", "open" or "portal-start".
+    """
+    event = proxy_event(route=route, name=name, source_ip=source_ip, user_arn=None)
+    event["httpMethod"] = method or ("GET" if route in ("page", "list") else "POST")
+    event["requestContext"]["identity"].pop("caller")
+    if claims is not None:
+        event["requestContext"]["authorizer"] = {"claims": copy.deepcopy(claims)}
+    if origin is not None:
+        event["headers"]["Origin"] = origin
+    if name is None:
+        event["pathParameters"] = None
+    return event
 
 
 def b64(data: str | bytes) -> str:
@@ -346,6 +391,15 @@ class LocalSageMaker:
         from moto.sagemaker.models import sagemaker_backends
 
         sagemaker_backends[ACCOUNT_ID][REGION].notebook_instances[name].status = status
+
+    def tag(self, name: str, *, owners: str = "", groups: str = "") -> None:
+        """Set the notebook's portal entitlement tags (what NotebookInstance(owners=...) writes)."""
+        arn = self.client.describe_notebook_instance(NotebookInstanceName=name)[
+            "NotebookInstanceArn"
+        ]
+        tags = [{"Key": portal.OWNERS_TAG, "Value": owners}] if owners else []
+        tags += [{"Key": portal.GROUPS_TAG, "Value": groups}] if groups else []
+        self.client.add_tags(ResourceArn=arn, Tags=tags)
 
     def status(self, name: str) -> str:
         return self.client.describe_notebook_instance(NotebookInstanceName=name)[

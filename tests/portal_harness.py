@@ -41,6 +41,7 @@ from handler_events import (
     ACCOUNT_ID,
     ALLOWED_IPV4,
     API_ID,
+    NOTEBOOK_ARN_PREFIX,
     REGION,
     LambdaContext,
     LocalSageMaker,
@@ -61,7 +62,6 @@ from sagemaker_notebook_access.portal import SIGNED_OUT_QUERY
 STAGE = "v1"
 CLIENT_ID = "portal-client-7q2"
 POOL_ID = f"{REGION}_PortalTest"
-NOTEBOOK_ARN_PREFIX = f"arn:aws:sagemaker:{REGION}:{ACCOUNT_ID}:notebook-instance/"
 UNAUTHORIZED = {"message": "Unauthorized"}
 MISSING_TOKEN = {"message": "Missing Authentication Token"}
 

@@ -15,9 +15,19 @@ from typing import Any
 import pytest
 from botocore.exceptions import ClientError, ReadTimeoutError
 from filter_patterns import matches
-from handler_events import AUTHORIZED_URL, DENIED_IPV4, invoke, proxy_event
+from handler_events import (
+    ALICE,
+    AUTHORIZED_URL,
+    DENIED_IPV4,
+    PORTAL_ENV,
+    browser_event,
+    handler_environment,
+    invoke,
+    proxy_event,
+)
 from presigned_url import handler
 
+from sagemaker_notebook_access.entitlement import OWNERS_TAG
 from sagemaker_notebook_access.operations import API_METRICS
 
 pytestmark = pytest.mark.usefixtures("handler_env", "logs")
@@ -170,11 +180,6 @@ PORTAL_CASES = {
 
 @pytest.mark.parametrize("case", sorted(PORTAL_CASES))
 def test_every_browser_outcome_writes_the_fields_its_metrics_read(case, logs, monkeypatch):
-    from handler_events import handler_environment
-    from test_portal_handler import ALICE, PORTAL_ENV, browser_event
-
-    from sagemaker_notebook_access.entitlement import OWNERS_TAG
-
     route, tags, overrides, status, metrics = PORTAL_CASES[case]
     monkeypatch.setattr(handler, "describe_status", lambda name: "InService")
     monkeypatch.setattr(handler, "presign", lambda name, duration: AUTHORIZED_URL)

@@ -24,7 +24,6 @@ import pytest
 from handler_events import LocalSageMaker
 from playwright.sync_api import Browser, BrowserContext, Page, expect, sync_playwright
 from portal_harness import CLIENT_ID, MISSING_TOKEN, UNAUTHORIZED, Person, Portal, running_portal
-from presigned_url import portal as portal_module
 
 CHROMIUM = Path("/usr/bin/chromium")
 LAUNCH_ARGS = [
@@ -66,12 +65,7 @@ def portal(sagemaker_api: LocalSageMaker):
     sagemaker_api.reset()
     for name, status, owners, groups in NOTEBOOKS:
         sagemaker_api.create(name, status)
-        arn = sagemaker_api.client.describe_notebook_instance(NotebookInstanceName=name)[
-            "NotebookInstanceArn"
-        ]
-        tags = [{"Key": portal_module.OWNERS_TAG, "Value": owners}] if owners else []
-        tags += [{"Key": portal_module.GROUPS_TAG, "Value": groups}] if groups else []
-        sagemaker_api.client.add_tags(ResourceArn=arn, Tags=tags)
+        sagemaker_api.tag(name, owners=owners, groups=groups)
     with running_portal(sagemaker_api, [ALICE, BOB], lifetime=LIFETIME) as running:
         yield running
 

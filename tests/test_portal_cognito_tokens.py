@@ -15,11 +15,19 @@ import time
 import boto3
 import pytest
 import requests
-from handler_events import REGION, SERVED, LocalSageMaker, handler_environment, invoke, stub_presign
+from handler_events import (
+    PORTAL_ENV,
+    REGION,
+    SERVED,
+    LocalSageMaker,
+    browser_event,
+    handler_environment,
+    invoke,
+    stub_presign,
+)
 from joserfc.jwk import KeySet
 from moto import mock_aws
 from portal_harness import authorizer_claims
-from test_portal_handler import PORTAL_ENV, browser_event, tag
 
 PASSWORD = "Corr3ct-Horse-Battery!"
 
@@ -92,7 +100,7 @@ def open_with(token: str, cognito: dict) -> tuple[int, dict]:
 def test_the_owner_by_sub_opens_and_another_person_is_refused(
     cognito, portal_env, moto: LocalSageMaker, logs
 ) -> None:
-    tag(moto, SERVED, owners=cognito["sub"]["ben"])
+    moto.tag(SERVED, owners=cognito["sub"]["ben"])
     with stub_presign(None):
         assert open_with(cognito["ben"], cognito)[0] == 200
     status, body = open_with(cognito["ana"], cognito)
@@ -102,7 +110,7 @@ def test_the_owner_by_sub_opens_and_another_person_is_refused(
 def test_a_group_in_a_real_token_entitles_its_member(
     cognito, portal_env, moto: LocalSageMaker, logs
 ) -> None:
-    tag(moto, SERVED, groups="genomics-team")
+    moto.tag(SERVED, groups="genomics-team")
     with stub_presign(None):
         assert open_with(cognito["ana"], cognito)[0] == 200
     assert open_with(cognito["ben"], cognito)[0] == 403
@@ -112,7 +120,7 @@ def test_a_token_of_another_client_of_the_pool_names_no_one(
     cognito, portal_env, moto: LocalSageMaker, logs
 ) -> None:
     # The authorizer accepts it (it is configured with the pool); the handler does not.
-    tag(moto, SERVED, owners=cognito["sub"]["ben"])
+    moto.tag(SERVED, owners=cognito["sub"]["ben"])
     token = cognito["ben_other_client"]
     status, body = open_with(token, cognito)
     assert (status, body["error"]) == (403, "Forbidden")

@@ -9,22 +9,21 @@ the presign call, which moto lacks, is botocore's Stubber.
 from __future__ import annotations
 
 import base64
-import copy
 import hashlib
 import json
 import re
 
 import pytest
 from handler_events import (
-    ACCOUNT_ID,
-    ALLOWED_IPV4,
+    ALICE,
     AUTHORIZED_URL,
     DENIED_IPV4,
     INVOCATIONS,
     NAME_PREFIX,
-    REGION,
+    PORTAL_ENV,
     SERVED,
     LocalSageMaker,
+    browser_event,
     count_sagemaker_calls,
     handler_environment,
     invoke,
@@ -33,32 +32,14 @@ from handler_events import (
 )
 from presigned_url import handler, portal
 
-PORTAL_URL = "https://a1b2c3d4e5.execute-api.eu-west-1.amazonaws.com/v1/"
-SIGN_IN_URL = "https://team.auth.eu-west-1.amazoncognito.com"
-PORTAL_ENV = {
-    "PORTAL_URL": PORTAL_URL,
-    "PORTAL_CLIENT_ID": "client123",
-    "PORTAL_SIGN_IN_URL": SIGN_IN_URL,
-    "NOTEBOOK_ARN_PREFIX": f"arn:aws:sagemaker:{REGION}:{ACCOUNT_ID}:notebook-instance/",
-}
+PORTAL_URL = PORTAL_ENV["PORTAL_URL"]
+SIGN_IN_URL = PORTAL_ENV["PORTAL_SIGN_IN_URL"]
 CLIENT_ID = PORTAL_ENV["PORTAL_CLIENT_ID"]
-ALICE = {
-    "sub": "0f1e2d3c-alice",
-    "aud": CLIENT_ID,
-    "email": "Alice@Example.com",
-    "email_verified": "true",
-}
 BOB = {
     "sub": "9a8b7c6d-bob",
     "aud": CLIENT_ID,
     "email": "bob@example.com",
     "email_verified": "true",
-}
-RESOURCES = {
-    "page": "/",
-    "list": "/portal/notebooks",
-    "open": "/portal/notebooks/{NotebookInstanceName}/open",
-    "start": "/portal/notebooks/{NotebookInstanceName}/start",
 }
 
 
@@ -68,40 +49,10 @@ def portal_env():
         yield
 
 
-def browser_event(
-    route: str,
-    *,
-    claims: dict | None = None,
-    name: str | None = SERVED,
-    method: str | None = None,
-    source_ip: str = ALLOWED_IPV4,
-    origin: str | None = "https://a1b2c3d4e5.execute-api.eu-west-1.amazonaws.com",
-) -> dict:
-    """A proxy event as API Gateway sends it after the Cognito authorizer let it through."""
-    event = proxy_event(route=RESOURCES[route], name=name, source_ip=source_ip, user_arn=None)
-    event["httpMethod"] = method or ("GET" if route in ("page", "list") else "POST")
-    identity = event["requestContext"]["identity"]
-    identity.pop("caller")
-    if claims is not None:
-        event["requestContext"]["authorizer"] = {"claims": copy.deepcopy(claims)}
-    if origin is not None:
-        event["headers"]["Origin"] = origin
-    if name is None:
-        event["pathParameters"] = None
-    return event
-
-
 def call_raw(event: dict) -> dict:
     """The handler's proxy response as is (the page's body is HTML, not JSON)."""
     INVOCATIONS.append("raw")  # the logs fixture counts one audit line per invocation
     return handler.handler(event, None)
-
-
-def tag(moto: LocalSageMaker, name: str, *, owners: str = "", groups: str = "") -> None:
-    arn = moto.client.describe_notebook_instance(NotebookInstanceName=name)["NotebookInstanceArn"]
-    tags = [{"Key": portal.OWNERS_TAG, "Value": owners}] if owners else []
-    tags += [{"Key": portal.GROUPS_TAG, "Value": groups}] if groups else []
-    moto.client.add_tags(ResourceArn=arn, Tags=tags)
 
 
 # ---------------------------------------------------------------- which routes exist
@@ -187,10 +138,10 @@ def test_the_listing_shows_only_served_notebooks_the_person_is_entitled_to(
     moto.create("nb-2", status="Stopped")
     moto.create(f"{NAME_PREFIX}x")
     moto.create("not-served")
-    tag(moto, SERVED, owners=f"{BOB['email']} {ALICE['email'].lower()}")
-    tag(moto, "nb-2", owners=ALICE["sub"])
-    tag(moto, f"{NAME_PREFIX}x", owners=BOB["sub"])
-    tag(moto, "not-served", owners=ALICE["sub"])
+    moto.tag(SERVED, owners=f"{BOB['email']} {ALICE['email'].lower()}")
+    moto.tag("nb-2", owners=ALICE["sub"])
+    moto.tag(f"{NAME_PREFIX}x", owners=BOB["sub"])
+    moto.tag("not-served", owners=ALICE["sub"])
     response, body = invoke(browser_event("list", claims=ALICE, name=None))
     assert response["statusCode"] == 200
     assert body == {
@@ -205,7 +156,7 @@ def test_the_listing_shows_only_served_notebooks_the_person_is_entitled_to(
 
 
 def test_a_group_tag_entitles_its_members(moto: LocalSageMaker, logs) -> None:
-    tag(moto, SERVED, groups="analysts ml-team")
+    moto.tag(SERVED, groups="analysts ml-team")
     member = {**BOB, "cognito:groups": "ml-team,admins"}
     _, body = invoke(browser_event("list", claims=member, name=None))
     assert [nb["NotebookInstanceName"] for nb in body["notebooks"]] == [SERVED]
@@ -214,7 +165,7 @@ def test_a_group_tag_entitles_its_members(moto: LocalSageMaker, logs) -> None:
 
 
 def test_an_unverified_email_entitles_no_one(moto: LocalSageMaker, logs) -> None:
-    tag(moto, SERVED, owners=BOB["email"])
+    moto.tag(SERVED, owners=BOB["email"])
     impostor = {**BOB, "sub": "someone-else", "email_verified": "false"}
     _, body = invoke(browser_event("list", claims=impostor, name=None))
     assert body["notebooks"] == []
@@ -222,7 +173,7 @@ def test_an_unverified_email_entitles_no_one(moto: LocalSageMaker, logs) -> None
 
 
 def test_a_federated_persons_email_counts(moto: LocalSageMaker, logs) -> None:
-    tag(moto, SERVED, owners=BOB["email"])
+    moto.tag(SERVED, owners=BOB["email"])
     federated = {
         "sub": "fed-1",
         "aud": CLIENT_ID,
@@ -235,7 +186,7 @@ def test_a_federated_persons_email_counts(moto: LocalSageMaker, logs) -> None:
 
 def test_a_tag_change_takes_effect_on_the_next_request(moto: LocalSageMaker, logs) -> None:
     _, before = invoke(browser_event("list", claims=BOB, name=None))
-    tag(moto, SERVED, owners=BOB["sub"])
+    moto.tag(SERVED, owners=BOB["sub"])
     _, after = invoke(browser_event("list", claims=BOB, name=None))
     assert before["notebooks"] == [] and len(after["notebooks"]) == 1
 
@@ -246,7 +197,7 @@ def test_a_tag_change_takes_effect_on_the_next_request(moto: LocalSageMaker, log
 def test_an_entitled_person_gets_a_url_for_an_in_service_notebook(
     moto: LocalSageMaker, logs
 ) -> None:
-    tag(moto, SERVED, owners=ALICE["sub"])
+    moto.tag(SERVED, owners=ALICE["sub"])
     with stub_presign(None, duration=3600):
         response, body = invoke(browser_event("open", claims=ALICE))
     assert response["statusCode"] == 200
@@ -258,7 +209,7 @@ def test_an_entitled_person_gets_a_url_for_an_in_service_notebook(
 def test_another_persons_notebook_is_refused_before_any_url_is_minted(
     moto: LocalSageMaker, logs
 ) -> None:
-    tag(moto, SERVED, owners=ALICE["sub"])
+    moto.tag(SERVED, owners=ALICE["sub"])
     with count_sagemaker_calls() as calls:
         response, body = invoke(browser_event("open", claims=BOB))
     assert (response["statusCode"], body["error"]) == (403, "Forbidden")
@@ -270,7 +221,7 @@ def test_another_persons_notebook_is_refused_before_any_url_is_minted(
 
 def test_a_notebook_the_api_does_not_serve_is_404(moto: LocalSageMaker, logs) -> None:
     moto.create("not-served")
-    tag(moto, "not-served", owners=ALICE["sub"])
+    moto.tag("not-served", owners=ALICE["sub"])
     response, body = invoke(browser_event("open", claims=ALICE, name="not-served"))
     assert (response["statusCode"], body["error"]) == (404, "NotebookNotFound")
 
@@ -289,7 +240,7 @@ def test_a_served_name_with_no_notebook_is_the_same_403_as_another_persons(
 
 def test_a_stopped_notebook_is_409_with_its_status(moto: LocalSageMaker, logs) -> None:
     moto.create("nb-2", status="Stopped")
-    tag(moto, "nb-2", owners=ALICE["sub"])
+    moto.tag("nb-2", owners=ALICE["sub"])
     response, body = invoke(browser_event("open", claims=ALICE, name="nb-2"))
     assert response["statusCode"] == 409
     assert body["NotebookInstanceStatus"] == "Stopped"
@@ -318,7 +269,7 @@ def test_a_stopped_notebook_is_409_with_its_status(moto: LocalSageMaker, logs) -
 def test_open_is_refused_without_a_person_a_same_origin_page_or_an_allowed_address(
     moto: LocalSageMaker, logs, change, reason
 ) -> None:
-    tag(moto, SERVED, owners=ALICE["sub"])
+    moto.tag(SERVED, owners=ALICE["sub"])
     arguments = {"claims": ALICE, **change}
     with count_sagemaker_calls() as calls:
         response, body = invoke(browser_event("open", **arguments))
@@ -329,7 +280,7 @@ def test_open_is_refused_without_a_person_a_same_origin_page_or_an_allowed_addre
 
 
 def test_open_is_post_only(moto: LocalSageMaker, logs) -> None:
-    tag(moto, SERVED, owners=ALICE["sub"])
+    moto.tag(SERVED, owners=ALICE["sub"])
     with count_sagemaker_calls() as calls:
         response, _ = invoke(browser_event("open", claims=ALICE, method="GET"))
     assert response["statusCode"] == 405
@@ -347,24 +298,24 @@ def test_the_listing_is_get_only(moto: LocalSageMaker, logs) -> None:
 
 def test_an_entitled_person_starts_a_stopped_notebook(moto: LocalSageMaker, logs) -> None:
     moto.create("nb-2", status="Stopped")
-    tag(moto, "nb-2", groups="ml-team")
+    moto.tag("nb-2", groups="ml-team")
     member = {**BOB, "cognito:groups": "[ml-team]"}
-    response, body = invoke(browser_event("start", claims=member, name="nb-2"))
+    response, body = invoke(browser_event("portal-start", claims=member, name="nb-2"))
     assert (response["statusCode"], body["NotebookInstanceStatus"]) == (202, "Pending")
     assert moto.status("nb-2") != "Stopped"
 
 
 def test_start_of_another_persons_notebook_is_refused(moto: LocalSageMaker, logs) -> None:
     moto.create("nb-2", status="Stopped")
-    tag(moto, "nb-2", owners=ALICE["sub"])
-    response, _ = invoke(browser_event("start", claims=BOB, name="nb-2"))
+    moto.tag("nb-2", owners=ALICE["sub"])
+    response, _ = invoke(browser_event("portal-start", claims=BOB, name="nb-2"))
     assert response["statusCode"] == 403
     assert moto.status("nb-2") == "Stopped"
 
 
 def test_start_is_unknown_without_allow_start(moto: LocalSageMaker, logs) -> None:
     with handler_environment(ALLOW_START="false"):
-        response, _ = invoke(browser_event("start", claims=ALICE))
+        response, _ = invoke(browser_event("portal-start", claims=ALICE))
     assert response["statusCode"] == 404
 
 
@@ -407,9 +358,9 @@ def test_the_listing_limit_counts_entitled_notebooks_not_served_ones(
     monkeypatch.setattr(handler, "PORTAL_LIST_LIMIT", 2)
     for name in ("team-a", "team-b", "team-c", "team-d"):
         moto.create(name)
-    tag(moto, "team-c", owners=ALICE["sub"])
-    tag(moto, "team-d", owners=ALICE["sub"])
-    tag(moto, SERVED, owners=ALICE["sub"])
+    moto.tag("team-c", owners=ALICE["sub"])
+    moto.tag("team-d", owners=ALICE["sub"])
+    moto.tag(SERVED, owners=ALICE["sub"])
     _, body = invoke(browser_event("list", claims=ALICE, name=None))
     # Sorted by name: nb-1, team-a, team-b (not hers) are passed over, the limit is hers.
     assert [nb["NotebookInstanceName"] for nb in body["notebooks"]] == [SERVED, "team-c"]
@@ -422,7 +373,7 @@ def test_the_listing_stops_at_its_time_budget(
     monkeypatch.setattr(handler, "TAG_READS_AT_ONCE", 1)
     for name in ("team-a", "team-b"):
         moto.create(name)
-        tag(moto, name, owners=ALICE["sub"])
+        moto.tag(name, owners=ALICE["sub"])
     # The clock: the deadline is set at 0; the first batch starts at 0, the second after it.
     ticks = iter([0.0, 0.0, handler.PORTAL_LIST_BUDGET_SECONDS + 1, 99.0, 99.0])
     user = portal.user_of(ALICE, CLIENT_ID)
@@ -440,8 +391,8 @@ def test_a_notebook_whose_tags_cannot_be_read_is_left_out(
     moto: LocalSageMaker, monkeypatch: pytest.MonkeyPatch, logs
 ) -> None:
     moto.create("team-a")
-    tag(moto, "team-a", owners=ALICE["sub"])
-    tag(moto, SERVED, owners=ALICE["sub"])
+    moto.tag("team-a", owners=ALICE["sub"])
+    moto.tag(SERVED, owners=ALICE["sub"])
     real = handler.notebook_tags
 
     def throttled_for_team_a(arn: str) -> dict:

@@ -33,7 +33,7 @@ import urllib.parse
 import urllib.request
 import uuid
 from collections.abc import Iterator
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 from typing import Any
 
 import boto3
@@ -353,7 +353,6 @@ class ApiGateway(LocalServer):
         super().__init__()
         self.url = f"{self.origin}/{STAGE}/"
         self.source_ip = source_ip
-        self.invocations = 0
         self._keys: KeySet | None = None
         self._issuer = ""
         self._clock = Clock()
@@ -390,7 +389,6 @@ class ApiGateway(LocalServer):
             if claims is None:
                 return Reply.json(401, UNAUTHORIZED)
         event = self._event(resource, resource_path, url.query, parameters, headers, body, claims)
-        self.invocations += 1
         response = handler.handler(event, LambdaContext(aws_request_id=str(uuid.uuid4())))
         reply_headers = dict(response.get("headers") or {})
         reply_headers["x-amzn-RequestId"] = event["requestContext"]["requestId"]
@@ -484,7 +482,6 @@ class Portal:
     shim: PresignShim
     clock: Clock
     logs: RecordingHandler
-    people: dict[str, Person] = field(default_factory=dict)
 
     @property
     def url(self) -> str:
@@ -546,6 +543,5 @@ def running_portal(
             shim=shim,
             clock=clock,
             logs=logs,
-            people={person.login: person for person in people},
         )
     assert escaped == [], f"the handler tried to leave this machine: {escaped}"

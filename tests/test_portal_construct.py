@@ -26,7 +26,10 @@ CIDRS = ["203.0.113.0/24"]
 
 
 @pytest.fixture(scope="module")
-def template() -> dict:
+def stacks() -> dict[str, Template]:
+    """Four stacks in one App, synthesized once: a portal through IpRestrictedNotebook,
+    a notebook without sign-in, a portal on a shared API with a given pool and domain, and
+    a portal whose pool the stack may delete."""
     app = cdk.App()
     stack = cdk.Stack(app, "PortalStack")
     IpRestrictedNotebook(
@@ -39,7 +42,35 @@ def template() -> dict:
         owners=["alice@example.com", "0f1e2d3c-sub"],
         groups=["ml-team"],
     )
-    return Template.from_stack(stack).to_json()
+    IpRestrictedNotebook(cdk.Stack(app, "Plain"), "Access", allowed_cidrs=CIDRS)
+    shared = cdk.Stack(app, "Shared")
+    api = PresignedUrlApi(
+        shared, "Api", vpc=make_vpc(shared), allowed_cidrs=CIDRS, notebooks=["existing"]
+    )
+    NotebookPortal(
+        shared,
+        "Portal",
+        api=api,
+        user_pool=cognito.UserPool(shared, "CorporatePool"),
+        sign_in_url="https://login.example.com",
+        identity_providers=[cognito.UserPoolClientIdentityProvider.custom("IdentityCenter")],
+    )
+    IpRestrictedNotebook(
+        cdk.Stack(app, "Disposable"),
+        "Access",
+        allowed_cidrs=CIDRS,
+        sign_in=SignIn(domain_prefix="t", removal_policy=cdk.RemovalPolicy.DESTROY),
+    )
+    assembly = app.synth()
+    return {
+        name: Template.from_json(assembly.get_stack_by_name(name).template)
+        for name in ("PortalStack", "Plain", "Shared", "Disposable")
+    }
+
+
+@pytest.fixture(scope="module")
+def template(stacks) -> dict:
+    return stacks["PortalStack"].to_json()
 
 
 def of_type(template: dict, type_: str) -> dict[str, dict]:
@@ -146,17 +177,8 @@ def test_the_user_pool_admits_no_self_sign_up_and_requires_mfa(template):
     assert props["DeletionProtection"] == "ACTIVE"
 
 
-def test_a_pool_the_stack_may_delete_has_no_deletion_protection(api):
-    NotebookPortal(
-        api.node.scope,
-        "Portal",
-        api=api,
-        domain_prefix="t",
-        removal_policy=cdk.RemovalPolicy.DESTROY,
-    )
-    (pool,) = of_type(
-        Template.from_stack(api.node.scope).to_json(), "AWS::Cognito::UserPool"
-    ).values()
+def test_a_pool_the_stack_may_delete_has_no_deletion_protection(stacks):
+    (pool,) = of_type(stacks["Disposable"].to_json(), "AWS::Cognito::UserPool").values()
     assert pool["Properties"]["DeletionProtection"] == "INACTIVE"
     assert pool["DeletionPolicy"] == "Delete"
 
@@ -203,11 +225,8 @@ def test_changing_the_tags_does_not_replace_the_notebook():
     assert "/properties/NotebookInstanceName" in schema["createOnlyProperties"]  # it can tell
 
 
-def test_without_sign_in_there_is_no_cognito_and_no_open_method():
-    app = cdk.App()
-    stack = cdk.Stack(app, "Plain")
-    IpRestrictedNotebook(stack, "Access", allowed_cidrs=CIDRS)
-    template = Template.from_stack(stack)
+def test_without_sign_in_there_is_no_cognito_and_no_open_method(stacks):
+    template = stacks["Plain"]
     template.resource_count_is("AWS::Cognito::UserPool", 0)
     template.resource_count_is("AWS::ApiGateway::Authorizer", 0)
     assert all(
@@ -215,22 +234,8 @@ def test_without_sign_in_there_is_no_cognito_and_no_open_method():
     )
 
 
-def test_a_portal_on_a_shared_api_with_an_existing_pool_and_domain():
-    app = cdk.App()
-    stack = cdk.Stack(app, "Shared")
-    api = PresignedUrlApi(
-        stack, "Api", vpc=make_vpc(stack), allowed_cidrs=CIDRS, notebooks=["existing"]
-    )
-    pool = cognito.UserPool(stack, "CorporatePool")
-    NotebookPortal(
-        stack,
-        "Portal",
-        api=api,
-        user_pool=pool,
-        sign_in_url="https://login.example.com",
-        identity_providers=[cognito.UserPoolClientIdentityProvider.custom("IdentityCenter")],
-    )
-    template = Template.from_stack(stack)
+def test_a_portal_on_a_shared_api_with_an_existing_pool_and_domain(stacks):
+    template = stacks["Shared"]
     template.resource_count_is("AWS::Cognito::UserPool", 1)
     template.resource_count_is("AWS::Cognito::UserPoolDomain", 0)
     # A given domain may be the classic hosted UI: no branding style for it.

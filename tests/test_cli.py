@@ -49,11 +49,6 @@ START_PATH = f"/v1/notebooks/{NOTEBOOK}/start"
 CLOUDFORMATION_PATH = "/cfn"
 
 DURATION_FIELD = "SessionExpirationDurationInSeconds"
-OK = (
-    200,
-    {"AuthorizedUrl": AUTHORIZED_URL, "NotebookInstanceName": NOTEBOOK, DURATION_FIELD: 43200},
-    {"Cache-Control": "no-store"},
-)
 
 
 def url_answer(url: str, name: str = NOTEBOOK) -> tuple[int, dict, dict]:
@@ -63,6 +58,9 @@ def url_answer(url: str, name: str = NOTEBOOK) -> tuple[int, dict, dict]:
         {"AuthorizedUrl": url, "NotebookInstanceName": name, DURATION_FIELD: 43200},
         {"Cache-Control": "no-store"},
     )
+
+
+OK = url_answer(AUTHORIZED_URL)
 
 
 def not_in_service(status: str) -> tuple[int, dict, dict]:

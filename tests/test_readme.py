@@ -36,10 +36,13 @@ def test_the_two_commands_exist_and_ci_runs_the_test_command():
     assert re.search(r"^make test$", ci, re.M)
 
 
+# The README's "Costs" section, up to the next heading.
+COSTS = README.split("## Costs", 1)[1].split("\n## ", 1)[0]
+
+
 def cost_cells(label: str) -> tuple[str, str, str]:
     """The count, price and per-month cells of the cost table's row for ``label``."""
-    section = README.split("## Costs", 1)[1].split("\n## ", 1)[0]
-    rows = [line for line in section.splitlines() if line.startswith(f"| {label}")]
+    rows = [line for line in COSTS.splitlines() if line.startswith(f"| {label}")]
     assert len(rows) == 1, f"cost table has no single row for {label!r}"
     count, price, month = (cell.strip() for cell in rows[0].split("|")[2:5])
     return count, price, month
@@ -169,19 +172,17 @@ def test_each_cost_row_is_its_count_times_its_price():
 
 
 def test_the_per_notebook_hour_figure_is_the_instance_price():
-    section = README.split("## Costs", 1)[1].split("\n## ", 1)[0]
     (hourly,) = dollars(cost_cells("notebook instance")[1])
-    assert f"plus **${hourly:.2f} per notebook\nhour**" in section
+    assert f"plus **${hourly:.2f} per notebook\nhour**" in COSTS
 
 
 def test_the_fixed_monthly_cost_is_the_sum_of_the_fixed_rows():
-    section = README.split("## Costs", 1)[1].split("\n## ", 1)[0]
     fixed = [
         float(match.group(1))
-        for line in section.splitlines()
+        for line in COSTS.splitlines()
         if line.startswith("| ")
         and (match := re.fullmatch(r"\$(\d+(?:\.\d+)?)", line.split("|")[4].strip()))
     ]
     assert len(fixed) == 5  # storage, interface endpoints, S3 endpoint, keys, WAF
-    stated = re.search(r"about \*\*\$(\d+) a month fixed\*\*", section)
+    stated = re.search(r"about \*\*\$(\d+) a month fixed\*\*", COSTS)
     assert stated and int(stated.group(1)) == round(sum(fixed))

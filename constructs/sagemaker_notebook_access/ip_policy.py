@@ -67,9 +67,6 @@ class NotebookIpPolicy(iam.ManagedPolicy):
     :param description: the managed policy's description. Default: says what it denies.
     :param allow_all_ips: accept ``0.0.0.0/0`` or ``::/0`` in ``allowed_cidrs`` (the
         policy then adds an acknowledgeable warning). Default: False.
-    :param warn_about_cidrs: add the allow-list warnings (open, private, wide,
-        placeholder) for ``allowed_cidrs`` here. Default: True. ``IpRestrictedNotebook``
-        passes False and warns once itself, for the policy and the API it creates.
     """
 
     def __init__(
@@ -84,7 +81,6 @@ class NotebookIpPolicy(iam.ManagedPolicy):
         roles: Sequence[iam.IRole] = (),
         allow_all_ips: bool = False,
         description: str | None = None,
-        warn_about_cidrs: bool = True,
     ) -> None:
         with validating(scope, id):
             cidrs = normalize_cidrs(allowed_cidrs, allow_all_ips=allow_all_ips)
@@ -100,7 +96,6 @@ class NotebookIpPolicy(iam.ManagedPolicy):
             roles=list(roles),
         )
         self.allowed_cidrs: list[str] = cidrs
-        if warn_about_cidrs:
-            warn_if_open(
-                self, cidrs, what="this policy lets its holders open notebooks from any network"
-            )
+        warn_if_open(
+            self, cidrs, what="this policy lets its holders open notebooks from any network"
+        )

@@ -265,6 +265,19 @@ class IpRestrictedNotebook(Construct):
             )
         with validating(self):
             cidrs = normalize_cidrs(allowed_cidrs, allow_all_ips=allow_all_ips)
+        # The allow-list warnings once, here, for the policy and the API this construct
+        # creates: warn_if_open skips them inside a construct that warned about the same
+        # list (a shared api warned where it was created, about its own list).
+        warn_if_open(
+            self,
+            cidrs,
+            what=(
+                "any network can call its API, open the URLs it mints and open the notebook "
+                "from the console"
+                if api is None
+                else "its IP policy lets its holders open the notebook from any network"
+            ),
+        )
         if api is not None and allow_start and not api.allow_start:
             raise ValidationError(
                 "allow_start=True needs an api created with allow_start=True; "
@@ -310,19 +323,6 @@ class IpRestrictedNotebook(Construct):
             allowed_cidrs=cidrs,
             notebooks=[self.notebook],
             allow_all_ips=allow_all_ips,
-            warn_about_cidrs=False,
-        )
-        # The allow-list warnings once, here, for the policy and the API this construct
-        # creates (a shared api warned where it was created, about its own list).
-        warn_if_open(
-            self,
-            cidrs,
-            what=(
-                "any network can call its API, open the URLs it mints and open the notebook "
-                "from the console"
-                if api is None
-                else "its IP policy lets its holders open the notebook from any network"
-            ),
         )
         if api is None:
             api = PresignedUrlApi(
@@ -335,7 +335,6 @@ class IpRestrictedNotebook(Construct):
                 encryption_key=logs_key,
                 removal_policy=removal_policy,
                 configure_api_gateway_logging_role=configure_api_gateway_logging_role,
-                warn_about_cidrs=False,
             )
         elif sorted(api.allowed_cidrs) != sorted(cidrs):
             Annotations.of(self).add_warning_v2(

@@ -144,15 +144,6 @@ class PresignedUrlApi(ApiOperations, Construct):
         setting to a role that may write CloudWatch Logs, which access logging needs
         (one per stack, retained on delete; it serves every REST API in the account).
         Default: True. Pass False where the account's role is managed elsewhere.
-    :param warn_about_cidrs: add the allow-list warnings (open, private, wide,
-        placeholder) for ``allowed_cidrs`` here. Default: True. ``IpRestrictedNotebook``
-        passes False and warns once itself, for the API and the policy it creates.
-
-    The stage sits behind an AWS WAF web ACL (``web_acl``) with AWS managed rule groups
-    and a per-IP rate rule, logging to an ``aws-waf-logs-`` group. The function runs as
-    ``role`` with one customer-managed policy (``function_policy``); ``function`` sees the
-    role as immutable, so grants made to ``function`` do not change it: add to
-    ``function_policy`` or attach a policy to ``role`` instead.
     """
 
     def __init__(
@@ -179,7 +170,6 @@ class PresignedUrlApi(ApiOperations, Construct):
         reserved_concurrent_executions: int | None = None,
         allow_all_ips: bool = False,
         configure_api_gateway_logging_role: bool = True,
-        warn_about_cidrs: bool = True,
     ) -> None:
         super().__init__(scope, id)
         with validating(self):
@@ -194,10 +184,9 @@ class PresignedUrlApi(ApiOperations, Construct):
                 stage_name=stage_name,
                 reserved_concurrent_executions=reserved_concurrent_executions,
             )
-        if warn_about_cidrs:
-            warn_if_open(
-                self, self.allowed_cidrs, what="any network can call this API and open its URLs"
-            )
+        warn_if_open(
+            self, self.allowed_cidrs, what="any network can call this API and open its URLs"
+        )
         self.vpc = vpc
         self.allow_start = allow_start
         self.notebook_name_prefix = notebook_name_prefix or ""

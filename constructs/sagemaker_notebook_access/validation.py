@@ -216,12 +216,20 @@ def validate_stage_name(value: str, *, prop: str = "stage_name") -> None:
     )
 
 
+# Where warn_if_open records, on the construct, the allow-list it warned about.
+_WARNED_ABOUT = "_sagemaker_notebook_access_warned_about_cidrs"
+
+
 def warn_if_open(scope: IConstruct, cidrs: Sequence[str], *, what: str) -> None:
     """Warn (acknowledgeable) when ``cidrs`` holds 0.0.0.0/0 or ::/0: allowed, but never quietly.
 
     Also runs ``warn_about_cidrs``: every construct that takes ``allowed_cidrs`` calls
-    this once, after ``normalize_cidrs``.
+    this once, after ``normalize_cidrs``. Once per list: a construct inside one that already
+    warned about the same list (IpRestrictedNotebook's API and IP policy) adds nothing.
     """
+    if any(getattr(outer, _WARNED_ABOUT, None) == tuple(cidrs) for outer in scope.node.scopes):
+        return
+    setattr(scope, _WARNED_ABOUT, tuple(cidrs))
     open_entries = [
         c for c in cidrs if not is_token(c) and ipaddress.ip_network(c) in OPEN_NETWORKS
     ]

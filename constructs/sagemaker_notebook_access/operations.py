@@ -47,7 +47,7 @@ from constructs import Construct
 
 from .idle_stop_lifecycle import CHECK_EVERY_MINUTES
 from .limits import NOTEBOOK_LOG_GROUP
-from .singleton import stack_singleton
+from .singleton import child_singleton, stack_singleton
 from .validation import ValidationError, validate_int_range, validating
 
 if TYPE_CHECKING:
@@ -252,23 +252,23 @@ def _add_filters(
 ) -> list[logs.MetricFilter]:
     made = []
     for source in sources:
-        id = f"{name}From{source.log.title()}"
-        existing = scope.node.try_find_child(id)
-        if isinstance(existing, logs.MetricFilter):
-            made.append(existing)
-            continue
         made.append(
-            logs.MetricFilter(
+            child_singleton(
                 scope,
-                id,
-                log_group=log_groups[source.log],
-                filter_pattern=source.pattern,
-                metric_namespace=namespace,
-                # DeniedByReason publishes into Denied, with the Reason dimension.
-                metric_name=name.removesuffix("ByReason"),
-                metric_value=source.value,
-                dimensions=dict(source.dimensions) or None,
-                unit=source.unit,
+                f"{name}From{source.log.title()}",
+                logs.MetricFilter,
+                lambda parent, id, source=source: logs.MetricFilter(
+                    parent,
+                    id,
+                    log_group=log_groups[source.log],
+                    filter_pattern=source.pattern,
+                    metric_namespace=namespace,
+                    # DeniedByReason publishes into Denied, with the Reason dimension.
+                    metric_name=name.removesuffix("ByReason"),
+                    metric_value=source.value,
+                    dimensions=dict(source.dimensions) or None,
+                    unit=source.unit,
+                ),
             )
         )
     return made
@@ -284,8 +284,7 @@ class ApiOperations:
         return namespace_for(self, per_construct=True)
 
     def _operations_scope(self: PresignedUrlApi) -> Construct:
-        found = self.node.try_find_child("Operations")
-        return found if isinstance(found, Construct) else Construct(self, "Operations")
+        return child_singleton(self, "Operations", Construct)
 
     def _api_metric(self: PresignedUrlApi, name: str, **kwargs: Any) -> cloudwatch.Metric:
         _add_filters(

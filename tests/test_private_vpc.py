@@ -3,6 +3,7 @@ API Gateway account setting opt-out on IpRestrictedNotebook."""
 
 from __future__ import annotations
 
+import functools
 import json
 from dataclasses import dataclass
 
@@ -39,8 +40,13 @@ class Synth:
     def resources(self, type_: str) -> dict[str, dict]:
         return self.template.find_resources(type_)
 
+    @functools.cached_property
+    def json(self) -> dict:
+        """The template as JSON, read once (to_json crosses to jsii on every call)."""
+        return self.template.to_json()
+
     def resource(self, logical_id: str) -> dict:
-        return self.template.to_json()["Resources"][logical_id]
+        return self.json["Resources"][logical_id]
 
 
 def new_stack(app: cdk.App, name: str) -> cdk.Stack:

@@ -399,44 +399,39 @@ class ApiOperations:
             label="Denials of signed callers",
         )
         alarms = [
-            self.metric_upstream_errors().create_alarm(
+            _alarm(
+                self.metric_upstream_errors(),
                 scope,
                 "UpstreamErrorsAlarm",
-                alarm_description=f"{self.node.path}: SageMaker errors and timeouts",
+                f"{self.node.path}: SageMaker errors and timeouts",
                 threshold=upstream_errors_per_5_minutes,
-                evaluation_periods=1,
-                treat_missing_data=NOT_BREACHING,
             ),
-            denials.create_alarm(
+            _alarm(
+                denials,
                 scope,
                 "SustainedDenialsAlarm",
-                alarm_description=(
+                (
                     f"{self.node.path}: callers inside the allow-list (or signed callers the "
                     "gateway refused) keep getting 403"
                 ),
                 threshold=denials_per_5_minutes,
-                evaluation_periods=denial_periods,
-                treat_missing_data=NOT_BREACHING,
+                periods=denial_periods,
             ),
-            self.metric_waf_blocked_requests().create_alarm(
+            _alarm(
+                self.metric_waf_blocked_requests(),
                 scope,
                 "WafBlocksAlarm",
-                alarm_description=f"{self.node.path}: the web ACL blocks a spike of requests",
+                f"{self.node.path}: the web ACL blocks a spike of requests",
                 threshold=waf_blocked_per_5_minutes,
-                evaluation_periods=1,
-                treat_missing_data=NOT_BREACHING,
             ),
             # Lambda's Errors: invocations that ended in a function error, a timeout
             # included ("Types of metrics for Lambda functions", Lambda developer guide).
-            self.function.metric_errors(period=FIVE_MINUTES, statistic="Sum").create_alarm(
+            _alarm(
+                self.function.metric_errors(period=FIVE_MINUTES, statistic="Sum"),
                 scope,
                 "FunctionErrorsAlarm",
-                alarm_description=(
-                    f"{self.node.path}: the function crashed or timed out (no audit line)"
-                ),
+                f"{self.node.path}: the function crashed or timed out (no audit line)",
                 threshold=function_errors_per_5_minutes,
-                evaluation_periods=1,
-                treat_missing_data=NOT_BREACHING,
             ),
         ]
         _notify(alarms, topic)
@@ -568,17 +563,38 @@ class NotebookOperations:
             validate_int_range(
                 running_hours, prop="running_hours", minimum=1, maximum=RUNNING_HOURS_MAX
             )
-        alarm = self.metric_running_minutes().create_alarm(
+        # A stopped notebook writes no check lines: no data is "not running".
+        alarm = _alarm(
+            self.metric_running_minutes(),
             self,
             "RunningTooLongAlarm",
-            alarm_description=f"Notebook {self.node.path} has run {running_hours} hours in a row",
+            f"Notebook {self.node.path} has run {running_hours} hours in a row",
             threshold=FULL_HOUR_MINUTES,
-            evaluation_periods=running_hours,
-            # A stopped notebook writes no check lines: no data is "not running".
-            treat_missing_data=NOT_BREACHING,
+            periods=running_hours,
         )
         _notify([alarm], topic)
         return [alarm]
+
+
+def _alarm(
+    metric: cloudwatch.IMetric,
+    scope: Construct,
+    id: str,
+    description: str,
+    *,
+    threshold: float,
+    periods: int = 1,
+) -> cloudwatch.Alarm:
+    """``metric`` at or above ``threshold`` in ``periods`` periods in a row. Missing data is
+    not breaching: no traffic, or a stopped notebook writing no lines, is not an alarm."""
+    return metric.create_alarm(
+        scope,
+        id,
+        alarm_description=description,
+        threshold=threshold,
+        evaluation_periods=periods,
+        treat_missing_data=NOT_BREACHING,
+    )
 
 
 def _notify(alarms: Sequence[cloudwatch.Alarm], topic: sns.ITopic) -> None:

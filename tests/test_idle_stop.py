@@ -485,6 +485,13 @@ def run_checker(checker: Path, *args: str, python: str = sys.executable, env=Non
     )
 
 
+def check_against(jupyter, checker: Path, *args: str, **kwargs):
+    """One check with a 60-minute idle time against ``jupyter`` (a FakeJupyterServer)."""
+    return run_checker(
+        checker, "--idle-minutes", "60", "--jupyter-url", jupyter.url, *args, **kwargs
+    )
+
+
 def touch_command(marker: Path) -> str:
     return shlex.join([sys.executable, "-c", "import sys; open(sys.argv[1], 'w')", str(marker)])
 
@@ -499,12 +506,9 @@ def test_checker_stops_an_idle_notebook(fake_jupyter, checker_file, tmp_path):
         started=iso(datetime.now(UTC) - timedelta(days=1)),
     )
     marker = tmp_path / "stopped"
-    result = run_checker(
+    result = check_against(
+        fake_jupyter,
         checker_file,
-        "--idle-minutes",
-        "60",
-        "--jupyter-url",
-        fake_jupyter.url,
         "--stop-command",
         touch_command(marker),
     )
@@ -549,12 +553,9 @@ def test_checker_dry_run_only_reports(fake_jupyter, checker_file, tmp_path):
 def test_checker_does_not_stop_when_jupyter_fails(fake_jupyter, checker_file, tmp_path):
     fake_jupyter.responses = {"/api/sessions": (500, {"message": "boom"})}
     marker = tmp_path / "stopped"
-    result = run_checker(
+    result = check_against(
+        fake_jupyter,
         checker_file,
-        "--idle-minutes",
-        "60",
-        "--jupyter-url",
-        fake_jupyter.url,
         "--stop-command",
         touch_command(marker),
     )
@@ -569,12 +570,9 @@ def test_checker_does_not_stop_when_jupyter_fails(fake_jupyter, checker_file, tm
 def test_checker_reports_a_failed_stop(fake_jupyter, checker_file):
     fake_jupyter.serve([], started=iso(datetime.now(UTC) - timedelta(days=1)))
     failing = shlex.join([sys.executable, "-c", "raise SystemExit(3)"])
-    result = run_checker(
+    result = check_against(
+        fake_jupyter,
         checker_file,
-        "--idle-minutes",
-        "60",
-        "--jupyter-url",
-        fake_jupyter.url,
         "--stop-command",
         failing,
     )
@@ -646,12 +644,9 @@ def python_39() -> str | None:
 def test_checker_runs_on_python_39(fake_jupyter, checker_file, tmp_path):
     fake_jupyter.serve([kernel("k1")], started=iso(datetime.now(UTC) - timedelta(days=1)))
     marker = tmp_path / "stopped"
-    result = run_checker(
+    result = check_against(
+        fake_jupyter,
         checker_file,
-        "--idle-minutes",
-        "60",
-        "--jupyter-url",
-        fake_jupyter.url,
         "--stop-command",
         touch_command(marker),
         python=python_39(),
@@ -1042,12 +1037,9 @@ def test_check_line_names_the_notebook_from_the_metadata_file(fake_jupyter, chec
     fake_jupyter.serve([], started=iso(datetime.now(UTC)))
     metadata = tmp_path / "resource-metadata.json"
     metadata.write_text(json.dumps({"ResourceName": "nb-7", "ResourceArn": "arn:x"}))
-    result = run_checker(
+    result = check_against(
+        fake_jupyter,
         checker_file,
-        "--idle-minutes",
-        "60",
-        "--jupyter-url",
-        fake_jupyter.url,
         "--metadata-file",
         str(metadata),
         "--dry-run",

@@ -299,10 +299,22 @@ class NotebookInstance(NotebookOperations, Resource):
         """Write the notebook's own streams in SageMaker's notebook log group.
 
         The actions are those the SageMaker developer guide lists for a notebook's execution
-        role ("CreateNotebookInstance API: Execution Role Permissions"), scoped to the
-        group and to this notebook's streams. A name CloudFormation generates is unknown
-        before the notebook exists, so then the streams are those of any notebook
-        (``*/jupyter.log``): pass ``notebook_instance_name`` for per-notebook streams.
+        role ("CreateNotebookInstance API: Execution Role Permissions"). Each is granted on
+        the resource it is authorized against, not the one it reads as:
+
+        - CloudWatch Logs authorizes every action but TagResource, UntagResource and
+          ListTagsForResource against the log group's ARN **with** ``:*`` appended
+          ("Overview of managing access permissions to your CloudWatch Logs resources",
+          CloudWatch Logs user guide); the Service Authorization Reference lists
+          CreateLogGroup on ``log-group:NAME`` and CreateLogStream on the log-stream ARN.
+          So CreateLogGroup names both forms of the one group, and CreateLogStream and
+          DescribeLogStreams the ``:*`` form (which also matches every stream ARN of the
+          group): without ``:*`` SageMaker cannot create the group in a fresh region, and no
+          notebook log ever arrives.
+        - PutLogEvents is authorized against the log-stream ARN, so writing stays scoped
+          to this notebook's streams. A name CloudFormation generates is unknown before the
+          notebook exists, so then the streams are those of any notebook
+          (``*/jupyter.log``): pass ``notebook_instance_name`` for per-notebook streams.
         """
         stack = Stack.of(self)
         log_group_arn = stack.format_arn(
@@ -314,19 +326,22 @@ class NotebookInstance(NotebookOperations, Resource):
         streams_of = given_name or "*"
         return [
             iam.PolicyStatement(
-                sid="WriteOwnLogs",
-                actions=["logs:CreateLogGroup", "logs:CreateLogStream", "logs:PutLogEvents"],
-                resources=[log_group_arn]
-                + [
+                sid="CreateNotebookLogGroup",
+                actions=["logs:CreateLogGroup"],
+                resources=[log_group_arn, f"{log_group_arn}:*"],
+            ),
+            iam.PolicyStatement(
+                sid="FindAndCreateLogStreams",
+                actions=["logs:CreateLogStream", "logs:DescribeLogStreams"],
+                resources=[f"{log_group_arn}:*"],
+            ),
+            iam.PolicyStatement(
+                sid="WriteOwnLogStreams",
+                actions=["logs:PutLogEvents"],
+                resources=[
                     f"{log_group_arn}:log-stream:{streams_of}/{suffix}"
                     for suffix in NOTEBOOK_LOG_STREAM_SUFFIXES
                 ],
-            ),
-            # DescribeLogStreams is authorized on the group (its ARN ends in ":*").
-            iam.PolicyStatement(
-                sid="FindOwnLogStreams",
-                actions=["logs:DescribeLogStreams"],
-                resources=[f"{log_group_arn}:*"],
             ),
         ]
 

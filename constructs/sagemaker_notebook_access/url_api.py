@@ -45,6 +45,7 @@ from .limits import (
 from .log_key import create_log_key
 from .notebook import NotebookInstance, private_subnet_selection
 from .operations import ApiOperations
+from .security_groups import closed_security_group
 from .validation import (
     THROTTLING_BURST_MAX,
     THROTTLING_RATE_MAX,
@@ -313,12 +314,13 @@ class PresignedUrlApi(ApiOperations, Construct):
         endpoint: ec2.IInterfaceVpcEndpoint | None,
     ) -> None:
         """The function's security group and the SageMaker API endpoint it calls through."""
-        self.function_security_group = ec2.SecurityGroup(
+        # Its one rule goes to the endpoint's group (a separate resource), so the group
+        # declares a closing rule of its own: without it EC2 keeps its allow-all egress.
+        self.function_security_group = closed_security_group(
             self,
             "FunctionSecurityGroup",
             vpc=vpc,
             description="Presigned URL Lambda: outbound HTTPS to the SageMaker API endpoint only",
-            allow_all_outbound=False,
         )
         self.endpoint: ec2.IInterfaceVpcEndpoint = endpoint or ec2.InterfaceVpcEndpoint(
             self,

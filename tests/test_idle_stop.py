@@ -13,6 +13,7 @@ import shlex
 import shutil
 import subprocess
 import sys
+import tempfile
 import threading
 import time
 from datetime import datetime, timedelta, timezone
@@ -44,6 +45,7 @@ from sagemaker_notebook_access.idle_stop_lifecycle import (
     CRON_FILE,
     JUPYTER_PYTHON,
     LOG_FILE,
+    RUN_AS_USER,
     SYSTEM_PYTHON,
     UNIT_DIR,
     on_start_content,
@@ -655,46 +657,61 @@ def test_checker_runs_on_python_39(fake_jupyter, checker_file, tmp_path):
     assert marker.exists()
 
 
-# --- the OnStart script, run with fakes for cron and systemd ------------------------------
+# --- the OnStart script run as SageMaker runs it; its lines run as cron and systemd do -----
+#
+# Real here: bash, runuser (as root, to an unprivileged user), chown, chmod, base64, gzip,
+# timeout, the checker, and systemd's own unit parser (`systemd-analyze verify`). Stand-ins,
+# because no real one can run in this sandbox: Jupyter (FakeJupyterServer), the interpreter
+# under /home (a script that records who runs it), `crontab` (the script only asks whether it
+# exists: put LAST on PATH, it shadows nothing), and, in the systemd branch only, `systemctl`
+# (no systemd is PID 1 here; put first so the real one is not asked for a manager that is not
+# there). ec2-user does not exist here: the script runs the checker as `nobody` instead.
+
+# "Customize a SageMaker notebook instance using an LCC script" (SageMaker developer guide):
+# lifecycle scripts run as root with this PATH.
+LIFECYCLE_PATH = "/sbin:/bin:/usr/sbin:/usr/bin"
+# crontab(5) (cronie on Amazon Linux, and Debian's cron): "SHELL is set to /bin/sh, and
+# LOGNAME and HOME are set from the /etc/passwd line of the crontab's owner. PATH is set
+# to "/usr/bin:/bin"." Variables a crontab sets itself are added to these.
+CRON_ENV = {"SHELL": "/bin/sh", "PATH": "/usr/bin:/bin", "HOME": "/root", "LOGNAME": "root"}
+# systemd.exec(5): services get a fixed PATH and no shell; ExecStart= is split by systemd.
+SYSTEMD_PATH = "/usr/local/sbin:/usr/local/bin:/usr/sbin:/usr/bin"
+TEST_USER = "nobody"
 
 
-def fake_bin(tmp_path: Path, *, with_crontab: bool) -> Path:
-    """A PATH with only the tools the script uses. systemctl and chown record their
-    arguments (the sandbox is not root); runuser checks it is asked for ec2-user, marks
-    what it starts with RUN_AS, and runs it; crontab only has to exist."""
-    bin_dir = tmp_path / "bin"
-    bin_dir.mkdir()
-    for tool in ("mkdir", "dirname", "cat", "chmod", "timeout", "grep", "env", "base64", "gzip"):
-        (bin_dir / tool).symlink_to(shutil.which(tool))
-    scripts = {
-        "systemctl": f'echo "$@" >> {tmp_path}/systemctl.calls\n',
-        "chown": f'echo "$@" >> {tmp_path}/chown.calls\n',
-        "runuser": (
-            '[ "$1 $2 $3" = "-u ec2-user --" ] || { echo "runuser $*" >&2; exit 2; }\n'
-            'shift 3; RUN_AS=ec2-user exec "$@"\n'
-        ),
-    }
-    if with_crontab:
-        scripts["crontab"] = "exit 0\n"
-    for name, body in scripts.items():
-        (bin_dir / name).write_text("#!/bin/bash\n" + body)
-        (bin_dir / name).chmod(0o755)
-    return bin_dir
+@pytest.fixture
+def sandbox():
+    """A directory the unprivileged user can traverse (pytest's tmp_path is root-only)."""
+    if os.geteuid() != 0:
+        pytest.fail("the OnStart script runs as root (as SageMaker runs it): run the suite as root")
+    path = Path(tempfile.mkdtemp(prefix="idle-stop-", dir="/tmp"))
+    path.chmod(0o755)
+    shared = path / "shared"  # where the checker, as the test user, may write
+    shared.mkdir(mode=0o777)
+    shared.chmod(0o777)
+    yield path
+    shutil.rmtree(path)
 
 
-def fake_jupyter_python_path(tmp_path: Path) -> Path:
-    return tmp_path / "home" / "JupyterSystemEnv" / "python"
+def stand_in(directory: Path, name: str, body: str) -> None:
+    directory.mkdir(exist_ok=True)
+    (directory / name).write_text("#!/bin/bash\n" + body)
+    (directory / name).chmod(0o755)
 
 
-def fake_jupyter_python(tmp_path: Path) -> Path:
-    """Stands in for the interpreter under /home: records who runs it (RUN_AS is set only
-    by the fake runuser, so a run as root records "root"), has boto3 for the boot probe, and
-    otherwise runs the real python3."""
-    python = fake_jupyter_python_path(tmp_path)
+def fake_jupyter_python_path(root: Path) -> Path:
+    return root / "home" / "JupyterSystemEnv" / "python"
+
+
+def fake_jupyter_python(root: Path) -> Path:
+    """Stands in for the interpreter under /home: records who really runs it (`id -un`), has
+    boto3 for the boot probe, and otherwise runs the real python3."""
+    python = fake_jupyter_python_path(root)
     python.parent.mkdir(parents=True)
+    calls = root / "shared" / "home-python.calls"
     python.write_text(
         "#!/bin/bash\n"
-        f'echo "${{RUN_AS:-root}} $*" >> {tmp_path}/home-python.calls\n'
+        f'echo "$(/usr/bin/id -un) $*" >> {calls}\n'
         '[ "$*" = "-I -c import boto3" ] && exit 0\n'
         'exec /usr/bin/python3 "$@"\n'
     )
@@ -702,130 +719,191 @@ def fake_jupyter_python(tmp_path: Path) -> Path:
     return python
 
 
-def local_script(tmp_path: Path, minutes: int = 60) -> str:
-    """The OnStart script with its system paths moved into ``tmp_path``."""
+def local_script(root: Path, minutes: int = 60) -> str:
+    """The OnStart script with its system paths moved into ``root`` and its user swapped."""
     script = on_start_script(minutes)
     for system_path, local in [
-        (CHECKER_PATH, tmp_path / "installed" / "sagemaker-idle-stop.py"),
-        (UNIT_DIR, tmp_path / "units" / ""),
-        (CRON_FILE, tmp_path / "cron.d" / "sagemaker-idle-stop"),
-        (JUPYTER_PYTHON, fake_jupyter_python(tmp_path)),
-        (LOG_FILE, tmp_path / "idle-stop.log"),
+        (CHECKER_PATH, root / "installed" / "sagemaker-idle-stop.py"),
+        (UNIT_DIR, root / "units" / ""),
+        (CRON_FILE, root / "cron.d" / "sagemaker-idle-stop"),
+        (JUPYTER_PYTHON, fake_jupyter_python(root)),
+        (LOG_FILE, root / "idle-stop.log"),
+        (f"-u {RUN_AS_USER} ", f"-u {TEST_USER} "),
     ]:
         assert system_path in script
         script = script.replace(system_path, f"{local}{'/' if system_path.endswith('/') else ''}")
-    (tmp_path / "units").mkdir()
-    (tmp_path / "cron.d").mkdir()
+    (root / "units").mkdir()
+    (root / "cron.d").mkdir()
     return script
 
 
-def run_on_start(script: str, bin_dir: Path):
+def run_on_start(script: str, path: str):
     started = time.monotonic()
     result = subprocess.run(
         ["/bin/bash", "-c", script],
         capture_output=True,
         text=True,
         timeout=240,
-        env={"PATH": str(bin_dir), "HOME": str(bin_dir.parent)},
+        env={"PATH": path, "HOME": "/root"},
     )
     return result, time.monotonic() - started
 
 
-def assert_checker_installed_root_owned(tmp_path: Path) -> Path:
-    installed = tmp_path / "installed" / "sagemaker-idle-stop.py"
+def with_crontab(root: Path) -> str:
+    stand_in(root / "cron-bin", "crontab", "exit 0\n")
+    return f"{LIFECYCLE_PATH}:{root / 'cron-bin'}"
+
+
+def without_crontab(root: Path) -> str:
+    assert shutil.which("crontab", path=LIFECYCLE_PATH) is None, "this machine has cron"
+    stand_in(root / "systemd-bin", "systemctl", f'echo "$@" >> {root}/systemctl.calls\n')
+    return f"{root / 'systemd-bin'}:{LIFECYCLE_PATH}"
+
+
+def assert_checker_installed_root_owned(root: Path) -> Path:
+    installed = root / "installed" / "sagemaker-idle-stop.py"
     assert installed.read_text(encoding="utf-8") == CHECKER_SOURCE
     assert installed.stat().st_mode & 0o777 == 0o755  # nobody but its owner may write it
+    assert (installed.stat().st_uid, installed.stat().st_gid) == (0, 0)
     assert not CHECKER_PATH.startswith("/home/")
-    assert f"root:root {installed}" in (tmp_path / "chown.calls").read_text().splitlines()
     return installed
 
 
-def assert_home_python_never_ran_as_root(tmp_path: Path) -> None:
-    calls = (tmp_path / "home-python.calls").read_text().splitlines()
-    assert calls, "the script never probed the Jupyter interpreter"
-    assert all(call.startswith("ec2-user ") for call in calls), calls
+def home_python_callers(root: Path) -> list[str]:
+    calls = root / "shared" / "home-python.calls"
+    return [line.split()[0] for line in calls.read_text().splitlines()]
 
 
-def assert_runs_as_ec2_user_isolated(command: str, tmp_path: Path) -> None:
-    python = fake_jupyter_python_path(tmp_path)
-    installed = tmp_path / "installed" / "sagemaker-idle-stop.py"
-    assert command.startswith(f"runuser -u ec2-user -- {python} -I {installed} "), command
+def assert_home_python_never_ran_as_root(root: Path) -> None:
+    callers = home_python_callers(root)
+    assert callers, "the script never probed the Jupyter interpreter"
+    assert set(callers) == {TEST_USER}, callers
+
+
+def assert_runs_as_the_user_isolated(command: str, root: Path) -> None:
+    python = fake_jupyter_python_path(root)
+    installed = root / "installed" / "sagemaker-idle-stop.py"
+    runuser = shutil.which("runuser", path=LIFECYCLE_PATH)
+    assert runuser is not None and runuser.startswith("/")
+    assert command.startswith(f"{runuser} -u {TEST_USER} -- {python} -I {installed} "), command
+
+
+def checker_variables(jupyter, marker: Path) -> dict[str, str]:
+    """What the test adds to the job's environment (a crontab or a unit could set these)."""
+    return {"IDLE_STOP_JUPYTER_URL": jupyter.url, "IDLE_STOP_COMMAND": f"/usr/bin/touch {marker}"}
+
+
+def test_cron_runs_jobs_without_sbin_on_path():
+    """Why the installed line must not name runuser bare: cron's PATH does not reach it."""
+    assert shutil.which("runuser", path=CRON_ENV["PATH"]) is None
+    assert shutil.which("runuser", path=LIFECYCLE_PATH) is not None
 
 
 @pytest.mark.skipif(not Path("/usr/bin/python3").exists(), reason="the entry runs python3")
-def test_on_start_installs_the_checker_and_a_system_cron_entry_run_as_ec2_user(
-    tmp_path, fake_jupyter
-):
-    bin_dir = fake_bin(tmp_path, with_crontab=True)
-    script = local_script(tmp_path)
-    result, seconds = run_on_start(script, bin_dir)
+def test_on_start_installs_a_system_cron_entry_that_cron_can_run(sandbox, fake_jupyter):
+    script = local_script(sandbox)
+    path = with_crontab(sandbox)
+    result, seconds = run_on_start(script, path)
     assert result.returncode == 0, result.stderr
     assert seconds < 120  # SageMaker kills lifecycle scripts after 5 minutes
-    assert_checker_installed_root_owned(tmp_path)
-    assert_home_python_never_ran_as_root(tmp_path)
+    assert_checker_installed_root_owned(sandbox)
+    assert_home_python_never_ran_as_root(sandbox)
 
     # Every start writes the same one line: nothing appears twice.
-    result, _ = run_on_start(script, bin_dir)
+    result, _ = run_on_start(script, path)
     assert result.returncode == 0, result.stderr
-    cron_file = tmp_path / "cron.d" / "sagemaker-idle-stop"
+    cron_file = sandbox / "cron.d" / "sagemaker-idle-stop"
     assert cron_file.stat().st_mode & 0o777 == 0o644
-    assert f"root:root {cron_file}" in (tmp_path / "chown.calls").read_text().splitlines()
+    assert (cron_file.stat().st_uid, cron_file.stat().st_gid) == (0, 0)
     (entry,) = cron_file.read_text().splitlines()
     # A system crontab line: schedule, user (root, which only starts runuser), command.
     prefix = "*/5 * * * * root "
     assert entry.startswith(prefix), entry
     command = entry.removeprefix(prefix)
-    assert_runs_as_ec2_user_isolated(command, tmp_path)
-    assert command.endswith(f" --idle-minutes 60 >> {tmp_path}/idle-stop.log 2>&1")
 
-    # The cron entry, as cron would run it, stops an idle notebook, as ec2-user.
-    (tmp_path / "home-python.calls").unlink()
+    # The entry, run as cron runs it (root, /bin/sh -c, cron's environment and nothing
+    # else), stops an idle notebook as the unprivileged user.
+    (sandbox / "shared" / "home-python.calls").unlink()
     fake_jupyter.serve([], started=iso(datetime.now(UTC) - timedelta(days=1)))
-    marker = tmp_path / "stopped"
-    subprocess.run(
-        ["/bin/bash", "-c", command],
-        check=True,
+    marker = sandbox / "shared" / "stopped"
+    job = subprocess.run(
+        [CRON_ENV["SHELL"], "-c", command],
+        capture_output=True,
+        text=True,
         timeout=60,
-        env={
-            **os.environ,
-            "PATH": f"{bin_dir}:{os.environ['PATH']}",
-            "IDLE_STOP_JUPYTER_URL": fake_jupyter.url,
-            "IDLE_STOP_COMMAND": touch_command(marker),
-        },
+        env={**CRON_ENV, **checker_variables(fake_jupyter, marker)},
     )
-    assert marker.exists()
-    assert "stopped the notebook instance" in (tmp_path / "idle-stop.log").read_text()
-    assert_home_python_never_ran_as_root(tmp_path)
+    log = (sandbox / "idle-stop.log").read_text()
+    assert job.returncode == 0, log
+    assert marker.exists(), log
+    assert marker.stat().st_uid != 0  # the stop ran as the user, not as root
+    assert "stopped the notebook instance" in log
+    assert_home_python_never_ran_as_root(sandbox)
+    assert_runs_as_the_user_isolated(command, sandbox)
+    assert command.endswith(f" --idle-minutes 60 >> {sandbox}/idle-stop.log 2>&1")
 
 
-def test_on_start_without_cron_installs_a_systemd_timer_run_as_ec2_user(tmp_path):
-    bin_dir = fake_bin(tmp_path, with_crontab=False)
-    result, _ = run_on_start(local_script(tmp_path, minutes=30), bin_dir)
+def test_on_start_without_cron_installs_a_systemd_timer_systemd_accepts(sandbox, fake_jupyter):
+    result, _ = run_on_start(local_script(sandbox, minutes=30), without_crontab(sandbox))
     assert result.returncode == 0, result.stderr
-    assert_checker_installed_root_owned(tmp_path)
-    assert_home_python_never_ran_as_root(tmp_path)
-    units = tmp_path / "units"
-    service = (units / "sagemaker-idle-stop.service").read_text()
-    assert "Type=oneshot" in service
-    (exec_start,) = [line for line in service.splitlines() if line.startswith("ExecStart=")]
-    command = exec_start.removeprefix("ExecStart=")
-    assert_runs_as_ec2_user_isolated(command, tmp_path)
-    assert command.endswith("sagemaker-idle-stop.py --idle-minutes 30")
-    assert "OnCalendar=*:0/5" in (units / "sagemaker-idle-stop.timer").read_text()
-    for unit in ("sagemaker-idle-stop.service", "sagemaker-idle-stop.timer"):
-        assert (units / unit).stat().st_mode & 0o777 == 0o644
-    calls = (tmp_path / "systemctl.calls").read_text().splitlines()
+    assert_checker_installed_root_owned(sandbox)
+    assert_home_python_never_ran_as_root(sandbox)
+    units = sandbox / "units"
+    service, timer = units / "sagemaker-idle-stop.service", units / "sagemaker-idle-stop.timer"
+    for unit in (service, timer):
+        assert unit.stat().st_mode & 0o777 == 0o644
+        assert unit.stat().st_uid == 0
+    assert "OnCalendar=*:0/5" in timer.read_text()
+    calls = (sandbox / "systemctl.calls").read_text().splitlines()
     assert calls == ["daemon-reload", "enable --now sagemaker-idle-stop.timer"]
 
+    # systemd's own parser: no unknown setting, every ExecStart= executable found.
+    verify = subprocess.run(
+        ["systemd-analyze", "verify", str(service), str(timer)],
+        capture_output=True,
+        text=True,
+        timeout=60,
+    )
+    assert verify.returncode == 0 and verify.stderr == "", verify.stderr
+    lines = service.read_text().splitlines()
+    (exec_start,) = [line for line in lines if line.startswith("ExecStart=")]
+    command = exec_start.removeprefix("ExecStart=")
 
-def test_on_start_without_jupyter_python_runs_the_system_python(tmp_path):
-    bin_dir = fake_bin(tmp_path, with_crontab=True)
-    script = local_script(tmp_path)
-    fake_jupyter_python_path(tmp_path).unlink()
-    result, _ = run_on_start(script, bin_dir)
+    # Run as systemd runs it: no shell, its fixed PATH, output appended to the log.
+    fake_jupyter.serve([], started=iso(datetime.now(UTC) - timedelta(days=1)))
+    marker = sandbox / "shared" / "stopped"
+    with (sandbox / "idle-stop.log").open("a") as log:
+        subprocess.run(
+            shlex.split(command),
+            stdout=log,
+            stderr=log,
+            timeout=60,
+            check=True,
+            env={"PATH": SYSTEMD_PATH, **checker_variables(fake_jupyter, marker)},
+        )
+    assert marker.exists(), (sandbox / "idle-stop.log").read_text()
+    assert_runs_as_the_user_isolated(command, sandbox)
+    assert command.endswith("sagemaker-idle-stop.py --idle-minutes 30")
+
+
+def test_systemd_refuses_a_unit_that_names_runuser_by_a_missing_path(sandbox):
+    """The verify step has teeth: an ExecStart= systemd cannot execute is reported."""
+    unit = sandbox / "broken.service"
+    unit.write_text("[Service]\nType=oneshot\nExecStart=/usr/local/sbin/runuser -u nobody -- id\n")
+    verify = subprocess.run(
+        ["systemd-analyze", "verify", str(unit)], capture_output=True, text=True, timeout=60
+    )
+    assert verify.returncode != 0
+    assert "is not executable" in verify.stderr
+
+
+def test_on_start_without_jupyter_python_runs_the_system_python(sandbox):
+    script = local_script(sandbox)
+    fake_jupyter_python_path(sandbox).unlink()
+    result, _ = run_on_start(script, with_crontab(sandbox))
     assert result.returncode == 0, result.stderr
-    (entry,) = (tmp_path / "cron.d" / "sagemaker-idle-stop").read_text().splitlines()
-    assert f"runuser -u ec2-user -- {SYSTEM_PYTHON} -I " in entry
+    (entry,) = (sandbox / "cron.d" / "sagemaker-idle-stop").read_text().splitlines()
+    assert f"-u {TEST_USER} -- {SYSTEM_PYTHON} -I " in entry
 
 
 def test_on_start_content_fails_over_the_size_limit(monkeypatch, tmp_path):

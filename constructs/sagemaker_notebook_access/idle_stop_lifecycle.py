@@ -41,6 +41,10 @@ UNIT_DIR = "/etc/systemd/system/"
 # guide (scripts run as root, PATH as above, 5-minute limit).
 # Every process it starts from a path a notebook user can write runs as that user, through
 # runuser(1) (util-linux, on Amazon Linux 2 and 2023): root only runs root-owned files.
+# runuser lives in /usr/sbin, which the script's PATH has and cron's (PATH=/usr/bin:/bin,
+# crontab(5)) does not; systemd before v239 takes only absolute ExecStart= paths
+# (systemd.service(5)). So the installed lines name it by the absolute path the script
+# finds, and every other program in them by an absolute path too.
 # The root volume is fresh on every start (only /home/ec2-user/SageMaker persists), so the
 # files are written anew each time and nothing older needs removing.
 # The interpreter runs as ec2-user in isolated mode (-I: no PYTHON* variables, no user
@@ -63,11 +67,12 @@ chown root:root "$CHECKER"
 chmod 0755 "$CHECKER"
 PYTHON={system_python}
 JUPYTER_PYTHON={jupyter_python}
+RUNUSER=$(command -v runuser)
 if [ -x "$JUPYTER_PYTHON" ] &&
-   runuser -u {user} -- timeout 60 "$JUPYTER_PYTHON" -I -c "import boto3" >/dev/null 2>&1; then
+   "$RUNUSER" -u {user} -- timeout 60 "$JUPYTER_PYTHON" -I -c "import boto3" >/dev/null 2>&1; then
   PYTHON="$JUPYTER_PYTHON"
 fi
-RUN="runuser -u {user} -- $PYTHON -I $CHECKER --idle-minutes {minutes}"
+RUN="$RUNUSER -u {user} -- $PYTHON -I $CHECKER --idle-minutes {minutes}"
 if command -v crontab >/dev/null 2>&1; then
   printf '*/{every} * * * * root %s >> {log} 2>&1\\n' "$RUN" > {cron_file}
   chown root:root {cron_file}

@@ -30,9 +30,7 @@ def closed_security_group(
     scope: Construct, id: str, *, vpc: ec2.IVpc, description: str
 ) -> ec2.SecurityGroup:
     """A security group with no outbound traffic but what is added to it, in EC2 too."""
-    group = ec2.SecurityGroup(
-        scope, id, vpc=vpc, description=description, allow_all_outbound=False
-    )
+    group = ec2.SecurityGroup(scope, id, vpc=vpc, description=description, allow_all_outbound=False)
     group.add_egress_rule(
         ec2.Peer.ipv4(CLOSING_RULE_CIDR),
         ec2.Port.icmp_type_and_code(CLOSING_RULE_ICMP_TYPE, CLOSING_RULE_ICMP_CODE),

@@ -14,7 +14,7 @@ import aws_cdk as cdk
 from aws_cdk import aws_iam as iam
 from constructs import Construct
 
-from compliance import acknowledge_demo, register_nag_packs
+from compliance import acknowledge_demo, register_control_tower, register_nag_packs
 from sagemaker_notebook_access import IpRestrictedNotebook
 
 
@@ -76,6 +76,8 @@ class NotebookAccessStack(cdk.Stack):
             users,
             "HIPAA.Security::HIPAA.Security-IAMGroupHasUsers",
             "PCI.DSS.321::PCI.DSS.321-IAMGroupHasUsers",
+            "cdk-validator-cfnguard::iam_inline_policy_no_statements_with_admin_access_check",
+            "cdk-validator-cfnguard::iam_inline_policy_no_statements_with_full_access_check",
         )
         access.grant_open(users)
         access.ip_policy.attach_to_group(users)
@@ -113,6 +115,10 @@ def main() -> None:
     # cdk-nag v3 packs: on by default; `-c nag=false` skips them.
     if context_flag(app, "nag", default=True):
         register_nag_packs(app)
+    # AWS Control Tower's proactive controls (cdk-validator-cfnguard, a dev requirement):
+    # off by default (cdk.json), `-c controlTower=true` runs them.
+    if context_flag(app, "controlTower", default=False):
+        register_control_tower(app)
     app.synth()
 
 

@@ -1,9 +1,11 @@
-"""cdk-nag v3 packs the demo app (and the tests) run over everything they synthesize.
+"""The validation plugins the demo app (and the tests) run over everything they synthesize.
 
-cdk-nag v3 packs are CDK validation plugins: at synthesis CDK runs them, drops the
-findings acknowledged with ``Validations.of(construct).acknowledge(...)`` (they move to
-``suppressedViolations``) and writes ``validation-report.json`` into the cloud
-assembly. Errors fail the synthesis; warnings do not, so tests read the report.
+The five cdk-nag v3 packs, and AWS Control Tower's proactive controls through CDK's
+cfn-guard plugin (cdk-validator-cfnguard). Both are CDK validation plugins: at synthesis
+CDK runs them, drops the findings acknowledged with
+``Validations.of(construct).acknowledge(...)`` (they move to ``suppressedViolations``)
+and writes ``validation-report.json`` into the cloud assembly. Errors fail the
+synthesis; warnings do not, so tests read the report.
 """
 
 from __future__ import annotations
@@ -15,10 +17,14 @@ import aws_cdk as cdk
 from aws_cdk import cx_api
 from constructs import IConstruct
 
-from sagemaker_notebook_access.acknowledgments import ACKNOWLEDGED_RULES
+from sagemaker_notebook_access.acknowledgments import ACKNOWLEDGED_RULES, CONTROL_TOWER_PLUGIN
 
 # Plugin names as they appear in the validation report (and as acknowledgment prefixes).
 PACK_NAMES = ("AwsSolutions", "NIST.800.53.R5", "HIPAA.Security", "PCI.DSS.321", "Serverless")
+# cdk-validator-cfnguard's name; its rule names are the guard rules' own (e.g.
+# kms_create_grant_aws_service_check), the Control Tower id ([CT.KMS.PR.3]) opens the
+# finding's description.
+CONTROL_TOWER = CONTROL_TOWER_PLUGIN
 REPORT_FILE = "validation-report.json"
 
 # What the demo app itself acknowledges; the library's own list is ACKNOWLEDGED_RULES.
@@ -27,9 +33,23 @@ _EMPTY_GROUP = (
     "the account's identity process after deployment (the stack outputs its name), and "
     "CloudFormation-managed IAM users would be long-lived credentials"
 )
+_GROUP_WITHOUT_PROPERTIES = (
+    "the NotebookUsers group has no inline policy at all (its one grant is the "
+    "customer-managed policy grant_open writes, which CT.IAM.PR.1/5 also check and pass): "
+    "CDK writes the group with no Properties, and the guard rule reads Properties.Policies "
+    "and fails when Properties is missing instead of skipping the group as its own "
+    "scenario 4 (no Policies) says"
+)
 DEMO_ACKNOWLEDGED_RULES: dict[str, str] = {
     "HIPAA.Security::HIPAA.Security-IAMGroupHasUsers": _EMPTY_GROUP,
     "PCI.DSS.321::PCI.DSS.321-IAMGroupHasUsers": _EMPTY_GROUP,
+    # CT.IAM.PR.1, CT.IAM.PR.5
+    f"{CONTROL_TOWER}::iam_inline_policy_no_statements_with_admin_access_check": (
+        _GROUP_WITHOUT_PROPERTIES
+    ),
+    f"{CONTROL_TOWER}::iam_inline_policy_no_statements_with_full_access_check": (
+        _GROUP_WITHOUT_PROPERTIES
+    ),
 }
 ALL_ACKNOWLEDGED_RULES: dict[str, str] = {**ACKNOWLEDGED_RULES, **DEMO_ACKNOWLEDGED_RULES}
 
@@ -57,6 +77,26 @@ def register_nag_packs(app: cdk.Stage) -> None:
     cdk.Validations.of(app).add_plugins(*nag_packs(app))
 
 
+def control_tower_plugin():
+    """cdk-validator-cfnguard with every Control Tower proactive control it bundles.
+
+    None is disabled (``disabled_rules`` would switch a rule off for every resource of
+    the app): exceptions are acknowledged on the construct that trips them.
+    """
+    try:
+        from cdklabs.cdk_validator_cfnguard import CfnGuardValidator
+    except ImportError:
+        raise SystemExit(
+            "the Control Tower check needs cdklabs-cdk-validator-cfnguard: "
+            "pip install -r requirements-dev.txt (make test installs it)"
+        ) from None
+    return CfnGuardValidator(control_tower_rules_enabled=True)
+
+
+def register_control_tower(app: cdk.Stage) -> None:
+    cdk.Validations.of(app).add_plugins(control_tower_plugin())
+
+
 def acknowledge_demo(scope: IConstruct, *rule_ids: str) -> None:
     """Acknowledge demo-app rules on ``scope`` with the reasons in DEMO_ACKNOWLEDGED_RULES."""
     cdk.Validations.of(scope).acknowledge(
@@ -78,6 +118,13 @@ def synth_with_packs(app: cdk.App) -> tuple[cx_api.CloudAssembly, dict]:
     return assembly, read_report(assembly.directory)
 
 
+def synth_with_control_tower(app: cdk.App) -> tuple[cx_api.CloudAssembly, dict]:
+    """As synth_with_packs, with the Control Tower proactive controls instead of the packs."""
+    register_control_tower(app)
+    assembly = app.synth()
+    return assembly, read_report(assembly.directory)
+
+
 # Keeps error findings from aborting synthesis; the report still holds them.
 NO_FAIL_CONTEXT = {"@aws-cdk/core:failSynthOnValidationErrors": False}
 
@@ -91,19 +138,26 @@ def read_report(assembly_dir: str | Path) -> dict:
 
 
 def findings(
-    report: dict, severities: tuple[str, ...] = ("error", "warning"), path_prefix: str = ""
+    report: dict,
+    severities: tuple[str, ...] = ("error", "warning"),
+    path_prefix: str = "",
+    plugins: tuple[str, ...] = PACK_NAMES,
 ) -> list[str]:
-    """Unacknowledged pack findings at ``severities`` under ``path_prefix``, one line each."""
+    """Unacknowledged findings of ``plugins`` at ``severities`` under ``path_prefix``, a line each.
+
+    A finding the plugin could not tie to a resource has an empty path: it is under
+    every prefix, so it is never missed.
+    """
     lines = []
     for plugin in report.get("pluginReports", []):
-        if plugin["pluginName"] not in PACK_NAMES:
+        if plugin["pluginName"] not in plugins:
             continue
         for violation in plugin.get("violations", []):
             if violation.get("severity") not in severities:
                 continue
             for construct in violation.get("violatingConstructs", []):
                 path = construct.get("constructPath") or ""
-                if path.startswith(path_prefix):
+                if path.startswith(path_prefix) or not path:
                     lines.append(
                         f"{violation['severity']} {violation['ruleName']} at {path}: "
                         f"{violation.get('description', '')}"

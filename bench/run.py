@@ -64,10 +64,15 @@ def base_env() -> dict[str, str]:
     return env
 
 
-def cdk_context(nag: bool) -> str:
+def cdk_context(nag: bool, control_tower: bool = False) -> str:
     """The context the CDK CLI would pass from cdk.json (`python app.py` reads no cdk.json)."""
     context = json.loads((REPO / "cdk.json").read_text())["context"]
     context["nag"] = nag
+    context["controlTower"] = control_tower
+    if control_tower:
+        # The rules run and report alike whether or not they find something; what they
+        # still find in the demo (docs/compliance.md) must not end the timed synth.
+        context["@aws-cdk/core:failSynthOnValidationErrors"] = False
     return json.dumps(context)
 
 
@@ -83,8 +88,10 @@ def timed_run(command: list[str], env: dict[str, str]) -> float:
     return elapsed
 
 
-def synth_env(out: str, nag: bool, validation: bool = True) -> dict[str, str]:
-    env = base_env() | {"CDK_OUTDIR": out, "CDK_CONTEXT_JSON": cdk_context(nag)}
+def synth_env(
+    out: str, nag: bool, validation: bool = True, control_tower: bool = False
+) -> dict[str, str]:
+    env = base_env() | {"CDK_OUTDIR": out, "CDK_CONTEXT_JSON": cdk_context(nag, control_tower)}
     if not validation:
         # CDK's built-in CloudFormation validation (on in every App unless turned off).
         env["CDK_VALIDATION"] = "false"
@@ -92,11 +99,16 @@ def synth_env(out: str, nag: bool, validation: bool = True) -> dict[str, str]:
 
 
 def synth_job(
-    script: Path, *args: str, nag: bool = False, validation: bool = True
+    script: Path,
+    *args: str,
+    nag: bool = False,
+    validation: bool = True,
+    control_tower: bool = False,
 ) -> Callable[[], float]:
     def run() -> float:
         with tempfile.TemporaryDirectory(prefix="bench-synth-") as out:
-            return timed_run([sys.executable, str(script), *args], synth_env(out, nag, validation))
+            env = synth_env(out, nag, validation, control_tower)
+            return timed_run([sys.executable, str(script), *args], env)
 
     return run
 
@@ -344,6 +356,12 @@ def main() -> None:
             "include": synth_job(BENCH / "include_app.py", str(demo_template)),
             "demo, nag off": synth_job(REPO / "app.py", nag=False),
             "demo, nag on": synth_job(REPO / "app.py", nag=True),
+            # AWS Control Tower's proactive controls (cdk-validator-cfnguard), alone and
+            # on top of the five packs.
+            "demo, Control Tower on": synth_job(REPO / "app.py", control_tower=True),
+            "demo, nag on, Control Tower on": synth_job(
+                REPO / "app.py", nag=True, control_tower=True
+            ),
             # The same three with CDK's built-in template validation off: what it costs.
             "empty, validation off": synth_job(BENCH / "empty_app.py", validation=False),
             "include, validation off": synth_job(
@@ -398,6 +416,18 @@ def main() -> None:
             f"{(bare_demo - bare_empty) / max(bare_included - bare_empty, 1e-9):.2f}x "
             f"(demo {bare_demo:.2f} s: {bare_demo / bare_included:.2f}x CfnInclude's "
             f"{bare_included:.2f} s)",
+        )
+    )
+    control_tower = median(synths["demo, Control Tower on"])
+    packs = median(synths["demo, nag on"])
+    both = median(synths["demo, nag on, Control Tower on"])
+    rows.append(
+        (
+            "synth, what the Control Tower proactive controls add (cdk-validator-cfnguard)",
+            f"+{control_tower - demo:.2f} s alone, +{both - packs:.2f} s on top of the packs",
+            f"demo, nag off {demo:.2f} s; nag on {packs:.2f} s",
+            f"{control_tower / demo:.2f}x, {both / packs:.2f}x "
+            f"(the five packs: {packs / demo:.2f}x)",
         )
     )
     rows.append(

@@ -84,6 +84,7 @@ def add_custom_stack(app: cdk.App) -> cdk.Stack:
         restrict_default_security_group=False,
     )
     flow_key = kms.Key(stack, "FlowLogsKey", enable_key_rotation=True)
+    _grants_only_for_aws_services(flow_key)
     flow_key.add_to_resource_policy(
         iam.PolicyStatement(
             principals=[iam.ServicePrincipal(f"logs.{stack.region}.amazonaws.com")],
@@ -114,6 +115,7 @@ def add_custom_stack(app: cdk.App) -> cdk.Stack:
         description="The team's own notebook role",
     )
     key = kms.Key(stack, "TeamKey", enable_key_rotation=True)
+    _grants_only_for_aws_services(key)
     access = IpRestrictedNotebook(
         stack,
         CONSTRUCT_ID,
@@ -131,6 +133,29 @@ def add_custom_stack(app: cdk.App) -> cdk.Stack:
     access.grant_open(analyst)
     access.ip_policy.attach_to_role(analyst)
     return stack
+
+
+def _grants_only_for_aws_services(key: kms.Key) -> None:
+    """The statement Control Tower's CT.KMS.PR.3 asks of a key policy, on the fixture's keys.
+
+    Grants on the key only from AWS services, or for the AWS resources they create (the
+    notebook's volume): no principal can grant the key's use to another by itself.
+    """
+    key.add_to_resource_policy(
+        iam.PolicyStatement(
+            sid="GrantsOnlyForAwsServices",
+            effect=iam.Effect.DENY,
+            principals=[iam.AnyPrincipal()],
+            actions=["kms:CreateGrant"],
+            resources=["*"],
+            conditions={
+                "BoolIfExists": {
+                    "kms:GrantIsForAWSResource": "false",
+                    "aws:PrincipalIsAWSService": "false",
+                }
+            },
+        )
+    )
 
 
 def _flow_log_role(stack: cdk.Stack, log_group: logs.LogGroup) -> iam.IRole:

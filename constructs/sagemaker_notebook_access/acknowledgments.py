@@ -1,4 +1,4 @@
-"""Every cdk-nag rule this library acknowledges, with the reason, in one place.
+"""Every cdk-nag and Control Tower rule this library acknowledges, with the reason, in one place.
 
 Each construct acknowledges only the rules its own resources trip, on the resource
 that trips them (never stack- or app-wide). A rule id missing here cannot be
@@ -110,6 +110,18 @@ _GENERATED_NAME_STREAMS = (
     "notebook log group, for any notebook. Pass notebook_instance_name for streams of "
     "this notebook only"
 )
+# AWS Control Tower's proactive controls, as CDK's cfn-guard plugin (cdk-validator-cfnguard)
+# names them: "<plugin>::<guard rule>", the control's id (CT.LAMBDA.PR.2) in a comment.
+CONTROL_TOWER_PLUGIN = "cdk-validator-cfnguard"
+LAMBDA_PERMISSION_RULE = f"{CONTROL_TOWER_PLUGIN}::lambda_function_public_access_prohibited_check"
+_PERMISSION_SCOPED_BY_SOURCE_ARN = (
+    "every Lambda permission here lets only apigateway.amazonaws.com invoke the function, "
+    "with a SourceArn naming this REST API's stage, method and path (CDK writes it as an "
+    "Fn::Join of the API id, the stage and the route): what CT.LAMBDA.PR.2 requires of a "
+    "service principal. The guard rule accepts SourceArn only as a literal string or a "
+    "Ref/GetAtt of one resource, so it cannot read the joined ARN; the permission is not "
+    "public"
+)
 ACKNOWLEDGED_RULES: dict[str, str] = {
     # PresignedUrlApi: the Lambda function
     "NIST.800.53.R5::NIST.800.53.R5-LambdaDLQ": _NO_DLQ,
@@ -139,6 +151,9 @@ ACKNOWLEDGED_RULES: dict[str, str] = {
     "NIST.800.53.R5::NIST.800.53.R5-VPCDefaultSecurityGroupClosed": _DEFAULT_SG_UNUSED,
     "HIPAA.Security::HIPAA.Security-VPCDefaultSecurityGroupClosed": _DEFAULT_SG_UNUSED,
     "PCI.DSS.321::PCI.DSS.321-VPCDefaultSecurityGroupClosed": _DEFAULT_SG_UNUSED,
+    # PresignedUrlApi: the permissions API Gateway's methods (and a portal's) get on the
+    # function (CT.LAMBDA.PR.2)
+    LAMBDA_PERMISSION_RULE: _PERMISSION_SCOPED_BY_SOURCE_ARN,
 }
 
 

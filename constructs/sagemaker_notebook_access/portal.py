@@ -38,12 +38,19 @@ from .capacity import (
     REST_API_ID_CHARS,
 )
 from .url_api import NAME_PARAMETER, PresignedUrlApi, _notebook_arn
-from .validation import ValidationError, is_token, validate_int_range, validating
+from .validation import (
+    ValidationError,
+    is_number_token,
+    is_token,
+    validate_int_range,
+    validating,
+)
 
 SESSION_MINUTES_MIN = 5  # Cognito's shortest ID/access token validity (TokenValidityUnitsType)
 SESSION_MINUTES_MAX = 24 * 60
 DEFAULT_SESSION_MINUTES = 15
-# Cognito's refresh-token minimum (60 minutes); the page uses no refresh token.
+# Cognito's refresh-token minimum (60 minutes); the page uses no refresh token, but CDK
+# (like Cognito) refuses an ID or access token that outlives it, so it is at least the session.
 REFRESH_TOKEN_MINUTES = 60
 SCOPES = [cognito.OAuthScope.OPENID, cognito.OAuthScope.EMAIL, cognito.OAuthScope.PROFILE]
 # Cognito domain prefixes: lowercase letters, digits and hyphens, 1..63, and none of the
@@ -180,6 +187,11 @@ class NotebookPortal(Construct):
         session_minutes: int,
     ) -> cognito.UserPoolClient:
         session = Duration.minutes(session_minutes)
+        refresh_minutes = (
+            SESSION_MINUTES_MAX
+            if is_number_token(session_minutes)
+            else max(REFRESH_TOKEN_MINUTES, session_minutes)
+        )
         client = cognito.UserPoolClient(
             self,
             "Client",
@@ -201,7 +213,7 @@ class NotebookPortal(Construct):
             or [cognito.UserPoolClientIdentityProvider.COGNITO],
             id_token_validity=session,
             access_token_validity=session,
-            refresh_token_validity=Duration.minutes(REFRESH_TOKEN_MINUTES),
+            refresh_token_validity=Duration.minutes(refresh_minutes),
             prevent_user_existence_errors=True,
             enable_token_revocation=True,
         )

@@ -11,8 +11,10 @@ from __future__ import annotations
 import ipaddress
 import math
 import re
+import sys
 from collections.abc import Iterator, Sequence
 from contextlib import contextmanager
+from dataclasses import dataclass
 
 from aws_cdk import Annotations, Stack, Token
 from constructs import IConstruct
@@ -177,9 +179,55 @@ def normalize_cidrs(
     return result
 
 
+@dataclass(frozen=True)
+class CheckedRange:
+    """A numeric range a validator checked, and the call that asked it to (``recording_ranges``)."""
+
+    prop: str
+    minimum: float  # for validate_positive_number: 0, itself refused (minimum_exclusive)
+    maximum: float | None
+    unit: str
+    minimum_exclusive: bool
+    file: str  # where validate_int_range or validate_positive_number was called
+    line: int
+
+
+_range_recorders: list[dict[tuple[str, int, str], CheckedRange]] = []
+
+
+@contextmanager
+def recording_ranges() -> Iterator[dict[tuple[str, int, str], CheckedRange]]:
+    """Collect every range the numeric validators check inside the block, by call site.
+
+    The ranges are discoverable this way, not copied into a list: tests/test_validation.py
+    builds each construct once, reads what its validators checked, and synthesizes every
+    construct that takes the prop at both ends of the range.
+    """
+    found: dict[tuple[str, int, str], CheckedRange] = {}
+    _range_recorders.append(found)
+    try:
+        yield found
+    finally:
+        _range_recorders.remove(found)
+
+
+def _record_range(
+    prop: str, minimum: float, maximum: float | None, unit: str, *, exclusive: bool = False
+) -> None:
+    if not _range_recorders:
+        return
+    caller = sys._getframe(2)  # the function that called the validator
+    checked = CheckedRange(
+        prop, minimum, maximum, unit, exclusive, caller.f_code.co_filename, caller.f_lineno
+    )
+    for found in _range_recorders:
+        found[(checked.file, checked.line, prop)] = checked
+
+
 def validate_int_range(
     value: int | float | None, *, prop: str, minimum: int, maximum: int, unit: str = ""
 ) -> None:
+    _record_range(prop, minimum, maximum, unit)
     if value is None or is_number_token(value):
         return
     if isinstance(value, bool) or not isinstance(value, int):
@@ -194,6 +242,7 @@ def validate_int_range(
 def validate_positive_number(
     value: float | None, *, prop: str, maximum: float | None = None, unit: str = ""
 ) -> None:
+    _record_range(prop, 0, maximum, unit, exclusive=True)
     if value is None or is_number_token(value):
         return
     # "not value > 0" also rejects NaN.

@@ -21,6 +21,7 @@ from sagemaker_notebook_access import (
     ValidationError,
 )
 from sagemaker_notebook_access.entitlement import GROUPS_TAG, OWNERS_TAG
+from sagemaker_notebook_access.portal import POOL_REMOVAL_POLICIES
 
 CIDRS = ["203.0.113.0/24"]
 
@@ -173,8 +174,59 @@ def test_the_user_pool_admits_no_self_sign_up_and_requires_mfa(template):
     assert props["MfaConfiguration"] == "ON"
     assert props["EnabledMfas"] == ["SOFTWARE_TOKEN_MFA"]
     assert props["UserPoolTier"] == "ESSENTIALS"
-    assert pool["DeletionPolicy"] == "RetainExceptOnCreate"
-    assert props["DeletionProtection"] == "ACTIVE"
+
+
+# issue 18: RetainExceptOnCreate deletes the pool when the first create rolls back, and
+# Cognito refuses to delete a pool with deletion protection ACTIVE: ROLLBACK_FAILED.
+KEPT_ON_EVERY_PATH = {"Retain"}
+
+
+@pytest.fixture(scope="module")
+def pools_by_removal_policy() -> dict[cdk.RemovalPolicy, dict]:
+    """The user pool as NotebookPortal creates it under every removal policy it accepts."""
+    app = cdk.App()
+    names = {policy: f"Pool{policy.name.replace('_', '')}" for policy in POOL_REMOVAL_POLICIES}
+    for policy, name in names.items():
+        stack = cdk.Stack(app, name)
+        api = PresignedUrlApi(
+            stack, "Api", vpc=make_vpc(stack), allowed_cidrs=CIDRS, notebooks=["existing"]
+        )
+        NotebookPortal(stack, "Portal", api=api, domain_prefix="team", removal_policy=policy)
+    assembly = app.synth()
+    pools = {}
+    for policy, name in names.items():
+        template = assembly.get_stack_by_name(name).template
+        (pools[policy],) = of_type(template, "AWS::Cognito::UserPool").values()
+    return pools
+
+
+@pytest.mark.parametrize("policy", list(cdk.RemovalPolicy), ids=lambda p: p.name)
+def test_deletion_protection_only_where_the_pool_is_kept_on_every_path(
+    pools_by_removal_policy, policy
+):
+    if policy not in POOL_REMOVAL_POLICIES:  # SNAPSHOT: a user pool has none
+        stack = cdk.Stack(cdk.App(), "Snapshot")
+        api = PresignedUrlApi(
+            stack, "Api", vpc=make_vpc(stack), allowed_cidrs=CIDRS, notebooks=["existing"]
+        )
+        with pytest.raises(ValidationError, match=rf"removal_policy {policy} is not allowed"):
+            NotebookPortal(stack, "Portal", api=api, domain_prefix="t", removal_policy=policy)
+        return
+    pool = pools_by_removal_policy[policy]
+    protected = pool["Properties"]["DeletionProtection"] == "ACTIVE"
+    assert protected == (pool["DeletionPolicy"] in KEPT_ON_EVERY_PATH), pool
+    assert protected == (policy == cdk.RemovalPolicy.RETAIN)
+
+
+def test_the_default_pool_survives_a_stack_delete_and_a_failed_first_create_can_delete_it(
+    template,
+):
+    (pool,) = of_type(template, "AWS::Cognito::UserPool").values()
+    assert (pool["DeletionPolicy"], pool["UpdateReplacePolicy"]) == (
+        "RetainExceptOnCreate",
+        "Retain",
+    )
+    assert pool["Properties"]["DeletionProtection"] == "INACTIVE"
 
 
 def test_a_pool_the_stack_may_delete_has_no_deletion_protection(stacks):

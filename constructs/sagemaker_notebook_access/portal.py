@@ -59,6 +59,12 @@ _DOMAIN_PREFIX = r"[a-z0-9](?:[a-z0-9-]{0,61}[a-z0-9])?"
 _RESERVED_IN_PREFIX = ("aws", "amazon", "cognito")
 LIST_ACTION = "sagemaker:ListNotebookInstances"
 SIGNED_OUT_QUERY = "?signed_out=1"
+# What AWS::Cognito::UserPool's DeletionPolicy takes (no Snapshot).
+POOL_REMOVAL_POLICIES = (
+    RemovalPolicy.RETAIN,
+    RemovalPolicy.RETAIN_ON_UPDATE_OR_DELETE,
+    RemovalPolicy.DESTROY,
+)
 TAGS_ACTION = "sagemaker:ListTags"
 
 
@@ -106,7 +112,12 @@ class NotebookPortal(Construct):
         ends, the page signs the person in again (a managed-login session cookie
         usually makes that a redirect without a prompt). Default: 15.
     :param removal_policy: for the user pool this construct creates. Default:
-        ``RemovalPolicy.RETAIN_ON_UPDATE_OR_DELETE`` (its users survive a stack delete).
+        ``RemovalPolicy.RETAIN_ON_UPDATE_OR_DELETE``: its users survive a stack delete; the
+        pool is deleted only when the stack's first create fails and rolls back. Only
+        ``RemovalPolicy.RETAIN`` (kept on every path, a failed first create included) turns
+        on the pool's deletion protection: Cognito refuses to delete a protected pool, so
+        with any policy that may delete it the rollback or delete would fail
+        (ROLLBACK_FAILED). ``SNAPSHOT`` is refused (a user pool has no snapshot).
 
     Entitlement: a person may open a notebook whose ``notebook-access:owners`` tag lists
     their ``sub`` or verified email, or whose ``notebook-access:groups`` tag lists one of
@@ -128,7 +139,7 @@ class NotebookPortal(Construct):
         removal_policy: RemovalPolicy = RemovalPolicy.RETAIN_ON_UPDATE_OR_DELETE,
     ) -> None:
         with validating(scope, id):
-            _validate(api, domain_prefix, sign_in_url, session_minutes)
+            _validate(api, domain_prefix, sign_in_url, session_minutes, removal_policy)
         super().__init__(scope, id)
         api._portal = self
         stack = Stack.of(self)
@@ -173,9 +184,10 @@ class NotebookPortal(Construct):
             # Managed login needs Essentials or Plus ("User pool managed login", Cognito
             # developer guide); Essentials is the cheaper of the two.
             feature_plan=cognito.FeaturePlan.ESSENTIALS,
-            # Protected unless the stack is to delete it: with deletion protection on,
-            # CloudFormation cannot delete the pool and the stack delete would fail.
-            deletion_protection=removal_policy != RemovalPolicy.DESTROY,
+            # Protected only where nothing may delete it: Cognito refuses to delete a pool
+            # with deletion protection ACTIVE, so RETAIN_ON_UPDATE_OR_DELETE (deleted when
+            # the first create rolls back) or DESTROY would end in ROLLBACK_FAILED.
+            deletion_protection=removal_policy == RemovalPolicy.RETAIN,
             removal_policy=removal_policy,
         )
         acknowledge(pool, "AwsSolutions::AwsSolutions-COG8")
@@ -307,6 +319,7 @@ def _validate(
     domain_prefix: str | None,
     sign_in_url: str | None,
     session_minutes: int,
+    removal_policy: RemovalPolicy,
 ) -> None:
     if getattr(api, "_portal", None) is not None:
         raise ValidationError(
@@ -335,6 +348,12 @@ def _validate(
         raise ValidationError(
             f"sign_in_url {sign_in_url!r} must be a domain's base URL such as "
             "https://team.auth.eu-west-1.amazoncognito.com (https, no path)"
+        )
+    if removal_policy not in POOL_REMOVAL_POLICIES:
+        raise ValidationError(
+            f"removal_policy {removal_policy} is not allowed for the user pool (a user pool "
+            "has no snapshot): use RemovalPolicy.RETAIN (kept, deletion protection on), "
+            "RETAIN_ON_UPDATE_OR_DELETE or DESTROY"
         )
     # Cognito's ID token validity: 5 minutes to a day (TokenValidityUnitsType).
     validate_int_range(

@@ -84,7 +84,7 @@ def add_custom_stack(app: cdk.App) -> cdk.Stack:
         restrict_default_security_group=False,
     )
     flow_key = kms.Key(stack, "FlowLogsKey", enable_key_rotation=True)
-    _grants_only_for_aws_services(flow_key)
+    grants_only_for_aws_services(flow_key)
     flow_key.add_to_resource_policy(
         iam.PolicyStatement(
             principals=[iam.ServicePrincipal(f"logs.{stack.region}.amazonaws.com")],
@@ -115,7 +115,7 @@ def add_custom_stack(app: cdk.App) -> cdk.Stack:
         description="The team's own notebook role",
     )
     key = kms.Key(stack, "TeamKey", enable_key_rotation=True)
-    _grants_only_for_aws_services(key)
+    grants_only_for_aws_services(key)
     access = IpRestrictedNotebook(
         stack,
         CONSTRUCT_ID,
@@ -135,8 +135,8 @@ def add_custom_stack(app: cdk.App) -> cdk.Stack:
     return stack
 
 
-def _grants_only_for_aws_services(key: kms.Key) -> None:
-    """The statement Control Tower's CT.KMS.PR.3 asks of a key policy, on the fixture's keys.
+def grants_only_for_aws_services(key: kms.Key) -> None:
+    """The statement Control Tower's CT.KMS.PR.3 asks of a key policy, on the tests' own keys.
 
     Grants on the key only from AWS services, or for the AWS resources they create (the
     notebook's volume): no principal can grant the key's use to another by itself.

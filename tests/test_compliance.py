@@ -34,6 +34,7 @@ from compliance import (
 )
 from sagemaker_notebook_access.account_logging import LOGS_ACTIONS
 from sagemaker_notebook_access.acknowledgments import ACKNOWLEDGED_RULES, acknowledge
+from sagemaker_notebook_access.tag_guard import tag_guard_document
 
 NOTEBOOK_LOG_GROUP_ARN = (
     "arn:<AWS::Partition>:logs:<AWS::Region>:<AWS::AccountId>:log-group:"
@@ -342,9 +343,14 @@ def test_notebook_role_may_only_log_use_its_key_and_describe_and_stop_itself(tem
     ]
     (notebook_id,) = of_type(template, "AWS::SageMaker::NotebookInstance")
     key_id = template["Resources"][notebook_id]["Properties"]["KmsKeyId"]["Ref"]
+    denies = [s for s in statements if s["Effect"] == "Deny"]
+    assert denies == tag_guard_document()["Statement"]  # no exemption on the notebook role
+    (grant,) = [s for s in statements if "kms:CreateGrant" in as_list(s["Action"])]
+    assert grant["Condition"] == {"Bool": {"kms:GrantIsForAWSResource": "true"}}
     by_service: dict[str, set[str]] = {}
     for statement in statements:
-        assert statement["Effect"] == "Allow"
+        if statement["Effect"] == "Deny":
+            continue
         actions = as_list(statement["Action"])
         services = {action.split(":")[0] for action in actions}
         assert len(services) == 1, statement

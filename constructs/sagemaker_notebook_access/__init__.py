@@ -15,6 +15,7 @@ _PUBLIC = {
     "NotebookPortal": ".portal",
     "PresignedUrlApi": ".url_api",
     "SignIn": ".portal",
+    "TagGuardPolicy": ".tag_guard",
     "ValidationError": ".validation",
 }
 
@@ -26,6 +27,7 @@ __all__ = [
     "NotebookPortal",
     "PresignedUrlApi",
     "SignIn",
+    "TagGuardPolicy",
     "ValidationError",
 ]
 
@@ -35,6 +37,7 @@ if _typing.TYPE_CHECKING:
     from .operations import DenyReason
     from .portal import NotebookPortal, SignIn
     from .restricted_notebook import IpRestrictedNotebook
+    from .tag_guard import TagGuardPolicy
     from .url_api import PresignedUrlApi
     from .validation import ValidationError
 

@@ -27,6 +27,7 @@ from .idle_stop_lifecycle import on_start_content
 from .limits import NOTEBOOK_LOG_GROUP, NOTEBOOK_LOG_STREAM_SUFFIXES
 from .operations import NotebookOperations
 from .singleton import stack_singleton
+from .tag_guard import tag_guard_statements
 from .validation import (
     VOLUME_SIZE_MAX_GB,
     VOLUME_SIZE_MIN_GB,
@@ -224,10 +225,13 @@ class NotebookInstance(NotebookOperations, Resource):
         self.execution_policy = iam.ManagedPolicy(
             self,
             "ExecutionPolicy",
-            description=f"Least privilege for notebook {self.node.path}: its volume key and logs",
+            description=f"Least privilege for notebook {self.node.path}: its volume key and "
+            "logs; no notebook-access: tags",
             statements=[
-                self._volume_key_statement(),
+                *self._volume_key_statements(),
                 *self._log_statements(notebook_instance_name),
+                # Every user of the notebook holds this role: none may grant access.
+                *tag_guard_statements(),
             ],
         )
         # Kept for callers of the earlier separate key policy: the same policy now.
@@ -250,12 +254,26 @@ class NotebookInstance(NotebookOperations, Resource):
         )
         self._attach(self.self_management_policy)
 
-    def _volume_key_statement(self) -> iam.PolicyStatement:
-        return iam.PolicyStatement(
-            sid="UseVolumeKey",
-            actions=["kms:Decrypt", "kms:GenerateDataKey", "kms:CreateGrant", "kms:DescribeKey"],
-            resources=[self.encryption_key.key_arn],
-        )
+    def _volume_key_statements(self) -> list[iam.PolicyStatement]:
+        key = [self.encryption_key.key_arn]
+        return [
+            iam.PolicyStatement(
+                sid="UseVolumeKey",
+                actions=["kms:Decrypt", "kms:GenerateDataKey", "kms:DescribeKey"],
+                resources=key,
+            ),
+            # Grants only for an AWS service acting for the role (the volume's), never one a
+            # notebook user makes with the role's credentials: kms:GrantIsForAWSResource is
+            # true only "when an AWS service integrated with AWS KMS calls the CreateGrant
+            # ... operation on the user's behalf" ("Controlling access to grants", KMS
+            # developer guide; the key policy default that CDK writes uses it the same way).
+            iam.PolicyStatement(
+                sid="GrantVolumeKeyToAwsServices",
+                actions=["kms:CreateGrant"],
+                resources=key,
+                conditions={"Bool": {"kms:GrantIsForAWSResource": "true"}},
+            ),
+        ]
 
     def _attach(self, policy: iam.ManagedPolicy) -> None:
         if isinstance(self.role, iam.Role):

@@ -46,6 +46,7 @@ from .log_key import create_log_key
 from .notebook import NotebookInstance, private_subnet_selection
 from .operations import ApiOperations
 from .security_groups import closed_security_group
+from .tag_guard import tag_guard_statements
 from .validation import (
     THROTTLING_BURST_MAX,
     THROTTLING_RATE_MAX,
@@ -622,6 +623,8 @@ class PresignedUrlApi(ApiOperations, Construct):
                 resources=["*"],
             ),
             self._notebook_statement,
+            # It reads entitlement tags; it never writes one.
+            *tag_guard_statements(),
             deny_presign_outside_cidrs(
                 self.allowed_cidrs,
                 exempt_vpc_endpoint_ids=[self.endpoint.vpc_endpoint_id],

@@ -9,7 +9,6 @@ from __future__ import annotations
 
 import base64
 import contextlib
-import copy
 import importlib
 import json
 import logging
@@ -70,9 +69,13 @@ PORTAL_ENV = {
     "PORTAL_SIGN_IN_URL": f"https://team.auth.{REGION}.amazoncognito.com",
     "NOTEBOOK_ARN_PREFIX": NOTEBOOK_ARN_PREFIX,
 }
+POOL_ID = f"{REGION}_PortalTest"
+# A Cognito ID token's issuer: https://cognito-idp.<region>.amazonaws.com/<user pool id>.
+ISSUER = f"https://cognito-idp.{REGION}.amazonaws.com/{POOL_ID}"
 ALICE = {
     "sub": "0f1e2d3c-alice",
     "aud": PORTAL_ENV["PORTAL_CLIENT_ID"],
+    "iss": ISSUER,
     "email": "Alice@Example.com",
     "email_verified": "true",
 }
@@ -131,21 +134,47 @@ def browser_event(
     method: str | None = None,
     source_ip: str = ALLOWED_IPV4,
     origin: str | None = PORTAL_ORIGIN,
+    token: str | None = None,
 ) -> dict[str, Any]:
     """A proxy event as API Gateway sends it after the Cognito authorizer let it through.
 
-    ``route``: "page", "list", "open" or "portal-start".
+    ``route``: "page", "list", "open" or "portal-start". ``claims``: the ID token's claims
+    (lists and booleans as in the token); the event carries them as the authorizer passes
+    them (``claim_text``) and the token in the Authorization header, the way the page sends
+    it: ``token`` if given, else an unsigned one of ``claims`` (the authorizer checked it).
     """
     event = proxy_event(route=route, name=name, source_ip=source_ip, user_arn=None)
     event["httpMethod"] = method or ("GET" if route in ("page", "list") else "POST")
     event["requestContext"]["identity"].pop("caller")
     if claims is not None:
-        event["requestContext"]["authorizer"] = {"claims": copy.deepcopy(claims)}
+        flat = {key: claim_text(value) for key, value in claims.items()}
+        event["requestContext"]["authorizer"] = {"claims": flat}
+        authorization = token or unsigned_token(claims)
+        event["headers"]["Authorization"] = authorization
+        event["multiValueHeaders"]["Authorization"] = [authorization]
     if origin is not None:
         event["headers"]["Origin"] = origin
     if name is None:
         event["pathParameters"] = None
     return event
+
+
+def claim_text(value: Any) -> str:
+    """A claim as the REST API's Cognito authorizer passes it: always a string."""
+    if isinstance(value, bool):
+        return "true" if value else "false"
+    if isinstance(value, list):
+        return ",".join(str(item) for item in value)
+    return str(value)
+
+
+def unsigned_token(claims: dict[str, Any]) -> str:
+    """A JWT-shaped ID token of ``claims`` with no signature (the handler never checks one)."""
+
+    def part(data: dict[str, Any]) -> str:
+        return base64.urlsafe_b64encode(json.dumps(data).encode()).decode().rstrip("=")
+
+    return f"{part({'alg': 'none', 'kid': 'test'})}.{part(claims)}.unsigned"
 
 
 def b64(data: str | bytes) -> str:

@@ -42,12 +42,13 @@ from handler_events import (
     ALLOWED_IPV4,
     API_ID,
     NOTEBOOK_ARN_PREFIX,
-    REGION,
+    POOL_ID,
     LambdaContext,
     LocalSageMaker,
     PresignShim,
     RecordingHandler,
     capture_all_logs,
+    claim_text,
     handler_environment,
     only_local_endpoints,
 )
@@ -61,7 +62,6 @@ from sagemaker_notebook_access.portal import SIGNED_OUT_QUERY
 
 STAGE = "v1"
 CLIENT_ID = "portal-client-7q2"
-POOL_ID = f"{REGION}_PortalTest"
 UNAUTHORIZED = {"message": "Unauthorized"}
 MISSING_TOKEN = {"message": "Missing Authentication Token"}
 
@@ -335,15 +335,6 @@ def authorizer_claims(
     except (jose_errors.JoseError, ValueError):
         return None
     return {name: claim_text(value) for name, value in decoded.claims.items()}
-
-
-def claim_text(value: Any) -> str:
-    """A claim as the REST API's Cognito authorizer passes it: always a string."""
-    if isinstance(value, bool):
-        return "true" if value else "false"
-    if isinstance(value, list):
-        return ",".join(str(item) for item in value)
-    return str(value)
 
 
 class ApiGateway(LocalServer):

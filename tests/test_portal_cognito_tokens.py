@@ -56,6 +56,11 @@ def cognito():
             )
         idp.create_group(UserPoolId=pool, GroupName="genomics-team")
         idp.admin_add_user_to_group(UserPoolId=pool, Username="ana", GroupName="genomics-team")
+        # Ben: in one group whose name holds a comma, and in the group Cognito gives every
+        # person an IdP federates ("<pool id>_<IdP name>"; issue 19's attacks).
+        for group in ("research,admins", f"{pool}_Corp"):
+            idp.create_group(UserPoolId=pool, GroupName=group)
+            idp.admin_add_user_to_group(UserPoolId=pool, Username="ben", GroupName=group)
         issuer = f"https://cognito-idp.{REGION}.amazonaws.com/{pool}"
         keys = KeySet.import_key_set(requests.get(f"{issuer}/.well-known/jwks.json").json())
 
@@ -80,6 +85,7 @@ def cognito():
             "ben": id_token("ben", portal_client),
             "ben_other_client": id_token("ben", other_client),
             "sub": {login: sub(login) for login in ("ana", "ben")},
+            "pool": pool,
         }
     return issued
 
@@ -93,7 +99,8 @@ def portal_env(cognito):
 def open_with(token: str, cognito: dict) -> tuple[int, dict]:
     claims = authorizer_claims(token, cognito["keys"], cognito["issuer"], now=int(time.time()))
     assert claims is not None, "the authorizer would have answered 401"
-    response, body = invoke(browser_event("open", claims=claims))
+    # The page sends the token itself in the Authorization header; the Lambda sees it too.
+    response, body = invoke(browser_event("open", claims=claims, token=token))
     return response["statusCode"], body
 
 
@@ -125,3 +132,22 @@ def test_a_token_of_another_client_of_the_pool_names_no_one(
     status, body = open_with(token, cognito)
     assert (status, body["error"]) == (403, "Forbidden")
     assert logs.audit_records()[-1].denyReason == "noIdentity"
+
+
+def test_a_group_name_with_a_comma_in_a_real_token_is_one_group(
+    cognito, portal_env, moto: LocalSageMaker, logs
+) -> None:
+    # The authorizer passes Ben's ["research,admins", ...] as "research,admins,..."
+    claims = authorizer_claims(
+        cognito["ben"], cognito["keys"], cognito["issuer"], now=int(time.time())
+    )
+    assert "research,admins" in claims["cognito:groups"]
+    moto.tag(SERVED, groups="admins")
+    assert open_with(cognito["ben"], cognito)[0] == 403
+
+
+def test_the_idp_group_in_a_real_token_entitles_no_one(
+    cognito, portal_env, moto: LocalSageMaker, logs
+) -> None:
+    moto.tag(SERVED, groups=f"{cognito['pool']}_Corp")
+    assert open_with(cognito["ben"], cognito)[0] == 403

@@ -360,6 +360,9 @@ def test_sign_in_with_a_shared_api_points_to_notebook_portal(api):
     [
         ({"owners": "alice@example.com"}, "owners must be a list of strings"),
         ({"owners": ["alice smith"]}, "owners entry 'alice smith' is not allowed"),
+        # The Kelvin sign lower-cases to "k": ASCII only, so no entry can collide.
+        ({"owners": ["\u212aate@corp.com"]}, "owners entry '\u212aate@corp.com' .* in ASCII"),
+        ({"owners": ["j\u00f8rn@corp.com"]}, "compared in ASCII only"),
         ({"groups": ["ml,team"]}, "groups entry 'ml,team' is not allowed"),
         ({"groups": ["eu-west-1_AbC123xyz_IdentityCenter"]}, "would entitle everyone"),
         ({"owners": [f"user{i}@example.com" for i in range(20)]}, "SageMaker allows 256"),

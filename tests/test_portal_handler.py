@@ -19,7 +19,9 @@ from handler_events import (
     AUTHORIZED_URL,
     DENIED_IPV4,
     INVOCATIONS,
+    ISSUER,
     NAME_PREFIX,
+    POOL_ID,
     PORTAL_ENV,
     SERVED,
     LocalSageMaker,
@@ -29,6 +31,7 @@ from handler_events import (
     invoke,
     proxy_event,
     stub_presign,
+    unsigned_token,
 )
 from presigned_url import handler, portal
 
@@ -38,6 +41,7 @@ CLIENT_ID = PORTAL_ENV["PORTAL_CLIENT_ID"]
 BOB = {
     "sub": "9a8b7c6d-bob",
     "aud": CLIENT_ID,
+    "iss": ISSUER,
     "email": "bob@example.com",
     "email_verified": "true",
 }
@@ -157,7 +161,7 @@ def test_the_listing_shows_only_served_notebooks_the_person_is_entitled_to(
 
 def test_a_group_tag_entitles_its_members(moto: LocalSageMaker, logs) -> None:
     moto.tag(SERVED, groups="analysts ml-team")
-    member = {**BOB, "cognito:groups": "ml-team,admins"}
+    member = {**BOB, "cognito:groups": ["ml-team", "admins"]}
     _, body = invoke(browser_event("list", claims=member, name=None))
     assert [nb["NotebookInstanceName"] for nb in body["notebooks"]] == [SERVED]
     _, body = invoke(browser_event("list", claims=BOB, name=None))
@@ -172,16 +176,150 @@ def test_an_unverified_email_entitles_no_one(moto: LocalSageMaker, logs) -> None
     assert body["signedInAs"] == "someone-else"
 
 
-def test_a_federated_persons_email_counts(moto: LocalSageMaker, logs) -> None:
+# ---------------------------------------------------------------- issue 19: the attacks
+
+# Someone signs in through a federated IdP that lets people set their own email (the
+# "nOAuth" class): the IdP asserts bob's address, unverified. Cognito maps it on every
+# sign-in and adds an identities claim; the email must still not count.
+FEDERATED = {
+    "sub": "fed-1",
+    "aud": CLIENT_ID,
+    "iss": ISSUER,
+    "email": BOB["email"],
+    "identities": '[{"providerName":"Corp","providerType":"OIDC"}]',
+}
+
+
+@pytest.mark.parametrize(
+    "verified", [None, "false", "False", "TRUE", "True", "1", "yes", False], ids=repr
+)
+def test_a_federated_email_the_idp_did_not_verify_opens_no_one_elses_notebook(
+    moto: LocalSageMaker, logs, verified
+) -> None:
     moto.tag(SERVED, owners=BOB["email"])
-    federated = {
-        "sub": "fed-1",
-        "aud": CLIENT_ID,
-        "email": BOB["email"],
-        "identities": '[{"providerName":"IdentityCenter","providerType":"SAML"}]',
-    }
-    _, body = invoke(browser_event("list", claims=federated, name=None))
-    assert [nb["NotebookInstanceName"] for nb in body["notebooks"]] == [SERVED]
+    claims = FEDERATED if verified is None else {**FEDERATED, "email_verified": verified}
+    with count_sagemaker_calls() as calls:
+        response, body = invoke(browser_event("open", claims=claims))
+    assert (response["statusCode"], body["error"]) == (403, "Forbidden")
+    assert "CreatePresignedNotebookInstanceUrl" not in calls
+
+
+def test_a_federated_email_the_idp_verified_counts(moto: LocalSageMaker, logs) -> None:
+    # Mapped from the IdP's email_verified (docs/portal.md says how, for OIDC and SAML).
+    moto.tag(SERVED, owners=BOB["email"])
+    for verified in ("true", True):  # the authorizer's string; the token's JSON boolean
+        claims = {**FEDERATED, "email_verified": verified}
+        _, body = invoke(browser_event("list", claims=claims, name=None))
+        assert [nb["NotebookInstanceName"] for nb in body["notebooks"]] == [SERVED]
+
+
+def test_email_verified_counts_only_as_true_or_the_string_true() -> None:
+    for verified in (True, "true"):
+        assert portal.verified_email({**BOB, "email_verified": verified}) == BOB["email"]
+    for verified in ("True", "TRUE", "1", 1, "yes", "false", False, None, ["true"]):
+        assert portal.verified_email({**BOB, "email_verified": verified}) is None, verified
+
+
+# KELVIN SIGN: "\u212aate@corp.com".lower() == "kate@corp.com".
+KELVIN_KATE = "\u212aate@corp.com"
+
+
+def test_an_address_that_lower_cases_into_an_owners_address_is_not_that_owner(
+    moto: LocalSageMaker, logs
+) -> None:
+    moto.tag(SERVED, owners="kate@corp.com")
+    mallory = {**BOB, "sub": "mallory", "email": KELVIN_KATE, "email_verified": "true"}
+    with count_sagemaker_calls() as calls:
+        response, body = invoke(browser_event("open", claims=mallory))
+    assert (response["statusCode"], body["error"]) == (403, "Forbidden")
+    assert "CreatePresignedNotebookInstanceUrl" not in calls
+
+
+def test_an_owners_entry_that_lower_cases_into_an_address_names_no_one(
+    moto: LocalSageMaker, logs
+) -> None:
+    # The other way round: a tag written (add-tags) with the Kelvin sign.
+    moto.tag(SERVED, owners=KELVIN_KATE)
+    kate = {**BOB, "sub": "kate", "email": "kate@corp.com", "email_verified": "true"}
+    response, _ = invoke(browser_event("open", claims=kate))
+    assert response["statusCode"] == 403
+
+
+def test_non_ascii_addresses_and_subs_are_never_compared() -> None:
+    assert portal.verified_email({**BOB, "email": "k\u00e5te@corp.com"}) is None
+    assert portal.user_of({**BOB, "sub": "\u212a-sub"}, CLIENT_ID) is None
+    kate = portal.User(sub="s", email="kate@corp.com", groups=frozenset())
+    assert not portal.entitled(kate, {portal.OWNERS_TAG: KELVIN_KATE})
+
+
+def test_the_group_cognito_gives_everyone_an_idp_signs_in_entitles_no_one(
+    moto: LocalSageMaker, logs
+) -> None:
+    # One add-tags naming "<pool id>_<IdP>" would open the notebook to everyone that IdP
+    # signs in; the pool id comes from the token's issuer.
+    idp_group = f"{POOL_ID}_IdentityCenter"
+    moto.tag(SERVED, groups=idp_group)
+    federated = {**FEDERATED, "cognito:groups": [idp_group]}
+    with count_sagemaker_calls() as calls:
+        response, _ = invoke(browser_event("open", claims=federated))
+    assert response["statusCode"] == 403
+    assert "CreatePresignedNotebookInstanceUrl" not in calls
+    # Another pool's group of that form is just a name (it cannot be this pool's IdP group).
+    other = "eu-west-1_OtherPool_IdentityCenter"
+    assert portal.groups_of({"cognito:groups": other}, POOL_ID) == {other}
+
+
+def test_a_group_name_with_a_comma_is_not_read_as_two_groups(moto: LocalSageMaker, logs) -> None:
+    # API Gateway passes ["research,admins"] as "research,admins", as it would pass two
+    # groups; the token the authorizer validated tells them apart.
+    moto.tag(SERVED, groups="admins")
+    researcher = {**BOB, "cognito:groups": ["research,admins"]}
+    with count_sagemaker_calls() as calls:
+        response, _ = invoke(browser_event("open", claims=researcher))
+    assert response["statusCode"] == 403
+    assert "CreatePresignedNotebookInstanceUrl" not in calls
+    # The same string from a member of two groups is two groups.
+    member = {**BOB, "cognito:groups": ["research", "admins"]}
+    with stub_presign(None):
+        response, _ = invoke(browser_event("open", claims=member))
+    assert response["statusCode"] == 200
+
+
+def test_a_second_authorization_header_cannot_supply_the_groups(moto: LocalSageMaker, logs) -> None:
+    # The authorizer validated the real token (one group, "research,admins"); a forged
+    # second header claiming two groups is not read.
+    moto.tag(SERVED, groups="admins")
+    researcher = {**BOB, "cognito:groups": ["research,admins"]}
+    forged = unsigned_token({**researcher, "cognito:groups": ["research", "admins"]})
+    event = browser_event("open", claims=researcher)
+    event["multiValueHeaders"]["Authorization"].append(forged)
+    event["headers"]["Authorization"] = forged
+    response, _ = invoke(event)
+    assert response["statusCode"] == 403
+    # In another case of the name, too.
+    event = browser_event("open", claims=researcher)
+    event["headers"]["authorization"] = forged
+    response, _ = invoke(event)
+    assert response["statusCode"] == 403
+
+
+def test_a_token_of_another_person_cannot_supply_the_groups(moto: LocalSageMaker, logs) -> None:
+    moto.tag(SERVED, groups="admins")
+    researcher = {**BOB, "cognito:groups": ["research,admins"]}
+    someone_else = unsigned_token({**researcher, "sub": "x", "cognito:groups": ["a", "admins"]})
+    response, _ = invoke(browser_event("open", claims=researcher, token=someone_else))
+    assert response["statusCode"] == 403
+
+
+def test_claims_without_a_pool_issuer_name_no_one(moto: LocalSageMaker, logs) -> None:
+    moto.tag(SERVED, owners=ALICE["sub"])
+    for iss in (None, "", "https://elsewhere.example", f"{ISSUER}/"):
+        claims = {key: value for key, value in ALICE.items() if key != "iss"}
+        if iss is not None:
+            claims["iss"] = iss
+        response, _ = invoke(browser_event("open", claims=claims))
+        assert response["statusCode"] == 403, iss
+        assert logs.audit_records()[-1].denyReason == "noIdentity"
 
 
 def test_a_tag_change_takes_effect_on_the_next_request(moto: LocalSageMaker, logs) -> None:
@@ -299,7 +437,7 @@ def test_the_listing_is_get_only(moto: LocalSageMaker, logs) -> None:
 def test_an_entitled_person_starts_a_stopped_notebook(moto: LocalSageMaker, logs) -> None:
     moto.create("nb-2", status="Stopped")
     moto.tag("nb-2", groups="ml-team")
-    member = {**BOB, "cognito:groups": "[ml-team]"}
+    member = {**BOB, "cognito:groups": ["ml-team"]}
     response, body = invoke(browser_event("portal-start", claims=member, name="nb-2"))
     assert (response["statusCode"], body["NotebookInstanceStatus"]) == (202, "Pending")
     assert moto.status("nb-2") != "Stopped"
@@ -323,30 +461,48 @@ def test_start_is_unknown_without_allow_start(moto: LocalSageMaker, logs) -> Non
 
 
 @pytest.mark.parametrize(
-    ("value", "groups"),
+    ("value", "token", "groups"),
     [
-        ("a,b", {"a", "b"}),
-        ("[a b]", {"a", "b"}),
-        (["a", "b", 3], {"a", "b"}),
-        # A group named "research,admins" as one list item is not "admins".
-        (["research,admins", "ml"], {"ml"}),
-        ("[research,admins ml]", {"ml"}),
-        ("", set()),
-        (None, set()),
-        (7, set()),
+        (["a", "b", 3], None, {"a", "b"}),
+        ("[a b]", None, {"a", "b"}),
+        ("a", None, {"a"}),
+        # A group named "research,admins" is not "admins", in any form.
+        (["research,admins", "ml"], None, {"ml"}),
+        ("[research,admins ml]", None, {"ml"}),
+        # "a,b" and "[a]" may be two groups or one named so: the token decides, or nothing.
+        ("a,b", None, set()),
+        ("[a]", None, set()),
+        ("a,b", ["a", "b"], {"a", "b"}),
+        ("a,b", ["a,b"], set()),
+        ("[a]", ["a"], {"a"}),
+        ("[a]", ["[a]"], set()),
+        ("a,b", ["a", "c"], set()),  # a token that flattens otherwise is not this one's
+        ("a,b", "a,b", set()),
+        ("", None, set()),
+        (None, ["a"], set()),  # the claims decide whether there are groups
+        (7, None, set()),
     ],
 )
-def test_groups_are_read_in_every_form_the_authorizer_may_pass(value, groups) -> None:
-    assert portal.groups_of({"cognito:groups": value}) == groups
+def test_groups_are_read_in_every_form_the_authorizer_may_pass(value, token, groups) -> None:
+    token_claims = None if token is None else {"cognito:groups": token}
+    assert portal.groups_of({"cognito:groups": value}, POOL_ID, token_claims) == groups
+
+
+def test_the_token_is_read_from_its_payload_and_nothing_else() -> None:
+    token = unsigned_token({"sub": "s", "cognito:groups": ["a,b"]})
+    assert portal.token_claims(token) == {"sub": "s", "cognito:groups": ["a,b"]}
+    for broken in (None, "", "x", "a.b", "a.!!!.c", "a.W10.c", token + ".d", "x" * 20000):
+        assert portal.token_claims(broken) == {}, broken
 
 
 def test_an_overlong_sub_names_no_one() -> None:
-    assert portal.user_of({"sub": "x" * 257, "aud": CLIENT_ID}, CLIENT_ID) is None
-    assert portal.user_of({"sub": "x" * 256, "aud": CLIENT_ID}, CLIENT_ID) is not None
+    claims = {"aud": CLIENT_ID, "iss": ISSUER}
+    assert portal.user_of({**claims, "sub": "x" * 257}, CLIENT_ID) is None
+    assert portal.user_of({**claims, "sub": "x" * 256}, CLIENT_ID) is not None
 
 
 def test_no_client_id_configured_admits_no_one() -> None:
-    assert portal.user_of({"sub": "x", "aud": ""}, "") is None
+    assert portal.user_of({"sub": "x", "aud": "", "iss": ISSUER}, "") is None
 
 
 # ---------------------------------------------------------------- listing bounds

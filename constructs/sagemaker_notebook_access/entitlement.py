@@ -18,6 +18,10 @@ GROUPS_TAG = "notebook-access:groups"
 # SageMaker API reference); entries are space-separated, so an entry holds no space.
 TAG_VALUE_MAX_LENGTH = 256
 _TAG_ENTRY = re.compile(r"[\w.:/=+\-@]+")
+# The portal compares owners lower-cased and in printable ASCII only (lambda/presigned_url/
+# portal.py): Unicode case mapping folds different characters together
+# ("\u212aate@corp.com".lower() == "kate@corp.com"), so any other entry would match no one.
+_ASCII_OWNER = re.compile(r"[\x21-\x7e]+")
 # Cognito puts every person federated through an IdP into a group named
 # "<user pool id>_<IdP name>" ("Adding groups to a user pool", Cognito developer guide):
 # naming it in groups= would entitle everyone that IdP signs in.
@@ -44,6 +48,13 @@ def entitlement_tags(owners: Sequence[str], groups: Sequence[str]) -> dict[str, 
                     f"{prop} entry {entry!r} is not allowed: use a Cognito sub, an email "
                     "address or a group name of letters, digits and _ . : / = + - @ "
                     "(no spaces)"
+                )
+            if prop == "owners" and not _ASCII_OWNER.fullmatch(entry):
+                raise ValidationError(
+                    f"owners entry {entry!r} is not allowed: owners are compared in ASCII "
+                    "only (Unicode case mapping makes different addresses equal, and the "
+                    "portal matches no one by such an entry); write the address in ASCII, "
+                    "or use the person's Cognito sub or a group"
                 )
             if prop == "groups" and _IDP_GROUP.fullmatch(entry):
                 raise ValidationError(

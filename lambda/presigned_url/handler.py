@@ -348,6 +348,9 @@ class Request:
     api_id: Any  # requestContext.apiId: the input of the audit line's viaDeployedApi
     claims: Mapping[str, Any]  # requestContext.authorizer.claims (Cognito routes); {} if none
     headers: Mapping[str, Any]
+    # The Authorization header when the request carries exactly one (the token the
+    # Cognito authorizer validated); None when it carries none or several.
+    authorization: str | None
 
 
 def parse_request(event: Any, context: Any) -> Request:
@@ -370,7 +373,28 @@ def parse_request(event: Any, context: Any) -> Request:
             _as_dict(_as_dict(request_context.get("authorizer")).get("claims"))
         ),
         headers=MappingProxyType(_as_dict(event.get("headers"))),
+        authorization=only_header(event, "authorization"),
     )
+
+
+def only_header(event: dict[str, Any], name: str) -> str | None:
+    """The value of header ``name`` (any case), or None unless the request sent it once.
+
+    ``headers`` keeps one value a name, ``multiValueHeaders`` all of them: a header sent
+    twice, or twice in different cases, has no one value to trust.
+    """
+    seen: list[Any] = []
+    for source in ("headers", "multiValueHeaders"):
+        for key, value in _as_dict(event.get(source)).items():
+            if not (isinstance(key, str) and key.lower() == name):
+                continue
+            if source == "multiValueHeaders":
+                if not isinstance(value, list) or len(value) != 1:
+                    return None
+                value = value[0]
+            seen.append(value)
+    first = seen[0] if seen else None
+    return first if isinstance(first, str) and all(v == first for v in seen) else None
 
 
 def _as_dict(value: Any) -> dict[str, Any]:
@@ -577,7 +601,8 @@ def authorize_user(request: Request, settings: Settings) -> portal.User:
     no claims did not pass one (or was invoked directly), and is refused.
     """
     require_allowed_source(request, settings)
-    user = portal.user_of(request.claims, settings.portal.client_id)
+    token = portal.token_claims(request.authorization)
+    user = portal.user_of(request.claims, settings.portal.client_id, token)
     if user is None:
         raise Forbidden("the request carries no signed-in user; sign in", reason=DENY_NO_IDENTITY)
     if not portal.same_origin(request.headers, settings.portal):

@@ -58,13 +58,29 @@ def _csp_hash(text: str) -> str:
 
 # ---------------------------------------------------------------- who is signed in
 
+# What an email address, a sub and an owners tag entry are compared in: printable ASCII
+# and nothing else, lower-cased. Unicode case mapping folds different characters
+# together ("\u212aate@corp.com".lower() == "kate@corp.com", the Kelvin sign), so an
+# address or entry with anything else is never compared at all.
+_ASCII_TEXT = re.compile(r"[\x21-\x7e]+")
+# A user pool id (UserPoolId, Amazon Cognito API reference): the last path segment of
+# the ID token's iss, https://cognito-idp.<region>.amazonaws.com/<user pool id>
+# ("Understanding the identity (ID) token", Cognito developer guide).
+_POOL_ID = re.compile(r"[\w-]+_[0-9a-zA-Z]+", flags=re.ASCII)
+# How Cognito writes email_verified: a JSON boolean in the ID token itself (the example
+# payload of "Understanding the identity (ID) token"); API Gateway's Cognito authorizer
+# passes every claim to the Lambda as a string, so through the API it is "true" (user pool
+# attributes are strings, "true" or "false"). Nothing else counts: not "True", not "1".
+EMAIL_VERIFIED = "true"
+TOKEN_MAX_CHARS = 16384
+
 
 @dataclass(frozen=True)
 class User:
     """The signed-in person, from the claims the Cognito authorizer validated."""
 
     sub: str
-    email: str | None  # only when it can be trusted (see user_of)
+    email: str | None  # only when it can be trusted (see verified_email)
     groups: frozenset[str]
 
     @property
@@ -72,57 +88,134 @@ class User:
         return self.email or self.sub
 
 
-def user_of(claims: Mapping[str, Any], client_id: str) -> User | None:
+def user_of(
+    claims: Mapping[str, Any], client_id: str, token: Mapping[str, Any] | None = None
+) -> User | None:
     """The person the claims name, or None when they name no one or another client's token.
 
     The Cognito authorizer accepts an ID token of any app client of the pool (it is
     configured with the pool, not a client); ``aud`` must be the portal's own client, whose
     sign-in is managed login only and whose identity providers the construct chose.
 
-    ``email`` counts only when Cognito verified it (``email_verified`` "true") or a
-    federated IdP asserted it (an ``identities`` claim: Cognito maps IdP attributes
-    on every sign-in). The portal's app client has no password or SRP flow and no
-    ``aws.cognito.signin.user.admin`` scope, so no token it issues may change the
-    person's own attributes (UpdateUserAttributes needs that scope); another client of
-    the same pool may, so with a shared pool entitle by ``sub`` or group.
+    ``token``: the payload of the ID token in the request's Authorization header
+    (``token_claims``), the one the authorizer validated; it is read only where the
+    authorizer's strings are ambiguous (``groups_of``), and only when its ``sub``, ``aud``
+    and ``iss`` are the claims' own.
     """
     if not client_id or claims.get("aud") != client_id:
         return None
     sub = claims.get("sub")
-    if not isinstance(sub, str) or not sub or len(sub) > USER_CLAIM_LIMIT:
+    if not isinstance(sub, str) or len(sub) > USER_CLAIM_LIMIT or not _ASCII_TEXT.fullmatch(sub):
         return None
+    pool_id = pool_id_of(claims)
+    if pool_id is None:  # not a Cognito token's issuer: the authorizer would have refused it
+        return None
+    if token is not None and any(token.get(k) != claims.get(k) for k in ("sub", "aud", "iss")):
+        token = None
+    return User(sub=sub, email=verified_email(claims), groups=groups_of(claims, pool_id, token))
+
+
+def pool_id_of(claims: Mapping[str, Any]) -> str | None:
+    """The user pool id in the token's issuer, or None if the issuer is not a pool's."""
+    issuer = claims.get("iss")
+    if not isinstance(issuer, str) or "/" not in issuer:
+        return None
+    pool_id = issuer.rsplit("/", 1)[-1]
+    return pool_id if _POOL_ID.fullmatch(pool_id) else None
+
+
+def verified_email(claims: Mapping[str, Any]) -> str | None:
+    """The person's email, lower-cased, only when ``email_verified`` says it was verified.
+
+    From every source alike: Cognito's own users (verified by a code, or set verified by
+    an administrator) and federated ones, whose IdP must assert it through an attribute
+    mapping to ``email_verified`` ("Mapping IdP attributes to profiles and tokens", Cognito
+    developer guide: mapped addresses are unverified by default). An IdP that lets people
+    set their own address unverified (the "nOAuth" class of bugs) then entitles no one by
+    email. Only printable ASCII addresses are compared (see _ASCII_TEXT).
+    """
     email = claims.get("email")
-    trusted = str(claims.get("email_verified", "")).lower() == "true" or bool(
-        claims.get("identities")
-    )
-    if not (isinstance(email, str) and email and trusted and len(email) <= USER_CLAIM_LIMIT):
-        email = None
-    return User(sub=sub, email=email.lower() if email else None, groups=groups_of(claims))
+    verified = claims.get("email_verified")
+    if not (verified is True or verified == EMAIL_VERIFIED) or not isinstance(email, str):
+        return None
+    if len(email) > USER_CLAIM_LIMIT or not _ASCII_TEXT.fullmatch(email) or "@" not in email:
+        return None
+    return email.lower()
 
 
-def groups_of(claims: Mapping[str, Any]) -> frozenset[str]:
-    """``cognito:groups`` in any form API Gateway passes it: a list, "[a b]" or "a,b".
+def groups_of(
+    claims: Mapping[str, Any], pool_id: str, token: Mapping[str, Any] | None = None
+) -> frozenset[str]:
+    """The person's ``cognito:groups``, without the group Cognito puts every federated person in.
 
-    One separator per form, never both: a group name may itself hold a comma or a space
-    (AdminAddUserToGroup), and splitting it on both could make "research,admins" read as
-    a member of "admins". Names with the other form's separator or a bracket match no tag
-    (tag entries cannot hold them).
+    API Gateway passes the claim as one string; a group name may hold a comma or a
+    bracket (CreateGroup's GroupName: letters, marks, symbols, digits, punctuation; no
+    spaces), so "research,admins" may be one group or two, and "[admins]" one group or a
+    list of one. Where the string is ambiguous, the ID token's own JSON array decides
+    (``token``, when it flattens to the same string); without it, no group counts.
+
+    Cognito adds everyone federated through an IdP to "<user pool id>_<IdP name>"
+    ("Adding groups to a user pool", Cognito developer guide): naming it in a tag would
+    entitle everyone that IdP signs in, so it never counts (the pool id from ``iss``).
     """
     value = claims.get("cognito:groups")
+    listed = token.get("cognito:groups") if token is not None else None
     if isinstance(value, list):
-        items = [item for item in value if isinstance(item, str)]
-    elif isinstance(value, str) and value.startswith("[") and value.endswith("]"):
-        items = value[1:-1].split()
-    elif isinstance(value, str):
-        items = value.split(",")
-    else:
+        items = value
+    elif not isinstance(value, str):
         items = []
-    return frozenset(item for item in items if item and not re.search(r"[\s,\[\]]", item))
+    elif isinstance(listed, list) and value in _flattened(listed):
+        items = listed
+    elif re.search(r"\s", value):  # only a list has a space: names have none
+        items = value.strip("[]").split()
+    elif "," in value or value.startswith("["):
+        items = []  # ambiguous, and no token to tell: fail closed
+    else:
+        items = [value]
+    idp_group = f"{pool_id}_"
+    return frozenset(
+        item
+        for item in items
+        if isinstance(item, str)
+        and item
+        and not re.search(r"[\s,\[\]]", item)  # never in a tag entry (no commas, brackets)
+        and not item.startswith(idp_group)
+    )
+
+
+def _flattened(items: list[Any]) -> set[str]:
+    """The strings an authorizer may make of a JSON array of names."""
+    names = [str(item) for item in items]
+    return {",".join(names), "[" + " ".join(names) + "]", " ".join(names)}
+
+
+def token_claims(authorization: str | None) -> dict[str, Any]:
+    """The payload of the JWT in an Authorization header, decoded but NOT verified.
+
+    Only for the ID token API Gateway's Cognito authorizer has just verified (the handler
+    takes the header only when the request carries exactly one); never a reason to trust
+    anything the authorizer's claims do not also say (see user_of).
+    """
+    if not authorization or len(authorization) > TOKEN_MAX_CHARS:
+        return {}
+    parts = authorization.split(".")
+    if len(parts) != 3:
+        return {}
+    try:
+        payload = json.loads(base64.urlsafe_b64decode(parts[1] + "=" * (-len(parts[1]) % 4)))
+    except (ValueError, RecursionError):  # binascii.Error and JSONDecodeError are ValueErrors
+        return {}
+    return payload if isinstance(payload, dict) else {}
 
 
 def entitled(user: User, tags: Mapping[str, str]) -> bool:
-    """Whether the tags name the person (by sub or trusted email) or a group of theirs."""
-    owners = {owner.lower() for owner in tags.get(OWNERS_TAG, "").split()}
+    """Whether the tags name the person (by sub or verified email) or a group of theirs.
+
+    Owner entries are compared lower-cased, and only printable ASCII ones at all.
+    """
+    owners = {
+        owner.lower() for owner in tags.get(OWNERS_TAG, "").split() if _ASCII_TEXT.fullmatch(owner)
+    }
     if user.sub.lower() in owners or (user.email is not None and user.email in owners):
         return True
     return bool(user.groups & set(tags.get(GROUPS_TAG, "").split()))

@@ -1,0 +1,1199 @@
+"""The IAM matrix: every AWS call the system makes at run time, and the denials that matter.
+
+One Row per request. ``resource`` is the ARN the action is really authorized against
+(Service Authorization Reference, "Resource types" column, or the service's own guide where
+it says otherwise), and ``source`` says where that and the context come from. Facts in
+braces come from the synthesized stacks (stacks.World.facts). docs/iam-matrix.md has the
+table in prose and how to add a row.
+"""
+
+from __future__ import annotations
+
+from .model import (
+    ALLOWED,
+    ANONYMOUS,
+    ENDPOINT,
+    EXPLICIT_DENY,
+    FOREIGN,
+    IDENTITY,
+    IMPLICIT_DENY,
+    OTHER_ENDPOINT,
+    RESOURCE,
+    SERVICE,
+    Row,
+)
+
+_SAR = "https://docs.aws.amazon.com/service-authorization/latest/reference/"
+SAR_SAGEMAKER = _SAR + "list_amazonsagemaker.html"
+SAR_LOGS = _SAR + "list_amazoncloudwatchlogs.html"
+SAR_KMS = _SAR + "list_awskeymanagementservice.html"
+SAR_EC2 = _SAR + "list_amazonec2.html"
+SAR_EXECUTE_API = _SAR + "list_amazonapigateway.html"
+SAR_S3 = _SAR + "list_amazons3.html"
+SAR_STS = _SAR + "list_awssecuritytokenservice.html"
+SAR_XRAY = _SAR + "list_awsx-ray.html"
+# "Overview of managing access permissions to your CloudWatch Logs resources": every action
+# but TagResource, UntagResource and ListTagsForResource is authorized against the log
+# group's ARN ending in ":*".
+LOGS_GUIDE = (
+    "https://docs.aws.amazon.com/AmazonCloudWatch/latest/logs/iam-access-control-overview-cwl.html"
+)
+PRESIGN_API = (
+    "https://docs.aws.amazon.com/sagemaker/latest/APIReference/"
+    "API_CreatePresignedNotebookInstanceUrl.html"
+)
+IP_FILTER_GUIDE = "https://docs.aws.amazon.com/sagemaker/latest/dg/nbi-ip-filter.html"
+EXECUTION_ROLE_GUIDE = (
+    "https://docs.aws.amazon.com/sagemaker/latest/dg/sagemaker-roles.html "
+    "(CreateNotebookInstance API: Execution Role Permissions)"
+)
+LAMBDA_VPC_GUIDE = "https://docs.aws.amazon.com/lambda/latest/dg/configuration-vpc.html"
+LAMBDA_ENV_KEY_GUIDE = (
+    "https://docs.aws.amazon.com/lambda/latest/dg/configuration-envvars-encryption.html"
+)
+LAMBDA_LOGS_GUIDE = "https://docs.aws.amazon.com/lambda/latest/dg/monitoring-cloudwatchlogs.html"
+LAMBDA_XRAY_GUIDE = "https://docs.aws.amazon.com/lambda/latest/dg/services-xray.html"
+APIGW_LOGGING_GUIDE = (
+    "https://docs.aws.amazon.com/apigateway/latest/developerguide/set-up-logging.html"
+)
+APIGW_INVOKE_ARN = (
+    "https://docs.aws.amazon.com/apigateway/latest/developerguide/"
+    "api-gateway-control-access-using-iam-policies-to-invoke-api.html"
+)
+APIGW_POLICY_FLOW = "https://docs.aws.amazon.com/apigateway/latest/developerguide/apigateway-authorization-flow.html"
+FLOW_LOGS_ROLE_GUIDE = "https://docs.aws.amazon.com/vpc/latest/userguide/flow-logs-iam-role.html"
+ENDPOINT_POLICY_GUIDE = (
+    "https://docs.aws.amazon.com/vpc/latest/privatelink/vpc-endpoints-access.html"
+)
+GLOBAL_KEYS = (
+    "https://docs.aws.amazon.com/IAM/latest/UserGuide/reference_policies_condition-keys.html"
+)
+KMS_DEFAULT_KEY_POLICY = (
+    "https://docs.aws.amazon.com/kms/latest/developerguide/key-policy-default.html"
+)
+KMS_GRANT_KEYS = (
+    "https://docs.aws.amazon.com/kms/latest/developerguide/conditions-kms.html"
+    "#conditions-kms-grant-is-for-aws-resource"
+)
+AL2023_BUCKETS = (
+    "aws-samples/data-perimeter-policy-examples vpc_endpoint_policies/s3_endpoint_policy.json "
+    "(AllowRequestsToAWSOwnedResources)"
+)
+
+# SageMaker writes every notebook's logs to this group (limits.NOTEBOOK_LOG_GROUP).
+NOTEBOOK_LOGS = "arn:aws:logs:{region}:{account}:log-group:/aws/sagemaker/NotebookInstances"
+FLOW_LOG_ID = "fl-0123456789abcdef0"
+ENI = "arn:aws:ec2:{region}:{account}:network-interface/eni-0123456789abcdef0"
+FUNCTION_STREAM = "{function_logs_arn}:log-stream:2025/01/01/[$LATEST]0123456789abcdef"
+INSIDE = "203.0.113.10"  # in the demo's and the portal's allow-list (203.0.113.0/24)
+OUTSIDE = "198.18.0.10"  # in no allow-list of the stacks
+FLEET_INSIDE = "192.0.2.10"  # the fleet's allow-list is 192.0.2.0/24
+KMS_CALLER = {"kms:CallerAccount": "{account}"}
+# What a person with SageMaker console access holds (e.g. AmazonSageMakerFullAccess);
+# NotebookIpPolicy exists to bind such people to the allow-list.
+CONSOLE_ACCESS = {
+    "Version": "2012-10-17",
+    "Statement": [
+        {
+            "Effect": "Allow",
+            "Action": "sagemaker:CreatePresignedNotebookInstanceUrl",
+            "Resource": "*",
+        }
+    ],
+}
+
+# A role widened with sagemaker:* (what a team might attach to a notebook role or give the
+# people who hold it): the tag guard must hold against it.
+SAGEMAKER_ALL = {
+    "Version": "2012-10-17",
+    "Statement": [{"Effect": "Allow", "Action": "sagemaker:*", "Resource": "*"}],
+}
+TAGGING_GUIDE = (
+    "https://docs.aws.amazon.com/sagemaker/latest/dg/security_iam_id-based-policy-examples.html "
+    "(Control access to SageMaker resources by using tags)"
+)
+
+
+def _invoke(method_and_path: str) -> str:
+    return "{rest_api}/{stage}/" + method_and_path
+
+
+ROWS: list[Row] = [
+    # ------------------------------------------------ the minting function (demo)
+    Row(
+        id="Demo/minting/presign-through-own-endpoint",
+        where="Demo",
+        who="minting_role",
+        action="sagemaker:CreatePresignedNotebookInstanceUrl",
+        resource="{notebook_arn}",
+        via="sagemaker_endpoint",
+        expect=ALLOWED,
+        by=(IDENTITY, ENDPOINT),
+        source=f"{SAR_SAGEMAKER} (notebook-instance); handler.py presign(); {GLOBAL_KEYS}",
+        why="the Lambda's own call passes the SageMaker API endpoint: aws:SourceVpce, no "
+        "aws:SourceIp",
+    ),
+    Row(
+        id="Demo/minting/describe-through-own-endpoint",
+        where="Demo",
+        who="minting_role",
+        action="sagemaker:DescribeNotebookInstance",
+        resource="{notebook_arn}",
+        via="sagemaker_endpoint",
+        expect=ALLOWED,
+        by=(IDENTITY, ENDPOINT),
+        source=f"{SAR_SAGEMAKER} (notebook-instance); handler.py describe_status()",
+    ),
+    Row(
+        id="Demo/minting/url-opened-inside-allow-list",
+        where="Demo",
+        who="minting_role",
+        action="sagemaker:CreatePresignedNotebookInstanceUrl",
+        resource="{notebook_arn}",
+        ip=INSIDE,
+        expect=ALLOWED,
+        by=(IDENTITY,),
+        source=f"{PRESIGN_API}; {IP_FILTER_GUIDE}",
+        why="every request the URL makes is evaluated against the minting role's policy, "
+        "from the browser's address",
+    ),
+    Row(
+        id="Demo/minting/url-opened-outside-allow-list",
+        where="Demo",
+        who="minting_role",
+        action="sagemaker:CreatePresignedNotebookInstanceUrl",
+        resource="{notebook_arn}",
+        ip=OUTSIDE,
+        expect=EXPLICIT_DENY,
+        by=(IDENTITY,),
+        source=f"{PRESIGN_API}; {IP_FILTER_GUIDE}",
+        why="a URL opened outside the allow-list: aws:SourceIp outside, no aws:SourceVpce",
+    ),
+    Row(
+        id="Demo/minting/presign-through-another-endpoint",
+        where="Demo",
+        who="minting_role",
+        action="sagemaker:CreatePresignedNotebookInstanceUrl",
+        resource="{notebook_arn}",
+        via=OTHER_ENDPOINT,
+        expect=EXPLICIT_DENY,
+        by=(IDENTITY,),
+        source=f"{IP_FILTER_GUIDE}; {GLOBAL_KEYS} (aws:SourceVpce)",
+        why="minting through a VPC endpoint that is not the construct's (AWS's default "
+        "endpoint policy) would let its URLs open anywhere",
+    ),
+    Row(
+        id="Demo/minting/start-without-allow-start",
+        where="Demo",
+        who="minting_role",
+        action="sagemaker:StartNotebookInstance",
+        resource="{notebook_arn}",
+        via="sagemaker_endpoint",
+        expect=IMPLICIT_DENY,
+        by=(IDENTITY,),
+        source=f"{SAR_SAGEMAKER} (notebook-instance); url_api.py allow_start=False",
+        opens_with=(
+            (
+                IDENTITY,
+                {
+                    "Effect": "Allow",
+                    "Action": "sagemaker:StartNotebookInstance",
+                    "Resource": "{notebook_arn}",
+                },
+            ),
+        ),
+        why="no start route, no start permission",
+    ),
+    Row(
+        id="Demo/minting/create-log-stream",
+        where="Demo",
+        who="minting_role",
+        action="logs:CreateLogStream",
+        resource=FUNCTION_STREAM,
+        expect=ALLOWED,
+        by=(IDENTITY,),
+        source=f"{SAR_LOGS} (log-stream); {LAMBDA_LOGS_GUIDE}",
+        why="Lambda writes the function's logs with its execution role, outside the VPC",
+    ),
+    Row(
+        id="Demo/minting/put-log-events",
+        where="Demo",
+        who="minting_role",
+        action="logs:PutLogEvents",
+        resource=FUNCTION_STREAM,
+        expect=ALLOWED,
+        by=(IDENTITY,),
+        source=f"{SAR_LOGS} (log-stream); {LAMBDA_LOGS_GUIDE}",
+    ),
+    Row(
+        id="Demo/minting/put-log-events-elsewhere",
+        where="Demo",
+        who="minting_role",
+        action="logs:PutLogEvents",
+        resource="arn:aws:logs:{region}:{account}:log-group:/aws/lambda/another:log-stream:s",
+        expect=IMPLICIT_DENY,
+        by=(IDENTITY,),
+        source=f"{SAR_LOGS} (log-stream)",
+        why="its own log group only",
+    ),
+    Row(
+        id="Demo/minting/decrypt-environment",
+        where="Demo",
+        who="minting_role",
+        action="kms:Decrypt",
+        resource="{logs_key_arn}",
+        resource_policy="logs_key",
+        context=KMS_CALLER,
+        expect=ALLOWED,
+        by=(IDENTITY, RESOURCE),
+        source=f"{SAR_KMS} (key); {LAMBDA_ENV_KEY_GUIDE}; {KMS_DEFAULT_KEY_POLICY}",
+        why="the environment is encrypted with the construct's key; the key policy delegates "
+        "to IAM (account root)",
+    ),
+    Row(
+        id="Demo/minting/decrypt-with-volume-key",
+        where="Demo",
+        who="minting_role",
+        action="kms:Decrypt",
+        resource="{volume_key_arn}",
+        resource_policy="volume_key",
+        context=KMS_CALLER,
+        expect=IMPLICIT_DENY,
+        by=(IDENTITY,),
+        source=f"{SAR_KMS} (key)",
+        why="the notebook's volume key is not the function's",
+    ),
+    *[
+        Row(
+            id=f"Demo/minting/{action.split(':')[1]}-{kind}",
+            where="Demo",
+            who="minting_role",
+            action=action,
+            resource=resource,
+            expect=ALLOWED,
+            by=(IDENTITY,),
+            source=f"{SAR_EC2} ({kind}); {LAMBDA_VPC_GUIDE} (execution role permissions)",
+            why="Lambda creates and deletes the VPC function's network interfaces with its "
+            "execution role",
+        )
+        for action, kind, resource in (
+            ("ec2:CreateNetworkInterface", "network-interface", ENI),
+            (
+                "ec2:CreateNetworkInterface",
+                "subnet",
+                "arn:aws:ec2:{region}:{account}:subnet/{subnet}",
+            ),
+            (
+                "ec2:CreateNetworkInterface",
+                "security-group",
+                "arn:aws:ec2:{region}:{account}:security-group/{function_security_group}",
+            ),
+            ("ec2:DeleteNetworkInterface", "network-interface", ENI),
+            ("ec2:AssignPrivateIpAddresses", "network-interface", ENI),
+            ("ec2:UnassignPrivateIpAddresses", "network-interface", ENI),
+            ("ec2:DescribeNetworkInterfaces", "no-resource-types", "*"),
+            ("ec2:DescribeSubnets", "no-resource-types", "*"),
+        )
+    ],
+    Row(
+        id="Demo/minting/put-trace-segments",
+        where="Demo",
+        who="minting_role",
+        action="xray:PutTraceSegments",
+        resource="*",
+        expect=ALLOWED,
+        by=(IDENTITY,),
+        source=f"{SAR_XRAY} (no resource types); {LAMBDA_XRAY_GUIDE}",
+        why="active tracing",
+    ),
+    Row(
+        id="Demo/minting/assumed-by-lambda",
+        where="Demo",
+        who=SERVICE + "lambda.amazonaws.com",
+        action="sts:AssumeRole",
+        resource="{minting_role_arn}",
+        resource_policy="minting_role",
+        expect=ALLOWED,
+        by=(RESOURCE,),
+        source=f"{SAR_STS} (role); {LAMBDA_VPC_GUIDE}",
+    ),
+    # ------------------------------------------------ the minting function (fleet, portal)
+    Row(
+        id="Fleet/minting/presign-by-prefix",
+        where="Fleet/nb-alice",
+        who="minting_role",
+        action="sagemaker:CreatePresignedNotebookInstanceUrl",
+        resource="arn:aws:sagemaker:{region}:{account}:notebook-instance/{prefix}analysis",
+        via="sagemaker_endpoint",
+        expect=ALLOWED,
+        by=(IDENTITY, ENDPOINT),
+        source=f"{SAR_SAGEMAKER} (notebook-instance); url_api.py notebook_name_prefix",
+    ),
+    Row(
+        id="Fleet/minting/start-by-prefix",
+        where="Fleet/nb-alice",
+        who="minting_role",
+        action="sagemaker:StartNotebookInstance",
+        resource="arn:aws:sagemaker:{region}:{account}:notebook-instance/{prefix}analysis",
+        via="sagemaker_endpoint",
+        expect=ALLOWED,
+        by=(IDENTITY, ENDPOINT),
+        source=f"{SAR_SAGEMAKER} (notebook-instance); handler.py start_notebook()",
+    ),
+    Row(
+        id="Fleet/minting/presign-existing-by-name",
+        where="Fleet/nb-alice",
+        who="minting_role",
+        action="sagemaker:CreatePresignedNotebookInstanceUrl",
+        # SageMaker writes the name in lower case in the ARN ("Legacy-Notebook").
+        resource="arn:aws:sagemaker:{region}:{account}:notebook-instance/legacy-notebook",
+        via="sagemaker_endpoint",
+        expect=ALLOWED,
+        by=(IDENTITY, ENDPOINT),
+        source=f"{SAR_SAGEMAKER} (notebook-instance); url_api.py add_notebook(name)",
+    ),
+    Row(
+        id="Fleet/minting/describe-object-served",
+        where="Fleet/nb-alice",
+        who="minting_role",
+        action="sagemaker:DescribeNotebookInstance",
+        resource="{other_notebook_arn}",
+        via="sagemaker_endpoint",
+        expect=ALLOWED,
+        by=(IDENTITY, ENDPOINT),
+        source=f"{SAR_SAGEMAKER} (notebook-instance); handler.py describe_status()",
+    ),
+    Row(
+        id="Fleet/minting/presign-unserved-notebook",
+        where="Fleet/nb-alice",
+        who="minting_role",
+        action="sagemaker:CreatePresignedNotebookInstanceUrl",
+        resource="{unserved_notebook_arn}",
+        via="sagemaker_endpoint",
+        expect=IMPLICIT_DENY,
+        by=(IDENTITY,),
+        source=f"{SAR_SAGEMAKER} (notebook-instance)",
+        why="presigning a notebook the API does not serve",
+    ),
+    Row(
+        id="Portal/minting/list-notebooks",
+        where="Portal/Access",
+        who="minting_role",
+        action="sagemaker:ListNotebookInstances",
+        resource="*",
+        via="sagemaker_endpoint",
+        expect=ALLOWED,
+        by=(IDENTITY, ENDPOINT),
+        source=f"{SAR_SAGEMAKER} (no resource types); handler.py listing_for()",
+    ),
+    Row(
+        id="Portal/minting/list-tags",
+        where="Portal/Access",
+        who="minting_role",
+        action="sagemaker:ListTags",
+        resource="{notebook_arn}",
+        via="sagemaker_endpoint",
+        expect=ALLOWED,
+        by=(IDENTITY, ENDPOINT),
+        source=f"{SAR_SAGEMAKER} (notebook-instance); handler.py notebook_tags()",
+    ),
+    Row(
+        id="Portal/minting/start",
+        where="Portal/Access",
+        who="minting_role",
+        action="sagemaker:StartNotebookInstance",
+        resource="{notebook_arn}",
+        via="sagemaker_endpoint",
+        expect=ALLOWED,
+        by=(IDENTITY, ENDPOINT),
+        source=f"{SAR_SAGEMAKER} (notebook-instance); handler.py start_notebook()",
+    ),
+    Row(
+        id="Portal/minting/start-other-api-notebook",
+        where="Portal/Access",
+        who="minting_role",
+        action="sagemaker:StartNotebookInstance",
+        resource="{other_notebook_arn}",
+        via="sagemaker_endpoint",
+        expect=IMPLICIT_DENY,
+        by=(IDENTITY,),
+        source=f"{SAR_SAGEMAKER} (notebook-instance)",
+        why="the other API's notebook in the same stack",
+    ),
+    Row(
+        id="Portal/first-minting/presign-other-api-notebook",
+        where="Portal/First",
+        who="minting_role",
+        action="sagemaker:CreatePresignedNotebookInstanceUrl",
+        resource="{other_notebook_arn}",
+        via="sagemaker_endpoint",
+        expect=IMPLICIT_DENY,
+        by=(IDENTITY,),
+        source=f"{SAR_SAGEMAKER} (notebook-instance)",
+        why="one API's role cannot presign the other API's notebook",
+    ),
+    Row(
+        id="NonDefaults/minting/url-opened-inside-ipv6",
+        where="NonDefaults",
+        who="minting_role",
+        action="sagemaker:CreatePresignedNotebookInstanceUrl",
+        resource="{notebook_arn}",
+        ip="2001:db8::10",
+        expect=ALLOWED,
+        by=(IDENTITY,),
+        source=f"{PRESIGN_API}; {IP_FILTER_GUIDE}",
+    ),
+    Row(
+        id="NonDefaults/minting/url-opened-outside-ipv6",
+        where="NonDefaults",
+        who="minting_role",
+        action="sagemaker:CreatePresignedNotebookInstanceUrl",
+        resource="{notebook_arn}",
+        ip="2a05:d018::10",
+        expect=EXPLICIT_DENY,
+        by=(IDENTITY,),
+        source=f"{PRESIGN_API}; {IP_FILTER_GUIDE}",
+    ),
+    Row(
+        id="Defaults/minting/presign-generated-name",
+        where="Defaults",
+        who="minting_role",
+        action="sagemaker:CreatePresignedNotebookInstanceUrl",
+        resource="{notebook_arn}",
+        via="sagemaker_endpoint",
+        expect=ALLOWED,
+        by=(IDENTITY, ENDPOINT),
+        source=f"{SAR_SAGEMAKER} (notebook-instance)",
+        why="a name CloudFormation generates (its ARN in lower case)",
+    ),
+    # ------------------------------------------------ SageMaker with the notebook role
+    Row(
+        id="Demo/notebook/create-log-group",
+        where="Demo",
+        who="notebook_role",
+        action="logs:CreateLogGroup",
+        resource=NOTEBOOK_LOGS + ":*",
+        via="logs_endpoint",
+        expect=ALLOWED,
+        by=(IDENTITY, ENDPOINT),
+        source=f"{LOGS_GUIDE}; {EXECUTION_ROLE_GUIDE}",
+        why="SageMaker creates the notebook log group in a fresh region (issue 18, 1)",
+    ),
+    Row(
+        id="Demo/notebook/create-log-stream",
+        where="Demo",
+        who="notebook_role",
+        action="logs:CreateLogStream",
+        resource=NOTEBOOK_LOGS + ":log-stream:{notebook_name}/jupyter.log",
+        via="logs_endpoint",
+        expect=ALLOWED,
+        by=(IDENTITY, ENDPOINT),
+        source=f"{SAR_LOGS} (log-stream); {EXECUTION_ROLE_GUIDE}",
+    ),
+    Row(
+        id="Demo/notebook/describe-log-streams",
+        where="Demo",
+        who="notebook_role",
+        action="logs:DescribeLogStreams",
+        resource=NOTEBOOK_LOGS + ":*",
+        via="logs_endpoint",
+        expect=ALLOWED,
+        by=(IDENTITY, ENDPOINT),
+        source=f"{LOGS_GUIDE}; {SAR_LOGS} (log-group); {EXECUTION_ROLE_GUIDE}",
+    ),
+    *[
+        Row(
+            id=f"Demo/notebook/put-log-events-{stream}",
+            where="Demo",
+            who="notebook_role",
+            action="logs:PutLogEvents",
+            resource=NOTEBOOK_LOGS + ":log-stream:{notebook_name}/" + stream,
+            via="logs_endpoint",
+            expect=ALLOWED,
+            by=(IDENTITY, ENDPOINT),
+            source=f"{SAR_LOGS} (log-stream); {EXECUTION_ROLE_GUIDE}",
+        )
+        for stream in ("jupyter.log", "LifecycleConfigOnStart")
+    ],
+    Row(
+        id="Demo/notebook/put-log-events-other-notebook",
+        where="Demo",
+        who="notebook_role",
+        action="logs:PutLogEvents",
+        resource=NOTEBOOK_LOGS + ":log-stream:someone-else/jupyter.log",
+        via="logs_endpoint",
+        expect=IMPLICIT_DENY,
+        by=(IDENTITY,),
+        source=f"{SAR_LOGS} (log-stream)",
+        why="a named notebook writes its own streams only",
+    ),
+    Row(
+        id="Defaults/notebook/put-log-events-generated-name",
+        where="Defaults",
+        who="notebook_role",
+        action="logs:PutLogEvents",
+        resource=NOTEBOOK_LOGS + ":log-stream:{notebook_name}/jupyter.log",
+        via="logs_endpoint",
+        expect=ALLOWED,
+        by=(IDENTITY, ENDPOINT),
+        source=f"{SAR_LOGS} (log-stream); notebook.py _log_statements (*/jupyter.log)",
+    ),
+    Row(
+        id="NonDefaults/notebook/create-log-group-through-nat",
+        where="NonDefaults",
+        who="notebook_role",
+        action="logs:CreateLogGroup",
+        resource=NOTEBOOK_LOGS + ":*",
+        ip="198.51.100.200",
+        expect=ALLOWED,
+        by=(IDENTITY,),
+        source=f"{LOGS_GUIDE}; {EXECUTION_ROLE_GUIDE}",
+        why="the user's own role, in the user's VPC with NAT (no Logs endpoint)",
+    ),
+    *[
+        Row(
+            id=f"Demo/notebook/volume-key-{action.split(':')[1]}",
+            where="Demo",
+            who="notebook_role",
+            action=action,
+            resource="{volume_key_arn}",
+            resource_policy="volume_key",
+            context={
+                **KMS_CALLER,
+                **({"kms:GrantIsForAWSResource": "true"} if action == "kms:CreateGrant" else {}),
+            },
+            expect=ALLOWED,
+            by=(IDENTITY, RESOURCE),
+            source=f"{SAR_KMS} (key); {EXECUTION_ROLE_GUIDE}; {KMS_GRANT_KEYS}",
+            why="SageMaker creates and attaches the encrypted volume with the notebook role",
+        )
+        for action in ("kms:CreateGrant", "kms:Decrypt", "kms:GenerateDataKey", "kms:DescribeKey")
+    ],
+    Row(
+        id="Demo/notebook/volume-key-CreateGrant-not-for-an-aws-resource",
+        where="Demo",
+        who="notebook_role",
+        action="kms:CreateGrant",
+        resource="{volume_key_arn}",
+        resource_policy="volume_key",
+        context={**KMS_CALLER, "kms:GrantIsForAWSResource": "false"},
+        expect=IMPLICIT_DENY,
+        by=(IDENTITY,),
+        source=f"{SAR_KMS} (key); {KMS_GRANT_KEYS}",
+        why="a notebook user with the role's credentials cannot grant the volume key away",
+    ),
+    *[
+        Row(
+            id=f"Demo/{who.split('_')[0]}/{action.split(':')[1]}-{key.replace(':', '-')}",
+            where="Demo",
+            who=who,
+            action=action,
+            resource="{notebook_arn}",
+            via="sagemaker_endpoint",
+            context={
+                "aws:TagKeys": [key],
+                **({f"aws:RequestTag/{key}": "mallory"} if action == "sagemaker:AddTags" else {}),
+            },
+            assumed=SAGEMAKER_ALL,
+            expect=expect,
+            by=by,
+            source=f"{SAR_SAGEMAKER} (notebook-instance; aws:TagKeys, aws:RequestTag); "
+            f"{TAGGING_GUIDE}; tag_guard.py",
+            why="writing a notebook-access: tag is granting access (tag guard); sagemaker:* "
+            "on the role is assumed",
+        )
+        for who in ("notebook_role", "minting_role")
+        for action, key, expect, by in (
+            ("sagemaker:AddTags", "notebook-access:owners", EXPLICIT_DENY, (IDENTITY,)),
+            ("sagemaker:DeleteTags", "notebook-access:groups", EXPLICIT_DENY, (IDENTITY,)),
+            ("sagemaker:AddTags", "project", ALLOWED, (IDENTITY, ENDPOINT)),
+        )
+    ],
+    Row(
+        id="Demo/notebook/decrypt-with-logs-key",
+        where="Demo",
+        who="notebook_role",
+        action="kms:Decrypt",
+        resource="{logs_key_arn}",
+        resource_policy="logs_key",
+        context=KMS_CALLER,
+        expect=IMPLICIT_DENY,
+        by=(IDENTITY,),
+        source=f"{SAR_KMS} (key)",
+    ),
+    Row(
+        id="NonDefaults/notebook/volume-key-CreateGrant",
+        where="NonDefaults",
+        who="notebook_role",
+        action="kms:CreateGrant",
+        resource="{volume_key_arn}",
+        resource_policy="volume_key",
+        context={**KMS_CALLER, "kms:GrantIsForAWSResource": "true"},
+        expect=ALLOWED,
+        by=(IDENTITY, RESOURCE),
+        source=f"{SAR_KMS} (key); {EXECUTION_ROLE_GUIDE}",
+        why="the user's own role and key",
+    ),
+    Row(
+        id="Demo/notebook/idle-stop-stops-itself",
+        where="Demo",
+        who="notebook_role",
+        action="sagemaker:StopNotebookInstance",
+        resource="{notebook_arn}",
+        via="sagemaker_endpoint",
+        expect=ALLOWED,
+        by=(IDENTITY, ENDPOINT),
+        source=f"{SAR_SAGEMAKER} (notebook-instance); idle_stop.py sagemaker_stopper()",
+    ),
+    Row(
+        id="Demo/notebook/describes-itself",
+        where="Demo",
+        who="notebook_role",
+        action="sagemaker:DescribeNotebookInstance",
+        resource="{notebook_arn}",
+        via="sagemaker_endpoint",
+        expect=ALLOWED,
+        by=(IDENTITY, ENDPOINT),
+        source=f"{SAR_SAGEMAKER} (notebook-instance); notebook.py _self_management_statement",
+    ),
+    Row(
+        id="Defaults/notebook/describes-itself-generated-name",
+        where="Defaults",
+        who="notebook_role",
+        action="sagemaker:DescribeNotebookInstance",
+        resource="{notebook_arn}",
+        via="sagemaker_endpoint",
+        expect=ALLOWED,
+        by=(IDENTITY, ENDPOINT),
+        source=f"{SAR_SAGEMAKER} (notebook-instance)",
+    ),
+    Row(
+        id="Fleet/notebook/stops-another-notebook",
+        where="Fleet/nb-alice",
+        who="notebook_role",
+        action="sagemaker:StopNotebookInstance",
+        resource="{other_notebook_arn}",
+        via="sagemaker_endpoint",
+        expect=IMPLICIT_DENY,
+        by=(IDENTITY,),
+        source=f"{SAR_SAGEMAKER} (notebook-instance)",
+        why="idle stop stops its own notebook only",
+    ),
+    Row(
+        id="Fleet/notebook/describes-another-notebook",
+        where="Fleet/nb-alice",
+        who="notebook_role",
+        action="sagemaker:DescribeNotebookInstance",
+        resource="{other_notebook_arn}",
+        via="sagemaker_endpoint",
+        expect=IMPLICIT_DENY,
+        by=(IDENTITY,),
+        source=f"{SAR_SAGEMAKER} (notebook-instance)",
+    ),
+    Row(
+        id="Demo/notebook/presigns-itself",
+        where="Demo",
+        who="notebook_role",
+        action="sagemaker:CreatePresignedNotebookInstanceUrl",
+        resource="{notebook_arn}",
+        via="sagemaker_endpoint",
+        expect=IMPLICIT_DENY,
+        by=(IDENTITY, ENDPOINT),
+        source=f"{SAR_SAGEMAKER} (notebook-instance); {ENDPOINT_POLICY_GUIDE}",
+        opens_with=(
+            (
+                IDENTITY,
+                {
+                    "Effect": "Allow",
+                    "Action": "sagemaker:CreatePresignedNotebookInstanceUrl",
+                    "Resource": "{notebook_arn}",
+                },
+            ),
+        ),
+        why="code in the notebook cannot mint URLs: not its role's, and the endpoint "
+        "admits presigning by the minting role only",
+    ),
+    Row(
+        id="Demo/notebook/assumed-by-sagemaker",
+        where="Demo",
+        who=SERVICE + "sagemaker.amazonaws.com",
+        action="sts:AssumeRole",
+        resource="{notebook_role_arn}",
+        resource_policy="notebook_role",
+        expect=ALLOWED,
+        by=(RESOURCE,),
+        source=f"{SAR_STS} (role); {EXECUTION_ROLE_GUIDE}",
+    ),
+    # ------------------------------------------------ what leaves the VPC through endpoints
+    Row(
+        id="Demo/outsider/logs-to-own-account-through-logs-endpoint",
+        where="Demo",
+        who=FOREIGN,
+        action="logs:PutLogEvents",
+        resource="arn:aws:logs:{region}:{foreign_account}:log-group:drop:log-stream:s",
+        via="logs_endpoint",
+        assumed={
+            "Version": "2012-10-17",
+            "Statement": [{"Effect": "Allow", "Action": "logs:*", "Resource": "*"}],
+        },
+        expect=IMPLICIT_DENY,
+        by=(ENDPOINT,),
+        source=f"{SAR_LOGS} (log-stream); {ENDPOINT_POLICY_GUIDE}; {GLOBAL_KEYS}",
+        why="foreign credentials used inside the VPC cannot ship data out through the Logs "
+        "endpoint",
+    ),
+    Row(
+        id="Demo/outsider/sagemaker-through-sagemaker-endpoint",
+        where="Demo",
+        who=FOREIGN,
+        action="sagemaker:DescribeNotebookInstance",
+        resource="arn:aws:sagemaker:{region}:{foreign_account}:notebook-instance/theirs",
+        via="sagemaker_endpoint",
+        assumed={
+            "Version": "2012-10-17",
+            "Statement": [{"Effect": "Allow", "Action": "sagemaker:*", "Resource": "*"}],
+        },
+        expect=IMPLICIT_DENY,
+        by=(ENDPOINT,),
+        source=f"{SAR_SAGEMAKER} (notebook-instance); {ENDPOINT_POLICY_GUIDE}; {GLOBAL_KEYS}",
+        why="foreign credentials cannot use the VPC's SageMaker API endpoint",
+    ),
+    Row(
+        id="Demo/outsider/write-own-bucket-through-s3-endpoint",
+        where="Demo",
+        who=FOREIGN,
+        action="s3:PutObject",
+        resource="arn:aws:s3:::outsider-drop/data.csv",
+        resource_account="{foreign_account}",
+        via="s3_endpoint",
+        assumed={
+            "Version": "2012-10-17",
+            "Statement": [
+                {
+                    "Effect": "Allow",
+                    "Action": "s3:PutObject",
+                    "Resource": "arn:aws:s3:::outsider-drop/*",
+                }
+            ],
+        },
+        expect=IMPLICIT_DENY,
+        by=(ENDPOINT,),
+        source=f"{SAR_S3} (object); {ENDPOINT_POLICY_GUIDE}; {GLOBAL_KEYS} (aws:ResourceAccount)",
+        why="another account's bucket through the S3 gateway endpoint",
+    ),
+    Row(
+        id="Demo/notebook/read-own-account-bucket-through-s3-endpoint",
+        where="Demo",
+        who="notebook_role",
+        action="s3:GetObject",
+        resource="arn:aws:s3:::team-data-{account}/input.csv",
+        via="s3_endpoint",
+        assumed={
+            "Version": "2012-10-17",
+            "Statement": [
+                {
+                    "Effect": "Allow",
+                    "Action": "s3:GetObject",
+                    "Resource": "arn:aws:s3:::team-data-{account}/*",
+                }
+            ],
+        },
+        expect=ALLOWED,
+        by=(IDENTITY, ENDPOINT),
+        source=f"{SAR_S3} (object); {ENDPOINT_POLICY_GUIDE}; {GLOBAL_KEYS} (aws:ResourceAccount)",
+        why="a bucket of this account, once the user grants the role a read (the grant is "
+        "assumed: the library gives the notebook role no S3 access)",
+    ),
+    Row(
+        id="Demo/notebook/read-other-account-bucket-through-s3-endpoint",
+        where="Demo",
+        who="notebook_role",
+        action="s3:GetObject",
+        resource="arn:aws:s3:::public-tools/tool.sh",
+        resource_account="{foreign_account}",
+        via="s3_endpoint",
+        assumed={
+            "Version": "2012-10-17",
+            "Statement": [{"Effect": "Allow", "Action": "s3:GetObject", "Resource": "*"}],
+        },
+        resource_policy={
+            "Version": "2012-10-17",
+            "Statement": [
+                {
+                    "Effect": "Allow",
+                    "Principal": "*",
+                    "Action": "s3:GetObject",
+                    "Resource": "arn:aws:s3:::public-tools/*",
+                }
+            ],
+        },
+        expect=IMPLICIT_DENY,
+        by=(ENDPOINT,),
+        source=f"{SAR_S3} (object); {ENDPOINT_POLICY_GUIDE}",
+        why="a public bucket of another account (its public-read policy assumed), even with "
+        "an assumed s3:GetObject on *",
+    ),
+    Row(
+        id="Demo/instance/read-amazon-linux-repository-through-s3-endpoint",
+        where="Demo",
+        who=ANONYMOUS,
+        action="s3:GetObject",
+        resource="arn:aws:s3:::al2023-repos-{region}-de612dc2/core/mirrors/latest/x86_64/mirror.list",
+        resource_account="999999999999",
+        via="s3_endpoint",
+        resource_policy={
+            "Version": "2012-10-17",
+            "Statement": [
+                {
+                    "Effect": "Allow",
+                    "Principal": "*",
+                    "Action": "s3:GetObject",
+                    "Resource": "arn:aws:s3:::al2023-repos-{region}-de612dc2/*",
+                }
+            ],
+        },
+        expect=ALLOWED,
+        by=(RESOURCE, ENDPOINT),
+        source=f"{SAR_S3} (object); {AL2023_BUCKETS}",
+        why="dnf reads the AWS-owned repository buckets unauthenticated (their public-read "
+        "policy and owner account are assumed)",
+    ),
+    # ------------------------------------------------ API Gateway: execute-api:Invoke
+    Row(
+        id="Demo/users/invoke-url-inside",
+        where="Demo",
+        who="users",
+        action="execute-api:Invoke",
+        resource=_invoke("POST/notebooks/{notebook_name}/url"),
+        resource_policy="rest_api",
+        ip=INSIDE,
+        expect=ALLOWED,
+        by=(IDENTITY,),
+        source=f"{SAR_EXECUTE_API} (execute-api-general); {APIGW_INVOKE_ARN}; {APIGW_POLICY_FLOW}",
+        why="grant_open's identity policy allows; the resource policy only denies",
+    ),
+    Row(
+        id="Demo/users/invoke-url-outside",
+        where="Demo",
+        who="users",
+        action="execute-api:Invoke",
+        resource=_invoke("POST/notebooks/{notebook_name}/url"),
+        resource_policy="rest_api",
+        ip=OUTSIDE,
+        expect=EXPLICIT_DENY,
+        by=(RESOURCE,),
+        source=f"{SAR_EXECUTE_API} (execute-api-general); {APIGW_POLICY_FLOW}",
+    ),
+    Row(
+        id="Demo/users/invoke-another-stage",
+        where="Demo",
+        who="users",
+        action="execute-api:Invoke",
+        resource="{rest_api}/v2/POST/notebooks/{notebook_name}/url",
+        resource_policy="rest_api",
+        ip=INSIDE,
+        expect=IMPLICIT_DENY,
+        by=(IDENTITY, RESOURCE),
+        source=f"{SAR_EXECUTE_API} (execute-api-general); {APIGW_INVOKE_ARN}",
+    ),
+    Row(
+        id="Demo/users/presign-from-console-inside",
+        where="Demo",
+        who="users",
+        action="sagemaker:CreatePresignedNotebookInstanceUrl",
+        resource="{notebook_arn}",
+        ip=INSIDE,
+        assumed=CONSOLE_ACCESS,
+        expect=ALLOWED,
+        by=(IDENTITY,),
+        source=f"{IP_FILTER_GUIDE}; {SAR_SAGEMAKER} (notebook-instance)",
+        why="a member with SageMaker console access (assumed) opens it from the allow-list",
+    ),
+    Row(
+        id="Demo/users/presign-from-console-outside",
+        where="Demo",
+        who="users",
+        action="sagemaker:CreatePresignedNotebookInstanceUrl",
+        resource="{notebook_arn}",
+        ip=OUTSIDE,
+        assumed=CONSOLE_ACCESS,
+        expect=EXPLICIT_DENY,
+        by=(IDENTITY,),
+        source=f"{IP_FILTER_GUIDE}; {SAR_SAGEMAKER} (notebook-instance)",
+        why="NotebookIpPolicy binds console access to the allow-list",
+    ),
+    Row(
+        id="Demo/outsider/invoke-signed-from-another-account",
+        where="Demo",
+        who=FOREIGN,
+        action="execute-api:Invoke",
+        resource=_invoke("POST/notebooks/{notebook_name}/url"),
+        resource_policy="rest_api",
+        ip=INSIDE,
+        assumed={
+            "Version": "2012-10-17",
+            "Statement": [{"Effect": "Allow", "Action": "execute-api:Invoke", "Resource": "*"}],
+        },
+        expect=IMPLICIT_DENY,
+        by=(RESOURCE,),
+        source=f"{APIGW_POLICY_FLOW}; {SAR_EXECUTE_API} (execute-api-general)",
+        opens_with=(
+            (
+                RESOURCE,
+                {
+                    "Effect": "Allow",
+                    "Principal": "*",
+                    "Action": "execute-api:Invoke",
+                    "Resource": "{rest_api}/*",
+                },
+            ),
+        ),
+        why="a cross-account caller needs the resource policy to allow: it never does on "
+        "SigV4 routes (an Allow to * would admit any account)",
+    ),
+    Row(
+        id="Fleet/user/invoke-own-url",
+        where="Fleet/nb-alice",
+        who="user",
+        action="execute-api:Invoke",
+        resource=_invoke("POST/notebooks/{notebook_name}/url"),
+        resource_policy="rest_api",
+        ip=FLEET_INSIDE,
+        expect=ALLOWED,
+        by=(IDENTITY,),
+        source=f"{SAR_EXECUTE_API} (execute-api-general); url_api.py grant_open(notebook)",
+    ),
+    Row(
+        id="Fleet/user/invoke-own-start",
+        where="Fleet/nb-alice",
+        who="user",
+        action="execute-api:Invoke",
+        resource=_invoke("POST/notebooks/{notebook_name}/start"),
+        resource_policy="rest_api",
+        ip=FLEET_INSIDE,
+        expect=ALLOWED,
+        by=(IDENTITY,),
+        source=f"{SAR_EXECUTE_API} (execute-api-general); url_api.py grant_open(notebook)",
+    ),
+    Row(
+        id="Fleet/user/invoke-another-notebook",
+        where="Fleet/nb-alice",
+        who="user",
+        action="execute-api:Invoke",
+        resource=_invoke("POST/notebooks/{other_notebook_name}/url"),
+        resource_policy="rest_api",
+        ip=FLEET_INSIDE,
+        expect=IMPLICIT_DENY,
+        by=(IDENTITY, RESOURCE),
+        source=f"{SAR_EXECUTE_API} (execute-api-general); url_api.py grant_open(notebook)",
+        why="a grant for one notebook names that notebook's routes only",
+    ),
+    Row(
+        id="Fleet/user/invoke-outside",
+        where="Fleet/nb-alice",
+        who="user",
+        action="execute-api:Invoke",
+        resource=_invoke("POST/notebooks/{notebook_name}/url"),
+        resource_policy="rest_api",
+        ip=OUTSIDE,
+        expect=EXPLICIT_DENY,
+        by=(RESOURCE,),
+        source=f"{SAR_EXECUTE_API} (execute-api-general); {APIGW_POLICY_FLOW}",
+    ),
+    Row(
+        id="NonDefaults/analyst/invoke-start-inside",
+        where="NonDefaults",
+        who="analyst",
+        action="execute-api:Invoke",
+        resource=_invoke("POST/notebooks/{notebook_name}/start"),
+        resource_policy="rest_api",
+        ip="198.51.100.7",
+        expect=ALLOWED,
+        by=(IDENTITY,),
+        source=f"{SAR_EXECUTE_API} (execute-api-general)",
+    ),
+    Row(
+        id="NonDefaults/analyst/presign-from-console-outside",
+        where="NonDefaults",
+        who="analyst",
+        action="sagemaker:CreatePresignedNotebookInstanceUrl",
+        resource="{notebook_arn}",
+        ip=OUTSIDE,
+        assumed=CONSOLE_ACCESS,
+        expect=EXPLICIT_DENY,
+        by=(IDENTITY,),
+        source=f"{IP_FILTER_GUIDE}; {SAR_SAGEMAKER} (notebook-instance)",
+        why="the IP policy attached to a grantee role (attach_to_role)",
+    ),
+    # The portal's browser routes: Cognito, not IAM, so API Gateway sees unsigned callers.
+    *[
+        Row(
+            id=f"Portal/browser/{route.split('/')[-1]}-{place}",
+            where="Portal/Access",
+            who=ANONYMOUS,
+            action="execute-api:Invoke",
+            resource=_invoke(route),
+            resource_policy="rest_api",
+            ip=ip,
+            expect=expect,
+            by=(RESOURCE,),
+            source=f"{APIGW_POLICY_FLOW} (non-IAM methods need an explicit Allow); portal.py",
+        )
+        for route in (
+            "GET/portal/notebooks",
+            "POST/portal/notebooks/{notebook_name}/open",
+            "POST/portal/notebooks/{notebook_name}/start",
+        )
+        for place, ip, expect in (("inside", INSIDE, ALLOWED), ("outside", OUTSIDE, EXPLICIT_DENY))
+    ],
+    Row(
+        id="Portal/browser/start-without-allow-start",
+        where="Portal/First",
+        who=ANONYMOUS,
+        action="execute-api:Invoke",
+        resource=_invoke("POST/portal/notebooks/{notebook_name}/start"),
+        resource_policy="rest_api",
+        ip="198.51.100.10",
+        expect=IMPLICIT_DENY,
+        by=(IDENTITY, RESOURCE),
+        source=f"{APIGW_POLICY_FLOW}; portal.py (start only with allow_start)",
+    ),
+    Row(
+        id="Portal/outsider/invoke-sigv4-route-from-another-account",
+        where="Portal/Access",
+        who=FOREIGN,
+        action="execute-api:Invoke",
+        resource=_invoke("POST/notebooks/{notebook_name}/url"),
+        resource_policy="rest_api",
+        ip=INSIDE,
+        assumed={
+            "Version": "2012-10-17",
+            "Statement": [{"Effect": "Allow", "Action": "execute-api:Invoke", "Resource": "*"}],
+        },
+        expect=IMPLICIT_DENY,
+        by=(RESOURCE,),
+        source=f"{APIGW_POLICY_FLOW}; portal.py (the Allow names the browser routes only)",
+        why="the portal's Allow to * covers its Cognito routes, not the SigV4 ones",
+    ),
+    # ------------------------------------------------ API Gateway's CloudWatch logging role
+    Row(
+        id="Demo/apigw-logging/create-execution-log-group",
+        where="Demo",
+        who="apigw_logging_role",
+        action="logs:CreateLogGroup",
+        resource="{execution_logs_arn}:*",
+        expect=ALLOWED,
+        by=(IDENTITY,),
+        source=f"{LOGS_GUIDE}; {APIGW_LOGGING_GUIDE}",
+    ),
+    Row(
+        id="Demo/apigw-logging/describe-log-groups",
+        where="Demo",
+        who="apigw_logging_role",
+        action="logs:DescribeLogGroups",
+        resource="*",
+        expect=ALLOWED,
+        by=(IDENTITY,),
+        source=f"{SAR_LOGS} (no resource types); {APIGW_LOGGING_GUIDE}",
+    ),
+    Row(
+        id="Demo/apigw-logging/describe-log-streams",
+        where="Demo",
+        who="apigw_logging_role",
+        action="logs:DescribeLogStreams",
+        resource="{access_logs_arn}:*",
+        expect=ALLOWED,
+        by=(IDENTITY,),
+        source=f"{LOGS_GUIDE}; {APIGW_LOGGING_GUIDE}",
+    ),
+    *[
+        Row(
+            id=f"Demo/apigw-logging/{action.split(':')[1]}-access-log",
+            where="Demo",
+            who="apigw_logging_role",
+            action=action,
+            resource="{access_logs_arn}:log-stream:0123456789abcdef",
+            expect=ALLOWED,
+            by=(IDENTITY,),
+            source=f"{SAR_LOGS} (log-stream); {APIGW_LOGGING_GUIDE}",
+        )
+        for action in ("logs:CreateLogStream", "logs:PutLogEvents")
+    ],
+    Row(
+        id="Demo/apigw-logging/assumed-by-api-gateway",
+        where="Demo",
+        who=SERVICE + "apigateway.amazonaws.com",
+        action="sts:AssumeRole",
+        resource="{apigw_logging_role_arn}",
+        resource_policy="apigw_logging_role",
+        expect=ALLOWED,
+        by=(RESOURCE,),
+        source=f"{SAR_STS} (role); {APIGW_LOGGING_GUIDE}",
+    ),
+    # ------------------------------------------------ the VPC flow log's role
+    *[
+        Row(
+            id=f"Demo/flow-logs/{action.split(':')[1]}",
+            where="Demo",
+            who="flow_logs_role",
+            action=action,
+            resource="{flow_logs_arn}:log-stream:eni-0123456789abcdef0-all",
+            expect=ALLOWED,
+            by=(IDENTITY,),
+            source=f"{SAR_LOGS} (log-stream); {FLOW_LOGS_ROLE_GUIDE}",
+        )
+        for action in ("logs:CreateLogStream", "logs:PutLogEvents")
+    ],
+    Row(
+        id="Demo/flow-logs/DescribeLogStreams",
+        where="Demo",
+        who="flow_logs_role",
+        action="logs:DescribeLogStreams",
+        resource="{flow_logs_arn}:*",
+        expect=ALLOWED,
+        by=(IDENTITY,),
+        source=f"{LOGS_GUIDE}; {FLOW_LOGS_ROLE_GUIDE}",
+    ),
+    Row(
+        id="Demo/flow-logs/put-log-events-elsewhere",
+        where="Demo",
+        who="flow_logs_role",
+        action="logs:PutLogEvents",
+        resource="{function_logs_arn}:log-stream:eni-0123456789abcdef0-all",
+        expect=IMPLICIT_DENY,
+        by=(IDENTITY,),
+        source=f"{SAR_LOGS} (log-stream)",
+        why="its own log group only",
+    ),
+    Row(
+        id="Demo/flow-logs/assumed-for-own-flow-log",
+        where="Demo",
+        who=SERVICE + "vpc-flow-logs.amazonaws.com",
+        action="sts:AssumeRole",
+        resource="{flow_logs_role_arn}",
+        resource_policy="flow_logs_role",
+        context={
+            "aws:SourceAccount": "{account}",
+            "aws:SourceArn": "arn:aws:ec2:{region}:{account}:vpc-flow-log/" + FLOW_LOG_ID,
+        },
+        expect=ALLOWED,
+        by=(RESOURCE,),
+        source=f"{SAR_STS} (role); {FLOW_LOGS_ROLE_GUIDE} (confused deputy prevention)",
+    ),
+    Row(
+        id="Demo/flow-logs/assumed-for-another-accounts-flow-log",
+        where="Demo",
+        who=SERVICE + "vpc-flow-logs.amazonaws.com",
+        action="sts:AssumeRole",
+        resource="{flow_logs_role_arn}",
+        resource_policy="flow_logs_role",
+        context={
+            "aws:SourceAccount": "{foreign_account}",
+            "aws:SourceArn": "arn:aws:ec2:{region}:{foreign_account}:vpc-flow-log/" + FLOW_LOG_ID,
+        },
+        expect=IMPLICIT_DENY,
+        by=(IDENTITY, RESOURCE),
+        source=f"{FLOW_LOGS_ROLE_GUIDE} (confused deputy prevention)",
+        why="another account's flow log cannot deliver with this role",
+    ),
+]

@@ -1,0 +1,347 @@
+"""The stacks the IAM matrix evaluates, synthesized once, and what rows call their parts.
+
+The demo, portal, non-default and default stacks come from tests/compliance_stacks.py (the
+same App, context and feature flags as the compliance tests); a fleet stack adds one API
+serving several notebooks by object, by name and by prefix, with per-user grants. Rows name
+a *subject* ("Demo", "Portal/Access", "Fleet/nb-alice") and, within it, *handles*
+("minting_role", "notebook", "sagemaker_endpoint"...), found through the constructs' public
+attributes, never through hashed logical ids.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Mapping
+from dataclasses import dataclass
+
+import aws_cdk as cdk
+from aws_cdk import aws_iam as iam
+from compliance_stacks import (
+    CONSTRUCT_ID,
+    CUSTOM_STACK,
+    DEFAULT_STACK,
+    DEMO_STACK,
+    PORTAL_STACK,
+    build_all,
+    new_app,
+)
+
+from sagemaker_notebook_access import IpRestrictedNotebook, NotebookInstance, PresignedUrlApi
+from sagemaker_notebook_access.restricted_notebook import create_private_vpc
+
+from .cfn import (
+    ACCOUNT,
+    DEFAULT_ENDPOINT_POLICY,
+    FOREIGN_ACCOUNT,
+    PARTITION,
+    REGION,
+    ResolvedTemplate,
+    arn,
+)
+from .model import ANONYMOUS, FOREIGN, OTHER_ENDPOINT, SERVICE
+
+FLEET_STACK = "Fleet"
+FLEET_CIDRS = ["192.0.2.0/24"]
+FLEET_PREFIX = "team-"
+FLEET_NOTEBOOKS = ("nb-alice", "nb-bob")
+# Served by name only (an existing notebook): mixed case, as SageMaker accepts it.
+FLEET_EXISTING = "Legacy-Notebook"
+FLEET_UNSERVED = "unserved-notebook"
+
+
+def add_fleet_stack(app: cdk.App) -> cdk.Stack:
+    """One API for a fleet: notebooks served as objects, by name and by prefix; one unserved."""
+    stack = cdk.Stack(app, FLEET_STACK)
+    vpc = create_private_vpc(stack, "Vpc")
+    api = PresignedUrlApi(
+        stack,
+        "Api",
+        vpc=vpc,
+        allowed_cidrs=FLEET_CIDRS,
+        allow_start=True,
+        notebook_name_prefix=FLEET_PREFIX,
+    )
+    for name in FLEET_NOTEBOOKS:
+        notebook = NotebookInstance(stack, name, vpc=vpc, notebook_instance_name=name)
+        api.add_notebook(notebook)
+        api.grant_open(iam.User(stack, f"{name}-user"), notebook)
+    api.add_notebook(FLEET_EXISTING)
+    NotebookInstance(stack, "Unserved", vpc=vpc, notebook_instance_name=FLEET_UNSERVED)
+    return stack
+
+
+@dataclass(frozen=True)
+class Subject:
+    """Part of one stack, by the names rows use: handle -> logical id, plus literal facts."""
+
+    stack: str
+    handles: Mapping[str, str]
+    values: Mapping[str, str]
+
+
+def _logical_id(stack: cdk.Stack, part) -> str:
+    element = part if isinstance(part, cdk.CfnElement) else part.node.default_child
+    return stack.get_logical_id(element)
+
+
+def _subject(stack: cdk.Stack, parts: dict, values: dict | None = None) -> Subject:
+    handles = {name: _logical_id(stack, part) for name, part in parts.items() if part is not None}
+    return Subject(stack.stack_name, handles, dict(values or {}))
+
+
+def _api_parts(api: PresignedUrlApi) -> dict:
+    return {
+        "minting_role": api.role,
+        "function_logs": api.function_log_group,
+        "function_security_group": api.function_security_group,
+        "logs_key": api.encryption_key,
+        "sagemaker_endpoint": api.endpoint,
+        "rest_api": api.rest_api,
+        "access_logs": api.access_log_group,
+        "execution_logs": api.execution_log_group,
+        "apigw_logging_role": api.logging_role.role if api.logging_role else None,
+    }
+
+
+def _notebook_parts(notebook: NotebookInstance) -> dict:
+    return {
+        "notebook": notebook.cfn_notebook_instance,
+        "notebook_role": notebook.role,
+        "volume_key": notebook.encryption_key,
+    }
+
+
+def _private_vpc_parts(vpc) -> dict:
+    """What create_private_vpc adds: endpoints, flow log group and role (by construct id)."""
+    return {
+        "vpc": vpc,
+        "subnet": vpc.isolated_subnets[0],
+        "s3_endpoint": vpc.node.find_child("S3"),
+        "logs_endpoint": vpc.node.find_child("LogsEndpoint"),
+        "flow_logs": vpc.node.find_child("FlowLogs"),
+        "flow_logs_role": vpc.node.find_child("FlowLogsRole"),
+    }
+
+
+def _restricted(stack: cdk.Stack, access: IpRestrictedNotebook, **extra) -> Subject:
+    parts = {**_notebook_parts(access.notebook), **_api_parts(access.api)}
+    if access.logs_endpoint is not None:
+        parts.update(_private_vpc_parts(access.vpc))
+    else:
+        parts.update(vpc=access.vpc, subnet=access.vpc.private_subnets[0])
+    parts.update(extra)
+    return _subject(stack, parts, {"stage": access.api.stage_name})
+
+
+def subjects(stacks: dict[str, cdk.Stack]) -> dict[str, Subject]:
+    demo = stacks[DEMO_STACK]
+    demo_access = demo.node.find_child("Notebook")
+    portal = stacks[PORTAL_STACK]
+    portal_access = portal.node.find_child(CONSTRUCT_ID)
+    portal_first = portal.node.find_child("First")
+    custom = stacks[CUSTOM_STACK]
+    custom_access = custom.node.find_child(CONSTRUCT_ID)
+    found = {
+        "Demo": _restricted(demo, demo_access, users=demo.node.find_child("NotebookUsers")),
+        "Defaults": _restricted(
+            stacks[DEFAULT_STACK], stacks[DEFAULT_STACK].node.find_child(CONSTRUCT_ID)
+        ),
+        "NonDefaults": _restricted(
+            custom,
+            custom_access,
+            analyst=custom.node.find_child("Analyst"),
+            flow_logs=custom.node.find_child("FlowLogs"),
+            flow_logs_role=custom.node.find_child("FlowLogsRole"),
+        ),
+        # Two IpRestrictedNotebooks in one stack: each one's notebook is the other's stranger.
+        "Portal/Access": _restricted(
+            portal, portal_access, other_notebook=portal_first.notebook.cfn_notebook_instance
+        ),
+        "Portal/First": _restricted(
+            portal, portal_first, other_notebook=portal_access.notebook.cfn_notebook_instance
+        ),
+    }
+    fleet = stacks[FLEET_STACK]
+    api = fleet.node.find_child("Api")
+    vpc = fleet.node.find_child("Vpc")
+    for name in FLEET_NOTEBOOKS:
+        (other,) = (n for n in FLEET_NOTEBOOKS if n != name)
+        notebook = fleet.node.find_child(name)
+        found[f"Fleet/{name}"] = _subject(
+            fleet,
+            {
+                **_notebook_parts(notebook),
+                **_api_parts(api),
+                **_private_vpc_parts(vpc),
+                "user": fleet.node.find_child(f"{name}-user"),
+                "other_notebook": fleet.node.find_child(other).cfn_notebook_instance,
+                "unserved_notebook": fleet.node.find_child("Unserved").cfn_notebook_instance,
+            },
+            {
+                "stage": api.stage_name,
+                "existing_name": FLEET_EXISTING,
+                "prefix": FLEET_PREFIX,
+            },
+        )
+    return found
+
+
+def build_world() -> World:
+    """Synthesize every stack the rows name, once, in one App."""
+    app = new_app()
+    stacks = build_all(app)
+    stacks[FLEET_STACK] = add_fleet_stack(app)
+    assembly = app.synth()
+    templates = {
+        name: ResolvedTemplate(name, assembly.get_stack_by_name(name).template) for name in stacks
+    }
+    return World(templates, subjects(stacks))
+
+
+@dataclass(frozen=True)
+class Principal:
+    """Who makes a request, as iam-simulate sees it and as the request context names it."""
+
+    arn: str  # the request's principal ("anonymous" for an unsigned request)
+    principal_arn: str | None  # aws:PrincipalArn (a role's ARN for its sessions)
+    account: str | None  # aws:PrincipalAccount
+    identity_policies: list[dict]
+    boundaries: list[dict] | None
+    shown: str  # how a failing row names it
+
+
+class World:
+    """The resolved templates and the subjects rows refer to."""
+
+    def __init__(self, templates: dict[str, ResolvedTemplate], found: dict[str, Subject]) -> None:
+        self.templates = templates
+        self.subjects = found
+
+    def template(self, where: str) -> ResolvedTemplate:
+        return self.templates[self.subjects[where].stack]
+
+    def logical_id(self, where: str, handle: str) -> str:
+        subject = self.subjects[where]
+        try:
+            return subject.handles[handle]
+        except KeyError:
+            raise KeyError(
+                f"{where} has no handle {handle!r}; it has {sorted(subject.handles)}"
+            ) from None
+
+    def facts(self, where: str) -> dict[str, str]:
+        """The values row templates may use: per handle, by the kind of resource it is."""
+        subject = self.subjects[where]
+        template = self.templates[subject.stack]
+        facts = {
+            "account": ACCOUNT,
+            "foreign_account": FOREIGN_ACCOUNT,
+            "region": REGION,
+            "partition": PARTITION,
+            **subject.values,
+        }
+        for handle, logical_id in subject.handles.items():
+            type_ = template.type_of(logical_id)
+            if type_ == "AWS::SageMaker::NotebookInstance":
+                facts[f"{handle}_name"] = template.notebook_name(logical_id)
+                facts[f"{handle}_arn"] = template.get_att(logical_id, "NotebookInstanceArn")
+            elif type_ == "AWS::Logs::LogGroup":
+                facts[handle] = template.log_group_name(logical_id)
+                facts[f"{handle}_arn"] = arn("logs", f"log-group:{facts[handle]}")
+            elif type_ == "AWS::ApiGateway::RestApi":
+                facts[f"{handle}_id"] = template.ref(logical_id)
+                facts[handle] = arn("execute-api", facts[f"{handle}_id"])
+            elif type_ in ("AWS::IAM::Role", "AWS::IAM::User", "AWS::KMS::Key"):
+                facts[f"{handle}_arn"] = template.get_att(logical_id, "Arn")
+            else:
+                facts[handle] = template.ref(logical_id)
+        return facts
+
+    def principal(self, where: str, who: str, assumed: dict | None) -> Principal:
+        extra = [{"name": "assumed", "policy": assumed}] if assumed else []
+        if who == ANONYMOUS:
+            return Principal("anonymous", None, None, [], None, "an unsigned request")
+        if who.startswith(SERVICE):
+            service = who.removeprefix(SERVICE)
+            return Principal(service, None, None, [], None, f"the service {service}")
+        if who == FOREIGN:
+            role = f"arn:{PARTITION}:iam::{FOREIGN_ACCOUNT}:role/Outsider"
+            return Principal(
+                f"arn:{PARTITION}:sts::{FOREIGN_ACCOUNT}:assumed-role/Outsider/session",
+                role,
+                FOREIGN_ACCOUNT,
+                extra,
+                None,
+                f"{role} (another account's role, its own policy assumed)",
+            )
+        template = self.template(where)
+        logical_id = self.logical_id(where, who)
+        type_ = template.type_of(logical_id)
+        if type_ == "AWS::IAM::Role":
+            role_arn = template.get_att(logical_id, "Arn")
+            session = role_arn.replace(":iam::", ":sts::").replace(":role/", ":assumed-role/")
+            return Principal(
+                f"{session}/session",
+                role_arn,
+                ACCOUNT,
+                template.identity_policies("Roles", logical_id) + extra,
+                template.permission_boundaries(logical_id),
+                f"{who} = {role_arn} ({logical_id}), a session of it",
+            )
+        if type_ == "AWS::IAM::User":
+            user_arn = template.get_att(logical_id, "Arn")
+            return Principal(
+                user_arn,
+                user_arn,
+                ACCOUNT,
+                template.identity_policies("Users", logical_id) + extra,
+                template.permission_boundaries(logical_id),
+                f"{who} = {user_arn} ({logical_id})",
+            )
+        if type_ == "AWS::IAM::Group":
+            member = f"arn:{PARTITION}:iam::{ACCOUNT}:user/{template.ref(logical_id)}-member"
+            return Principal(
+                member,
+                member,
+                ACCOUNT,
+                template.identity_policies("Groups", logical_id) + extra,
+                None,
+                f"a member of {who} ({logical_id}): {member}",
+            )
+        raise TypeError(f"{where}/{who} is a {type_}, not a principal")
+
+    def resource_policy(self, where: str, spec: str | Mapping | None) -> tuple[dict | None, str]:
+        """The resource's policy and how a failing row names it."""
+        if spec is None:
+            return None, "none"
+        if not isinstance(spec, str):
+            return dict(spec), "assumed (see the row's why)"
+        template = self.template(where)
+        logical_id = self.logical_id(where, spec)
+        type_ = template.type_of(logical_id)
+        if type_ == "AWS::KMS::Key":
+            return template.key_policy(logical_id), f"key policy of {spec} ({logical_id})"
+        if type_ == "AWS::ApiGateway::RestApi":
+            return template.rest_api_policy(logical_id), f"resource policy of {spec} ({logical_id})"
+        if type_ == "AWS::IAM::Role":
+            return template.trust_policy(logical_id), f"trust policy of {spec} ({logical_id})"
+        raise TypeError(f"{where}/{spec} is a {type_}: no resource policy modelled")
+
+    def endpoint(self, where: str, via: str) -> tuple[str, str, dict, str]:
+        """(endpoint id, VPC id, endpoint policy, name) of the endpoint a request passes."""
+        facts = self.facts(where)
+        if via == OTHER_ENDPOINT:
+            return (
+                "vpce-0a1b2c3d4e5f60718",
+                facts.get("vpc", "vpc-0a1b2c3d4e5f60718"),
+                dict(DEFAULT_ENDPOINT_POLICY),
+                "another VPC endpoint (AWS's default policy)",
+            )
+        template = self.template(where)
+        logical_id = self.logical_id(where, via)
+        properties = template.resource(logical_id)["Properties"]
+        return (
+            template.ref(logical_id),
+            template.value(properties["VpcId"]),
+            template.endpoint_policy(logical_id),
+            f"{via} ({logical_id})",
+        )

@@ -1,0 +1,179 @@
+"""The IAM matrix (issue 18, docs/iam-matrix.md): @cloud-copilot/iam-simulate decides every row
+of tests/iam_matrix/rows.py over the synthesized templates, and each row's deciding statements
+are shown to matter (removed, mis-scoped or widened, the row flips).
+
+The stacks are synthesized once for the module; the rows run in one Node process, the teeth
+in a second.
+"""
+
+from __future__ import annotations
+
+import pytest
+from iam_matrix import simulator, table
+from iam_matrix.cfn import ACCOUNT, ResolvedTemplate, UnresolvableError
+from iam_matrix.model import ALLOWED
+from iam_matrix.rows import ROWS
+from iam_matrix.stacks import build_world
+
+ROW_IDS = [row.id for row in ROWS]
+
+
+@pytest.fixture(scope="module")
+def world():
+    return build_world()
+
+
+@pytest.fixture(scope="module")
+def matrix(world) -> dict:
+    """Row id -> (prepared request or the error preparing it, iam-simulate's answer)."""
+    prepared, failed = [], {}
+    for row in ROWS:
+        try:
+            prepared.append(simulator.prepare(row, world))
+        except (KeyError, TypeError, ValueError) as error:
+            failed[row.id] = (error, None)
+    answers = simulator.run_batch([p.simulation for p in prepared])
+    return {p.row.id: (p, a) for p, a in zip(prepared, answers, strict=True)} | failed
+
+
+@pytest.fixture(scope="module")
+def bites(matrix) -> dict:
+    """Row id -> [(tooth, iam-simulate's answer to it)] for every row that is green."""
+    teeth = [
+        tooth
+        for prepared, answer in matrix.values()
+        if answer is not None and not simulator.problems(prepared, answer)
+        for tooth in simulator.teeth(prepared, answer)
+    ]
+    answers = simulator.run_batch([tooth.simulation for tooth in teeth])
+    found: dict[str, list] = {}
+    for tooth, answer in zip(teeth, answers, strict=True):
+        found.setdefault(tooth.row_id, []).append((tooth, answer))
+    return found
+
+
+def test_row_ids_are_unique():
+    assert len(set(ROW_IDS)) == len(ROW_IDS)
+
+
+@pytest.mark.parametrize("row_id", ROW_IDS)
+def test_row(matrix, row_id):
+    prepared, answer = matrix[row_id]
+    assert answer is not None, f"row {row_id} could not be built: {prepared}"
+    problems = simulator.problems(prepared, answer)
+    assert not problems, "; ".join(problems) + "\n" + simulator.report(prepared, answer)
+
+
+@pytest.mark.parametrize("row_id", ROW_IDS)
+def test_row_has_teeth(matrix, bites, row_id):
+    """Allow: removing or mis-scoping the statements that grant it denies it. Deny: removing
+    the statements that deny it (or, for an implicit deny, widening the Allows that name the
+    action, plus the row's opens_with) allows it."""
+    prepared, answer = matrix[row_id]
+    if answer is None or simulator.problems(prepared, answer):
+        pytest.skip(f"test_row[{row_id}] fails: the row itself is red")
+    found = bites.get(row_id, [])
+    assert found, (
+        f"row {row_id}: no statement decides it that an edit could remove, mis-scope or "
+        "widen; give it opens_with (the statement whose absence denies it)"
+    )
+    for tooth, result in found:
+        decision = result.get("decision", f"refused: {result.get('errors')}")
+        flipped = decision == ALLOWED if tooth.must == ALLOWED else decision != ALLOWED
+        assert flipped, (
+            f"row {row_id}: after '{tooth.what}' the decision is {decision}, expected "
+            f"{tooth.must}: the row does not depend on that statement\n"
+            + simulator.report(prepared, answer)
+        )
+
+
+def test_a_log_group_arn_ending_in_star_is_asked_with_a_stand_in():
+    """iam-simulate reads a request's "*" as any matching resource: the real "...:*" goes in
+    as STAND_IN, which a policy's "*" matches and a policy without ":*" does not."""
+    group = f"arn:aws:logs:eu-west-1:{ACCOUNT}:log-group:/aws/sagemaker/NotebookInstances"
+    assert simulator.request_resource(group + ":*") == group + ":" + simulator.STAND_IN
+    assert simulator.request_resource("*") == "*"
+    decisions = [
+        answer["decision"]
+        for answer in simulator.run_batch(
+            [
+                {
+                    "request": {
+                        "principal": f"arn:aws:iam::{ACCOUNT}:role/r",
+                        "action": "logs:CreateLogGroup",
+                        "resource": {
+                            "resource": simulator.request_resource(group + ":*"),
+                            "accountId": ACCOUNT,
+                        },
+                        "contextVariables": {},
+                    },
+                    "identityPolicies": [
+                        {
+                            "name": "p",
+                            "policy": {
+                                "Version": "2012-10-17",
+                                "Statement": [
+                                    {"Effect": "Allow", "Action": "logs:*", "Resource": resource}
+                                ],
+                            },
+                        }
+                    ],
+                    "serviceControlPolicies": [],
+                    "resourceControlPolicies": [],
+                }
+                for resource in (group + ":*", group, group + ":log-stream:*")
+            ]
+        )
+    ]
+    assert decisions == [ALLOWED, "ImplicitlyDenied", "ImplicitlyDenied"]
+
+
+def test_endpoint_principals_become_the_conditions_that_select_them():
+    template = ResolvedTemplate(
+        "S",
+        {
+            "Resources": {
+                "Endpoint": {
+                    "Type": "AWS::EC2::VPCEndpoint",
+                    "Properties": {
+                        "PolicyDocument": {
+                            "Statement": [
+                                {
+                                    "Effect": "Allow",
+                                    "Principal": {"AWS": "arn:aws:iam::111111111111:role/r"},
+                                    "Action": "s3:*",
+                                    "Resource": "*",
+                                },
+                                {
+                                    "Effect": "Allow",
+                                    "Principal": {"AWS": "111111111111"},
+                                    "Action": "s3:*",
+                                    "Resource": "*",
+                                },
+                            ]
+                        }
+                    },
+                }
+            }
+        },
+    )
+    first, second = template.endpoint_policy("Endpoint")["Statement"]
+    assert first["Principal"] == second["Principal"] == "*"
+    assert first["Condition"] == {
+        "ArnEquals": {"aws:PrincipalArn": ["arn:aws:iam::111111111111:role/r"]}
+    }
+    assert second["Condition"] == {"StringEquals": {"aws:PrincipalAccount": ["111111111111"]}}
+
+
+def test_an_intrinsic_the_resolver_does_not_model_is_refused():
+    template = ResolvedTemplate("S", {"Resources": {}})
+    with pytest.raises(UnresolvableError, match="Fn::If"):
+        template.value({"Fn::If": ["Cond", "a", "b"]})
+
+
+def test_docs_table_lists_every_row():
+    documented = table.documented_section(table.DOC.read_text())
+    assert documented == table.generated_section(), (
+        "docs/iam-matrix.md's table differs from tests/iam_matrix/rows.py: run "
+        "`cd tests && ../.venv/bin/python -m iam_matrix.table`"
+    )

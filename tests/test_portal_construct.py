@@ -10,6 +10,7 @@ import cfnlint
 import pytest
 from aws_cdk import aws_cognito as cognito
 from aws_cdk.assertions import Match, Template
+from presigned_url import portal as handler_portal
 from vpcs import make_vpc
 
 from sagemaker_notebook_access import (
@@ -21,7 +22,10 @@ from sagemaker_notebook_access import (
     ValidationError,
 )
 from sagemaker_notebook_access.entitlement import GROUPS_TAG, OWNERS_TAG
-from sagemaker_notebook_access.portal import POOL_REMOVAL_POLICIES
+from sagemaker_notebook_access.portal import (
+    DEFAULT_NOTEBOOK_SESSION_MINUTES,
+    POOL_REMOVAL_POLICIES,
+)
 
 CIDRS = ["203.0.113.0/24"]
 
@@ -30,7 +34,8 @@ CIDRS = ["203.0.113.0/24"]
 def stacks() -> dict[str, Template]:
     """Four stacks in one App, synthesized once: a portal through IpRestrictedNotebook,
     a notebook without sign-in, a portal on a shared API with a given pool and domain, and
-    a portal whose pool the stack may delete."""
+    a portal whose pool the stack may delete (with the longest ID token and a 30-minute
+    notebook session)."""
     app = cdk.App()
     stack = cdk.Stack(app, "PortalStack")
     IpRestrictedNotebook(
@@ -60,7 +65,12 @@ def stacks() -> dict[str, Template]:
         cdk.Stack(app, "Disposable"),
         "Access",
         allowed_cidrs=CIDRS,
-        sign_in=SignIn(domain_prefix="t", removal_policy=cdk.RemovalPolicy.DESTROY),
+        sign_in=SignIn(
+            domain_prefix="t",
+            removal_policy=cdk.RemovalPolicy.DESTROY,
+            session_minutes=24 * 60,
+            notebook_session_minutes=30,
+        ),
     )
     assembly = app.synth()
     return {
@@ -259,6 +269,35 @@ def test_the_function_gets_the_portal_settings_and_tag_reads(template):
     by_sid = {s.get("Sid"): s for s in statements}
     assert by_sid["ListNotebooks"]["Action"] == "sagemaker:ListNotebookInstances"
     assert by_sid["ReadEntitlementTags"]["Action"] == "sagemaker:ListTags"
+
+
+def function_variables(template: dict) -> dict:
+    (function,) = of_type(template, "AWS::Lambda::Function").values()
+    return function["Properties"]["Environment"]["Variables"]
+
+
+def test_a_portal_open_mints_the_portals_own_session_not_the_apis(template, stacks):
+    # issue 19: the revocation window. The API's default (for SigV4 callers) is 12 hours.
+    assert function_variables(template)["PORTAL_NOTEBOOK_SESSION_MINUTES"] == "60"
+    assert handler_portal.DEFAULT_NOTEBOOK_SESSION_MINUTES == DEFAULT_NOTEBOOK_SESSION_MINUTES
+    disposable = function_variables(stacks["Disposable"].to_json())
+    assert disposable["PORTAL_NOTEBOOK_SESSION_MINUTES"] == "30"  # through SignIn
+
+
+def test_no_token_outlives_the_refresh_token(stacks):
+    # issue 18: CDK (and Cognito) refuse an ID token that outlives the refresh token; the
+    # page uses none, but its validity follows session_minutes up to a day.
+    lifetimes = {}
+    for name in ("PortalStack", "Disposable"):
+        (client,) = of_type(stacks[name].to_json(), "AWS::Cognito::UserPoolClient").values()
+        props = client["Properties"]
+        assert props["TokenValidityUnits"] == {
+            "AccessToken": "minutes",
+            "IdToken": "minutes",
+            "RefreshToken": "minutes",
+        }
+        lifetimes[name] = (props["IdTokenValidity"], props["RefreshTokenValidity"])
+    assert lifetimes == {"PortalStack": (15, 60), "Disposable": (1440, 1440)}
 
 
 def test_owners_and_groups_become_the_notebooks_tags(template):

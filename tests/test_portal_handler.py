@@ -344,6 +344,36 @@ def test_an_entitled_person_gets_a_url_for_an_in_service_notebook(
     assert (record.route, record.user, record.callerArn) == ("portal-open", ALICE["sub"], None)
 
 
+@pytest.mark.parametrize(
+    ("environment", "minted"),
+    [
+        # What a construct with default props gives the function: the API's SigV4 default
+        # is 12 hours; a portal open still mints the portal's hour.
+        ({"DEFAULT_SESSION_DURATION_SECONDS": "43200"}, 3600),
+        (
+            {"DEFAULT_SESSION_DURATION_SECONDS": "43200", "PORTAL_NOTEBOOK_SESSION_MINUTES": "30"},
+            1800,
+        ),
+        # Never longer than the API lets anyone ask for.
+        (
+            {"MAX_SESSION_DURATION_SECONDS": "1800", "PORTAL_NOTEBOOK_SESSION_MINUTES": "120"},
+            1800,
+        ),
+    ],
+    ids=["default", "30-minutes", "capped-by-the-api"],
+)
+def test_a_portal_open_lasts_the_portals_session_not_the_apis_twelve_hours(
+    moto: LocalSageMaker, logs, environment, minted
+) -> None:
+    """Issue 19: a person removed from the tag keeps an open Jupyter for this long."""
+    moto.tag(SERVED, owners=ALICE["sub"])
+    with handler_environment(**environment), stub_presign(None, duration=minted):
+        response, body = invoke(browser_event("open", claims=ALICE))
+    assert response["statusCode"] == 200
+    assert body["SessionExpirationDurationInSeconds"] == minted
+    assert logs.audit_records()[-1].sessionDurationSeconds == minted
+
+
 def test_another_persons_notebook_is_refused_before_any_url_is_minted(
     moto: LocalSageMaker, logs
 ) -> None:

@@ -24,7 +24,7 @@ from collections.abc import Sequence
 from dataclasses import dataclass, fields
 from typing import Any
 
-from aws_cdk import Duration, RemovalPolicy, Stack
+from aws_cdk import Duration, RemovalPolicy, Stack, Token
 from aws_cdk import aws_apigateway as apigw
 from aws_cdk import aws_cognito as cognito
 from aws_cdk import aws_iam as iam
@@ -49,6 +49,12 @@ from .validation import (
 SESSION_MINUTES_MIN = 5  # Cognito's shortest ID/access token validity (TokenValidityUnitsType)
 SESSION_MINUTES_MAX = 24 * 60
 DEFAULT_SESSION_MINUTES = 15
+# The notebook session a portal open mints (SessionExpirationDurationInSeconds, 1800..43200
+# in the SageMaker API reference), in minutes. It is how long a person removed from a tag
+# or group keeps an open Jupyter: a presigned session cannot be ended early.
+NOTEBOOK_SESSION_MINUTES_MIN = 30
+NOTEBOOK_SESSION_MINUTES_MAX = 12 * 60
+DEFAULT_NOTEBOOK_SESSION_MINUTES = 60
 # Cognito's refresh-token minimum (60 minutes); the page uses no refresh token, but CDK
 # (like Cognito) refuses an ID or access token that outlives it, so it is at least the session.
 REFRESH_TOKEN_MINUTES = 60
@@ -78,6 +84,7 @@ class SignIn:
     identity_providers: Sequence[cognito.UserPoolClientIdentityProvider] = ()
     session_minutes: int = DEFAULT_SESSION_MINUTES
     removal_policy: RemovalPolicy = RemovalPolicy.RETAIN_ON_UPDATE_OR_DELETE
+    notebook_session_minutes: int = DEFAULT_NOTEBOOK_SESSION_MINUTES
 
     def options(self) -> dict[str, Any]:
         return {field.name: getattr(self, field.name) for field in fields(self)}
@@ -110,7 +117,9 @@ class NotebookPortal(Construct):
         provider added to the pool. Default: the pool's own users.
     :param session_minutes: lifetime of the ID token the page holds, 5..1440; when it
         ends, the page signs the person in again (a managed-login session cookie
-        usually makes that a redirect without a prompt). Default: 15.
+        usually makes that a redirect without a prompt). Default: 15. Until it ends, the
+        token's groups and email stand even for a person removed from the group or pool
+        (an ID token cannot be recalled).
     :param removal_policy: for the user pool this construct creates. Default:
         ``RemovalPolicy.RETAIN_ON_UPDATE_OR_DELETE``: its users survive a stack delete; the
         pool is deleted only when the stack's first create fails and rolls back. Only
@@ -118,6 +127,12 @@ class NotebookPortal(Construct):
         on the pool's deletion protection: Cognito refuses to delete a protected pool, so
         with any policy that may delete it the rollback or delete would fail
         (ROLLBACK_FAILED). ``SNAPSHOT`` is refused (a user pool has no snapshot).
+    :param notebook_session_minutes: how long the Jupyter session an Open starts lasts,
+        30..720 (SageMaker's 1800..43200 seconds), and never longer than the API's
+        ``max_session_duration_seconds``. It is the revocation window: a person whose tag
+        or group is removed keeps an open Jupyter until it ends (a presigned session
+        cannot be ended early), then opens nothing more. Default: 60 (the API's own
+        default, for SigV4 callers, is 12 hours).
 
     Entitlement: a person may open a notebook whose ``notebook-access:owners`` tag lists
     their ``sub`` or verified email, or whose ``notebook-access:groups`` tag lists one of
@@ -137,9 +152,17 @@ class NotebookPortal(Construct):
         identity_providers: Sequence[cognito.UserPoolClientIdentityProvider] = (),
         session_minutes: int = DEFAULT_SESSION_MINUTES,
         removal_policy: RemovalPolicy = RemovalPolicy.RETAIN_ON_UPDATE_OR_DELETE,
+        notebook_session_minutes: int = DEFAULT_NOTEBOOK_SESSION_MINUTES,
     ) -> None:
         with validating(scope, id):
             _validate(api, domain_prefix, sign_in_url, session_minutes, removal_policy)
+            validate_int_range(
+                notebook_session_minutes,
+                prop="notebook_session_minutes",
+                minimum=NOTEBOOK_SESSION_MINUTES_MIN,
+                maximum=NOTEBOOK_SESSION_MINUTES_MAX,
+                unit="minutes",
+            )
         super().__init__(scope, id)
         api._portal = self
         stack = Stack.of(self)
@@ -161,7 +184,7 @@ class NotebookPortal(Construct):
             sign_in_url = self.domain.base_url()
         self.sign_in_url: str = sign_in_url
         self.client = self._create_client(identity_providers, session_minutes)
-        self._configure_api()
+        self._configure_api(notebook_session_minutes)
 
     def _create_user_pool(self, removal_policy: RemovalPolicy) -> cognito.UserPool:
         pool = cognito.UserPool(
@@ -244,7 +267,7 @@ class NotebookPortal(Construct):
             )
         return client
 
-    def _configure_api(self) -> None:
+    def _configure_api(self, notebook_session_minutes: int) -> None:
         api = self.api
         rest_api = api.rest_api
         authorizer = apigw.CognitoUserPoolsAuthorizer(
@@ -306,6 +329,13 @@ class NotebookPortal(Construct):
             "PORTAL_SIGN_IN_URL",
             self.sign_in_url,
             max_chars=len(f"https://{'x' * 63}.auth.{LONGEST_REGION}.amazoncognito.com"),
+        )
+        api._set_environment(
+            "PORTAL_NOTEBOOK_SESSION_MINUTES",
+            Token.as_string(notebook_session_minutes)
+            if is_number_token(notebook_session_minutes)
+            else str(notebook_session_minutes),
+            max_chars=len(str(NOTEBOOK_SESSION_MINUTES_MAX)),
         )
         api._set_environment(
             "NOTEBOOK_ARN_PREFIX",

@@ -321,6 +321,13 @@ def load_settings(env: os._Environ | dict[str, str] = os.environ) -> Settings:
             portal_url=env.get("PORTAL_URL", ""),
             client_id=env.get("PORTAL_CLIENT_ID", ""),
             sign_in_url=env.get("PORTAL_SIGN_IN_URL", ""),
+            notebook_session_seconds=60
+            * int(
+                env.get("PORTAL_NOTEBOOK_SESSION_MINUTES")
+                or portal.DEFAULT_NOTEBOOK_SESSION_MINUTES
+            ),
+            # Lambda sets AWS_REGION for every function.
+            region=env.get("AWS_REGION") or env.get("AWS_DEFAULT_REGION", ""),
         ),
     )
 
@@ -950,7 +957,11 @@ def serve_portal_open(call: Call) -> dict[str, Any]:
             f"notebook instance {call.name!r} is {status}; it opens once it is InService",
             fields={"NotebookInstanceStatus": status},
         )
-    duration = call.settings.default_duration_seconds
+    # The portal's own session (NotebookPortal's notebook_session_minutes), not the API's
+    # default for SigV4 callers: it is how long a person whose tag or group was removed
+    # keeps an open Jupyter. Never longer than the API lets anyone ask for.
+    settings = call.settings
+    duration = min(settings.portal.notebook_session_seconds, settings.max_duration_seconds)
     call.audit["sessionDurationSeconds"] = duration
     try:
         url = presign(call.name, duration)

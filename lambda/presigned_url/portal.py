@@ -234,12 +234,20 @@ def tags_of(tag_list: Any) -> dict[str, str]:
 # ---------------------------------------------------------------- the page
 
 
+# NotebookPortal's notebook_session_minutes default: the Jupyter session an Open mints
+# when PORTAL_NOTEBOOK_SESSION_MINUTES is unset (never the API's 12-hour default).
+DEFAULT_NOTEBOOK_SESSION_MINUTES = 60
+
+
 @dataclass(frozen=True)
 class PortalSettings:
     portal_url: str  # the page's own address, ending in "/": redirect URI and API base
     client_id: str
     sign_in_url: str  # the user pool domain, e.g. https://x.auth.eu-west-1.amazoncognito.com
     scopes: str = "openid email profile"
+    # How long the Jupyter session of a portal open lasts (the revocation window).
+    notebook_session_seconds: int = DEFAULT_NOTEBOOK_SESSION_MINUTES * 60
+    region: str = ""  # the function's region: where the notebooks' hosts are (portal.js)
 
     @property
     def enabled(self) -> bool:

@@ -12,18 +12,25 @@ yet (docs/integ.md): ``make integ`` deploys, asserts and destroys it with the CD
 - two probe Lambdas (inline code from ``probe.py``): one in the VPC behind the NAT, one
   without VPC, both granted with ``grant_open``.
 
-Assertions (numbers as in issue 9 and docs/integ.md):
- 1. the inside probe gets a URL with SigV4, opens it (HTTP 200 on the notebook host after
-    the redirects) and a kernel channel WebSocket upgrades (101);
- 2. the outside probe, opening a URL the inside probe minted, is refused;
- 3. the outside probe calling the API is refused (403), and the inside probe calling it for
-    the notebook it is not granted gets 403;
- 4. with no activity the notebook reaches ``Stopped`` (bounded wait);
+Assertions (numbers as in issue 9 and docs/integ.md), in this order (``chain``), because
+with ``idle_timeout_minutes=5`` the notebook stops itself 5-10 minutes after its first
+boot, before this stack's API and the assertion stack exist:
+ 4a. the fresh notebook, never used, stops itself (``Stopped``): the idle stop works, and
+     the notebook's state is known whatever the deploy took;
+ -   ``StartNotebookInstance``, then wait for ``InService``: the five idle minutes start
+     again, now with everything deployed;
+ 1. (inside probe) a URL with SigV4, opened (HTTP 200 on the notebook host after the
+    redirects), a kernel channel WebSocket upgrades (101); 3b. a notebook it is not
+    granted is 403; 7a. the portal page is 200 with its CSP, its listing 401 unsigned;
+ 2. (outside probe, beside the inside one) a URL the inside probe minted is refused;
+    3a. the API is 403; 7b. the portal page is 403;
  5. the ``LifecycleConfigOnStart`` and ``jupyter.log`` streams exist in CloudWatch Logs;
- 7. with a portal (``sign_in``): the page answers 200 with its CSP inside the allow-list
-    and 403 outside; its listing without a token is 401 (checked by the two probes);
- 6. after destroy: ``integ/check_retained.py`` (not an assertion: it runs after the stack
-    is gone).
+ 4. after the probes' kernel is gone, the notebook stops itself again;
+ 6. after destroy: ``integ/check_retained.py`` (run by ``integ/run.py``: the stack is gone).
+
+Every wait is a Step Functions retry loop that must answer its custom resource within
+CloudFormation's limit (``worst_case_seconds``; tests/test_integ.py reads the bound back
+from the synthesized template).
 
 The account and region: ``CDK_INTEG_ACCOUNT``/``CDK_INTEG_REGION`` (integ/snapshot.py sets
 them to fixed values for the snapshot), else the CLI's ``CDK_DEFAULT_*``, else fixed
@@ -32,14 +39,17 @@ placeholders so that an in-process synth works offline.
 
 from __future__ import annotations
 
+import itertools
 import json
 import os
+from dataclasses import dataclass
 from pathlib import Path
 
 import aws_cdk as cdk
 from aws_cdk import aws_ec2 as ec2
 from aws_cdk import aws_lambda as lambda_
-from aws_cdk.integ_tests_alpha import ExpectedResult, IntegTest, Match
+from aws_cdk.integ_tests_alpha import ExpectedResult, IApiCall, IDeployAssert, IntegTest, Match
+from run_integ import PROBE_OUTPUT, VPC_OUTPUT
 
 from sagemaker_notebook_access import IpRestrictedNotebook, SignIn
 from sagemaker_notebook_access.limits import NOTEBOOK_LOG_GROUP
@@ -51,10 +61,59 @@ NOTEBOOK_NAME = "integ-notebook-access"
 UNGRANTED_NAME = "integ-notebook-ungranted"
 IDLE_TIMEOUT_MINUTES = 5
 LOG_STREAMS = ("LifecycleConfigOnStart", "jupyter.log")
-# Notebook creation waits for InService (CloudFormation); the idle checker then needs the
-# timeout plus its own period; API Gateway and NAT need a minute after create.
-STOPPED_WAIT = cdk.Duration.minutes(40)
-PROBE_WAIT = cdk.Duration.minutes(10)
+
+# CloudFormation fails a custom resource that has not answered within its ServiceTimeout:
+# 3600 s by default, and at most ("AWS::CloudFormation::CustomResource", ServiceTimeout,
+# CloudFormation template reference). integ-tests-alpha sets none.
+CUSTOM_RESOURCE_LIMIT_SECONDS = 3600
+# integ-tests-alpha 2.275.0's assertion provider Lambdas (the handler that starts a wait,
+# each isComplete attempt, onTimeout) time out at 120 s; tests/test_integ.py reads it back.
+PROVIDER_TIMEOUT_SECONDS = 120
+# An isComplete attempt that nears the provider's timeout answers FAILED at once ("Lambda
+# Function Timeout", 1.2 s before it): a probe must end well before, so that a slow attempt
+# counts as one failed attempt and is retried.
+PROBE_TIMEOUT = cdk.Duration.seconds(90)
+
+
+@dataclass(frozen=True)
+class Wait:
+    """Poll every ``interval`` for up to ``total``: integ-tests-alpha's ``wait_for_assertions``,
+    a Step Functions Retry with MaxAttempts = total / interval and no backoff."""
+
+    total: cdk.Duration
+    interval: cdk.Duration
+
+    @property
+    def retries(self) -> int:
+        return int(self.total.to_seconds() // self.interval.to_seconds())
+
+    def worst_case_seconds(self, attempt_seconds: float = PROVIDER_TIMEOUT_SECONDS) -> float:
+        """Until CloudFormation hears back, at worst: the handler that starts the execution,
+        the first attempt and every retry each running to the timeout, the pauses between
+        them, and onTimeout reporting the failure."""
+        return attempt_seconds * (self.retries + 3) + self.retries * self.interval.to_seconds()
+
+    def apply(self, call: IApiCall) -> IApiCall:
+        worst = self.worst_case_seconds()
+        if worst > CUSTOM_RESOURCE_LIMIT_SECONDS:
+            raise ValueError(
+                f"a wait of {self.total.to_minutes()} min every {self.interval.to_seconds()} s "
+                f"can take {worst:.0f} s, over the custom resource's "
+                f"{CUSTOM_RESOURCE_LIMIT_SECONDS} s: wait less or poll less often"
+            )
+        return call.wait_for_assertions(total_timeout=self.total, interval=self.interval)
+
+
+# Idle stop: Jupyter's start counts as activity, the checker runs every 5 minutes, so a
+# notebook nobody uses is Stopped 5-10 minutes after it came up, plus the stop itself.
+FRESH_STOP_WAIT = Wait(cdk.Duration.minutes(24), cdk.Duration.minutes(2))
+# Starting a stopped notebook (its OnStart script included, capped at 5 minutes).
+IN_SERVICE_WAIT = Wait(cdk.Duration.minutes(15), cdk.Duration.minutes(1))
+# The probes run within the five idle minutes after InService; a retry after those is moot.
+PROBE_WAIT = Wait(cdk.Duration.minutes(5), cdk.Duration.seconds(30))
+LOG_WAIT = Wait(cdk.Duration.minutes(5), cdk.Duration.seconds(30))
+STOPPED_WAIT = Wait(cdk.Duration.minutes(24), cdk.Duration.minutes(2))
+
 EXPECTED_INSIDE = {
     "apiStatus": 200,
     "openStatus": 200,
@@ -122,7 +181,7 @@ class NotebookAccessIntegStack(cdk.Stack):
             "runtime": lambda_.Runtime.PYTHON_3_13,
             "handler": "index.handler",
             "code": lambda_.Code.from_inline(probe_code()),
-            "timeout": cdk.Duration.minutes(2),
+            "timeout": PROBE_TIMEOUT,
         }
         self.inside = lambda_.Function(
             self,
@@ -137,6 +196,12 @@ class NotebookAccessIntegStack(cdk.Stack):
             },
             **common,
         )
+        (self.inside_security_group,) = self.inside.connections.security_groups
+        # Lambda deletes a VPC function's interfaces with the function's role, after the
+        # function is gone ("Giving Lambda functions access to resources in an Amazon VPC",
+        # Lambda developer guide; aws-cdk#6701). The role (with its VPC access policy) is
+        # deleted after the security group, which cannot go while an interface uses it.
+        self.inside_security_group.node.add_dependency(self.inside.role)
         self.outside = lambda_.Function(
             self,
             "OutsideProbe",
@@ -152,6 +217,53 @@ class NotebookAccessIntegStack(cdk.Stack):
         self.access.grant_open(self.inside)
         self.access.grant_open(self.outside)
         self.inside.grant_invoke(self.outside)
+        # For integ/run_integ.py: the probe it detaches before destroy, the VPC it watches.
+        cdk.CfnOutput(self, PROBE_OUTPUT, value=self.inside.function_name)
+        cdk.CfnOutput(self, VPC_OUTPUT, value=self.vpc.vpc_id)
+
+
+Step = IApiCall | tuple[IApiCall, ...]
+
+
+def chain(*steps: Step) -> None:
+    """Each step after the one before: every call of a step depends on every call of the
+    step before it (``next`` adds the DependsOn); calls within one step run side by side."""
+    groups = [step if isinstance(step, tuple) else (step,) for step in steps]
+    for before, after in itertools.pairwise(groups):
+        for first in before:
+            for then in after:
+                first.next(then)
+
+
+def notebook_status(a: IDeployAssert, status: str, wait: Wait) -> IApiCall:
+    call = a.aws_api_call(
+        "SageMaker", "describeNotebookInstance", {"NotebookInstanceName": NOTEBOOK_NAME}
+    )
+    call.expect(ExpectedResult.object_like({"NotebookInstanceStatus": status}))
+    return wait.apply(call)
+
+
+def probe(a: IDeployAssert, function: lambda_.IFunction, action: str, expected: dict) -> IApiCall:
+    call = a.invoke_function(
+        function_name=function.function_name, payload=json.dumps({"action": action})
+    )
+    call.expect(ExpectedResult.object_like({"Payload": Match.serialized_json(expected)}))
+    return PROBE_WAIT.apply(call)
+
+
+def log_stream(a: IDeployAssert, stream: str) -> IApiCall:
+    name = f"{NOTEBOOK_NAME}/{stream}"
+    call = a.aws_api_call(
+        "CloudWatchLogs",
+        "describeLogStreams",
+        {"logGroupName": NOTEBOOK_LOG_GROUP, "logStreamNamePrefix": name},
+    )
+    call.expect(
+        ExpectedResult.object_like(
+            {"logStreams": Match.array_with([Match.object_like({"logStreamName": name})])}
+        )
+    )
+    return LOG_WAIT.apply(call)
 
 
 def build(app: cdk.App) -> tuple[NotebookAccessIntegStack, IntegTest]:
@@ -168,53 +280,23 @@ def build(app: cdk.App) -> tuple[NotebookAccessIntegStack, IntegTest]:
         stack_update_workflow=False,
     )
     a = integ.assertions
-
-    # 1 and 3b: inside probe opens Jupyter, a kernel WebSocket connects, ungranted is 403.
-    inside = a.invoke_function(
-        function_name=stack.inside.function_name, payload=json.dumps({"action": "inside"})
+    # 4a: by the time anything below runs, the notebook may be InService, Stopping or
+    # Stopped (its idle minutes began at its first boot): wait until it has stopped itself.
+    fresh_stop = notebook_status(a, "Stopped", FRESH_STOP_WAIT)
+    # Then start it and wait: the probes below run in its next five idle minutes.
+    start = a.aws_api_call(
+        "SageMaker", "startNotebookInstance", {"NotebookInstanceName": NOTEBOOK_NAME}
     )
-    inside.expect(ExpectedResult.object_like({"Payload": Match.serialized_json(EXPECTED_INSIDE)}))
-    inside.wait_for_assertions(total_timeout=PROBE_WAIT, interval=cdk.Duration.seconds(30))
-
-    # 2 and 3a: from outside the allow-list the API and a minted URL are refused.
-    outside = a.invoke_function(
-        function_name=stack.outside.function_name, payload=json.dumps({"action": "outside"})
-    )
-    outside.expect(ExpectedResult.object_like({"Payload": Match.serialized_json(EXPECTED_OUTSIDE)}))
-    outside.wait_for_assertions(total_timeout=PROBE_WAIT, interval=cdk.Duration.seconds(30))
-
-    # 5: the first boot's log streams reached CloudWatch through the VPC.
-    streams = []
-    for stream in LOG_STREAMS:
-        call = a.aws_api_call(
-            "CloudWatchLogs",
-            "describeLogStreams",
-            {
-                "logGroupName": NOTEBOOK_LOG_GROUP,
-                "logStreamNamePrefix": f"{NOTEBOOK_NAME}/{stream}",
-            },
-        )
-        call.expect(
-            ExpectedResult.object_like(
-                {
-                    "logStreams": Match.array_with(
-                        [Match.object_like({"logStreamName": f"{NOTEBOOK_NAME}/{stream}"})]
-                    )
-                }
-            )
-        )
-        call.wait_for_assertions(total_timeout=PROBE_WAIT, interval=cdk.Duration.seconds(30))
-        streams.append(call)
-
-    # 4: no activity after the probe deleted its kernel: idle stop brings it to Stopped.
-    stopped = a.aws_api_call(
-        "SageMaker", "describeNotebookInstance", {"NotebookInstanceName": NOTEBOOK_NAME}
-    )
-    stopped.expect(ExpectedResult.object_like({"NotebookInstanceStatus": "Stopped"}))
-    stopped.wait_for_assertions(total_timeout=STOPPED_WAIT, interval=cdk.Duration.minutes(1))
-
-    # Order: the probes use the notebook while it is InService, the stop wait comes last.
-    inside.next(outside).next(streams[0]).next(streams[1]).next(stopped)
+    in_service = notebook_status(a, "InService", IN_SERVICE_WAIT)
+    # 1, 3b, 7a: inside probe opens Jupyter, a kernel WebSocket connects, ungranted is 403.
+    inside = probe(a, stack.inside, "inside", EXPECTED_INSIDE)
+    # 2, 3a, 7b: from outside the allow-list the API, a minted URL and the page are refused.
+    outside = probe(a, stack.outside, "outside", EXPECTED_OUTSIDE)
+    # 5: the boot's log streams reached CloudWatch through the VPC.
+    streams = tuple(log_stream(a, stream) for stream in LOG_STREAMS)
+    # 4: the probe deleted its kernel: no activity, and idle stop brings it to Stopped again.
+    stopped = notebook_status(a, "Stopped", STOPPED_WAIT)
+    chain(fresh_stop, start, in_service, (inside, outside), streams, stopped)
     return stack, integ
 
 

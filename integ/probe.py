@@ -12,6 +12,8 @@ Actions (the event's "action"):
            inside probe, opened from here (refused by the minting role's deny).
 Both also GET the portal's page (unsigned): inside, 200 with the strict CSP, and the
 listing without a token 401 (the Cognito authorizer); outside, the page 403.
+Every request has a timeout; the function's own (90 s) ends a run that still hangs, so a
+slow attempt fails and is retried instead of outliving the assertion provider's 120 s.
 """
 
 import base64
@@ -91,7 +93,7 @@ def kernel_websocket(opener, jar, host):
     )
     status = conn.getresponse().status
     conn.close()
-    opener.open(urllib.request.Request(f"{base}/{kernel}", headers=h, method="DELETE"))
+    opener.open(urllib.request.Request(f"{base}/{kernel}", headers=h, method="DELETE"), timeout=20)
     return status
 
 

@@ -1,13 +1,16 @@
-"""The integration test app of issue 9 (integ/): its snapshot check, and its assertion wiring.
+"""The integration test app of issue 9 (integ/): its snapshot check, its assertion wiring,
+the order its assertions run in and the bound on every wait.
 
 The snapshot check is integ/snapshot.py (integ-runner 2.197.10 cannot read aws-cdk-lib
 2.275.0's cloud assembly, schema 55; see docs/integ.md). It runs with no AWS credentials
 and passes on the committed snapshot (one real synth, as `make test` runs it), and fails
 when the app's template changes (its comparison fed a changed template, no second synth).
+What `make integ` does around the deploy (destroy, check 6) is tests/test_integ_harness.py's.
 """
 
 from __future__ import annotations
 
+import itertools
 import json
 import os
 import subprocess
@@ -17,7 +20,6 @@ from pathlib import Path
 import aws_cdk as cdk
 import pytest
 from aws_cdk.assertions import Match, Template
-from botocore.stub import Stubber
 from conftest import REPO_ROOT
 
 from sagemaker_notebook_access.idle_stop_lifecycle import on_start_content
@@ -25,7 +27,6 @@ from sagemaker_notebook_access.idle_stop_lifecycle import on_start_content
 INTEG = REPO_ROOT / "integ"
 sys.path.insert(0, str(INTEG))
 
-import check_retained  # noqa: E402
 import integ_notebook_access as app_module  # noqa: E402
 
 from integ import snapshot  # noqa: E402
@@ -109,20 +110,67 @@ def synthesized():
     return Template.from_stack(stack), Template.from_stack(assertions)
 
 
-def calls(assertions: Template) -> dict[tuple[str, str, str], dict]:
-    """Each assertion as (service, api, Lambda payload or "") -> its resource."""
-    found = {}
-    for resource in assertions.to_json()["Resources"].values():
-        props = resource.get("Properties", {})
-        if not resource["Type"].startswith("Custom::DeployAssert@SdkCall"):
-            continue
-        payload = json.loads(props["parameters"].get("Payload", '""'))
-        found[(props["service"], props["api"], payload)] = resource
-    return found
+def expected_of(props: dict):
+    return json.loads(props["expected"])["$ObjectLike"]
 
 
-def expected_of(resource: dict):
-    return json.loads(resource["Properties"]["expected"])["$ObjectLike"]
+def label(props: dict) -> str:
+    """A readable name for one assertion: 'notebook Stopped', 'probe inside', ..."""
+    params = props.get("parameters", {})
+    if props["service"] == "Lambda":
+        return "probe " + json.loads(json.loads(params["Payload"]))["action"]
+    if props["api"] == "describeLogStreams":
+        return "stream " + json.loads(params["logStreamNamePrefix"]).split("/", 1)[1]
+    if props["api"] == "describeNotebookInstance":
+        return "notebook " + expected_of(props)["NotebookInstanceStatus"]
+    return props["api"]
+
+
+def steps(assertions: Template) -> dict[str, tuple[str, dict, set[str]]]:
+    """Each assertion's logical id -> (label, properties, the assertions it depends on)."""
+    resources = assertions.to_json()["Resources"]
+    calls = {
+        logical_id: resource
+        for logical_id, resource in resources.items()
+        if resource["Type"].startswith("Custom::DeployAssert@SdkCall")
+    }
+    return {
+        logical_id: (
+            label(resource["Properties"]),
+            resource["Properties"],
+            {d for d in resource.get("DependsOn", []) if d in calls},
+        )
+        for logical_id, resource in calls.items()
+    }
+
+
+def chain_of(assertions: Template) -> list[list[str]]:
+    """The assertions grouped by when they can run: each group after all of the one before
+    (DependsOn every member of it, directly), the members of a group side by side."""
+    found = steps(assertions)
+    level: dict[str, int] = {}
+
+    def depth(logical_id: str) -> int:
+        if logical_id not in level:
+            level[logical_id] = 1 + max((depth(d) for d in found[logical_id][2]), default=-1)
+        return level[logical_id]
+
+    groups: list[list[str]] = []
+    for logical_id in sorted(found, key=depth):
+        if depth(logical_id) == len(groups):
+            groups.append([])
+        groups[depth(logical_id)].append(logical_id)
+    for before, after in itertools.pairwise(groups):
+        for logical_id in after:
+            assert found[logical_id][2] == set(before), (
+                f"{found[logical_id][0]} does not wait for all of "
+                f"{sorted(found[b][0] for b in before)}"
+            )
+    return [sorted(found[logical_id][0] for logical_id in group) for group in groups]
+
+
+def by_label(assertions: Template, name: str) -> list[dict]:
+    return [props for label_, props, _ in steps(assertions).values() if label_ == name]
 
 
 def test_probes_are_granted_and_only_the_inside_one_is_in_the_vpc(synthesized):
@@ -158,28 +206,52 @@ def test_notebook_is_named_with_a_five_minute_idle_stop(synthesized):
         "AWS::SageMaker::NotebookInstance",
         {"NotebookInstanceName": "integ-notebook-access", "LifecycleConfigName": Match.any_value()},
     )
-    # Check 4 waits for a stop after five idle minutes: the checker must be told five.
+    # Checks 4a and 4 wait for a stop after five idle minutes: the checker must be told five.
     template.has_resource_properties(
         "AWS::SageMaker::NotebookInstanceLifecycleConfig",
-        {"OnStart": [{"Content": on_start_content(5)}]},
+        {"OnStart": [{"Content": on_start_content(app_module.IDLE_TIMEOUT_MINUTES)}]},
     )
+    assert app_module.IDLE_TIMEOUT_MINUTES == 5
 
 
-def test_every_assertion_is_wired_and_waits(synthesized):
+def test_every_assertion_but_the_start_waits(synthesized):
     _, assertions = synthesized
-    assert set(calls(assertions)) == {
-        ("Lambda", "invoke", '{"action": "inside"}'),
-        ("Lambda", "invoke", '{"action": "outside"}'),
-        ("CloudWatchLogs", "describeLogStreams", ""),
-        ("SageMaker", "describeNotebookInstance", ""),
-    }
-    # Five assertions (two log streams), each with wait_for_assertions' waiter.
-    assert len(assertions.find_resources("AWS::StepFunctions::StateMachine")) == 5
+    found = steps(assertions)
+    waiting = {label_ for label_, props, _ in found.values() if "stateMachineArn" in props}
+    assert sorted(label_ for label_, _, _ in found.values()) == [
+        "notebook InService",
+        "notebook Stopped",
+        "notebook Stopped",
+        "probe inside",
+        "probe outside",
+        "startNotebookInstance",
+        "stream LifecycleConfigOnStart",
+        "stream jupyter.log",
+    ]
+    assert waiting == {label_ for label_, _, _ in found.values()} - {"startNotebookInstance"}
+    assert len(assertions.find_resources("AWS::StepFunctions::StateMachine")) == 7
+
+
+def test_assertions_run_in_order_the_notebook_started_before_the_probes(synthesized):
+    """With five idle minutes the notebook stops itself before the assertion stack exists:
+    the probes (checks 1-3, 7) run only after it stopped itself (4a), was started and is
+    InService again; check 4 comes last, after the probes' kernel is gone."""
+    _, assertions = synthesized
+    assert chain_of(assertions) == [
+        ["notebook Stopped"],
+        ["startNotebookInstance"],
+        ["notebook InService"],
+        ["probe inside", "probe outside"],
+        ["stream LifecycleConfigOnStart", "stream jupyter.log"],
+        ["notebook Stopped"],
+    ]
+    (start,) = by_label(assertions, "startNotebookInstance")
+    assert start["parameters"] == {"NotebookInstanceName": '"integ-notebook-access"'}
 
 
 def test_assertion_1_and_3_inside_probe_expects_jupyter_websocket_and_403(synthesized):
     _, assertions = synthesized
-    inside = calls(assertions)[("Lambda", "invoke", '{"action": "inside"}')]
+    (inside,) = by_label(assertions, "probe inside")
     assert expected_of(inside) == {
         "Payload": {
             "$SerializedJson": {
@@ -197,7 +269,7 @@ def test_assertion_1_and_3_inside_probe_expects_jupyter_websocket_and_403(synthe
 
 def test_assertion_2_and_3_outside_probe_expects_refusals(synthesized):
     _, assertions = synthesized
-    outside = calls(assertions)[("Lambda", "invoke", '{"action": "outside"}')]
+    (outside,) = by_label(assertions, "probe outside")
     assert expected_of(outside) == {
         "Payload": {
             "$SerializedJson": {"apiStatus": 403, "minted": True, "opened": False, "page": 403}
@@ -205,61 +277,174 @@ def test_assertion_2_and_3_outside_probe_expects_refusals(synthesized):
     }
 
 
-def test_assertion_4_waits_for_stopped_after_the_probes(synthesized):
+def test_assertion_4_waits_for_stopped_about_the_notebook(synthesized):
     _, assertions = synthesized
-    found = calls(assertions)
-    stopped = found[("SageMaker", "describeNotebookInstance", "")]
-    assert stopped["Properties"]["parameters"] == {
-        "NotebookInstanceName": '"integ-notebook-access"'
-    }
-    assert expected_of(stopped) == {"NotebookInstanceStatus": "Stopped"}
-    # .next() chain: the stop wait depends on the log checks, which depend on the probes.
-    assert any(d.startswith("AwsApiCallCloudWatchLogs") for d in stopped.get("DependsOn", []))
-    outside = found[("Lambda", "invoke", '{"action": "outside"}')]
-    assert any(d.startswith("LambdaInvoke") for d in outside.get("DependsOn", []))
+    for status in ("Stopped", "InService"):
+        for props in by_label(assertions, f"notebook {status}"):
+            assert props["parameters"] == {"NotebookInstanceName": '"integ-notebook-access"'}
+            assert expected_of(props) == {"NotebookInstanceStatus": status}
 
 
 def test_assertion_5_expects_both_log_streams(synthesized):
     _, assertions = synthesized
-    streams = [
-        r["Properties"]
-        for r in assertions.to_json()["Resources"].values()
-        if r["Type"] == "Custom::DeployAssert@SdkCallCloudWatchLogsdescribeLogStreams"
-    ]
+    streams = by_label(assertions, "stream LifecycleConfigOnStart") + by_label(
+        assertions, "stream jupyter.log"
+    )
     names = sorted(json.loads(p["parameters"]["logStreamNamePrefix"]) for p in streams)
     assert names == [
         "integ-notebook-access/LifecycleConfigOnStart",
         "integ-notebook-access/jupyter.log",
     ]
     for props in streams:
-        (name,) = [json.loads(props["parameters"]["logStreamNamePrefix"])]
-        assert json.loads(props["expected"])["$ObjectLike"]["logStreams"] == {
+        name = json.loads(props["parameters"]["logStreamNamePrefix"])
+        assert json.loads(props["parameters"]["logGroupName"]) == "/aws/sagemaker/NotebookInstances"
+        assert expected_of(props)["logStreams"] == {
             "$ArrayWith": [{"$ObjectLike": {"logStreamName": name}}]
         }
 
 
-# ------------------------------------------------------------- check 6 (after destroy)
+# ------------------------------------------------------------- every wait is bounded
 
 
-def tagging_client(arns: list[str]):
-    import boto3
-
-    client = boto3.client("resourcegroupstaggingapi", region_name="eu-west-1")
-    stubber = Stubber(client)
-    stubber.add_response(
-        "get_resources",
-        {"ResourceTagMappingList": [{"ResourceARN": a} for a in arns]},
-        {"TagFilters": [{"Key": "aws:cloudformation:stack-name", "Values": ["S"]}]},
+def definition(state_machine: dict) -> dict:
+    """A waiter's state machine definition, each function GetAtt put back as '@<logical id>'."""
+    parts = state_machine["Properties"]["DefinitionString"]["Fn::Join"][1]
+    return json.loads(
+        "".join(p if isinstance(p, str) else "@" + p["Fn::GetAtt"][0] + "@" for p in parts)
     )
-    stubber.activate()
-    return client
 
 
-def test_check_retained_accepts_keys_and_log_groups_only():
-    keep = [
-        "arn:aws:kms:eu-west-1:123456789012:key/1234",
-        "arn:aws:logs:eu-west-1:123456789012:log-group:/aws/lambda/x",
-    ]
-    extra = ["arn:aws:ec2:eu-west-1:123456789012:vpc/vpc-1"]
-    assert check_retained.left_after_destroy("S", tagging_client(keep)) == (keep, [])
-    assert check_retained.left_after_destroy("S", tagging_client(keep + extra)) == (keep, extra)
+def function_timeout(resources: dict, reference: str | dict) -> int:
+    logical_id = reference.strip("@") if isinstance(reference, str) else reference["Fn::GetAtt"][0]
+    return resources[logical_id]["Properties"]["Timeout"]
+
+
+def waits(assertions: Template) -> dict[str, dict]:
+    """Each waiting assertion's label -> its waiter, read from the synthesized template:
+    retries, interval, backoff, the timeouts of the Lambdas it runs, its resource's limit."""
+    resources = assertions.to_json()["Resources"]
+    found = {}
+    for logical_id, (label_, props, _) in steps(assertions).items():
+        if "stateMachineArn" not in props:
+            continue
+        machine = resources[props["stateMachineArn"]["Ref"]]
+        states = definition(machine)["States"]
+        check = states["framework-isComplete-task"]
+        (retry,) = check["Retry"]
+        found[f"{label_} ({logical_id})"] = {
+            "retries": retry["MaxAttempts"],
+            "interval": retry["IntervalSeconds"],
+            "backoff": retry["BackoffRate"],
+            "start": function_timeout(resources, props["ServiceToken"]),
+            "attempt": function_timeout(resources, check["Resource"]),
+            "report": function_timeout(resources, states["framework-onTimeout-task"]["Resource"]),
+            "limit": props.get("ServiceTimeout", 3600),
+            "gives_up_on": check["Catch"][0]["ErrorEquals"],
+        }
+    return found
+
+
+def worst_case(wait: dict) -> float:
+    """Seconds until CloudFormation hears back, at worst: the handler starting the execution,
+    the first attempt and every retry (Step Functions: MaxAttempts retries after the first
+    attempt, IntervalSeconds before the first retry, times BackoffRate after each) each
+    running to its Lambda timeout, and onTimeout reporting the failure."""
+    pauses = sum(wait["interval"] * wait["backoff"] ** k for k in range(wait["retries"]))
+    return wait["start"] + (wait["retries"] + 1) * wait["attempt"] + pauses + wait["report"]
+
+
+def test_every_wait_answers_within_the_custom_resource_limit(synthesized):
+    """CloudFormation fails a custom resource that has not answered within its ServiceTimeout
+    (3600 s by default): each waiter must give up and report before that."""
+    _, assertions = synthesized
+    found = waits(assertions)
+    assert len(found) == 7
+    for name, wait in found.items():
+        assert wait["gives_up_on"] == ["States.ALL"], name
+        assert wait["limit"] <= 3600, name
+        assert worst_case(wait) <= wait["limit"], f"{name}: {worst_case(wait):.0f} s"
+        # The app's synth-time guard reasons with the provider's real timeout.
+        assert wait["attempt"] == app_module.PROVIDER_TIMEOUT_SECONDS, name
+
+
+def test_each_notebook_wait_is_long_enough_for_what_it_waits_for(synthesized):
+    _, assertions = synthesized
+    found = [(name.split(" (")[0], wait) for name, wait in waits(assertions).items()]
+
+    def waited(wait: dict) -> int:
+        return wait["retries"] * wait["interval"]
+
+    # Idle stop: the idle minutes, the checker's 5-minute period, then the stop itself.
+    idle_stop = (app_module.IDLE_TIMEOUT_MINUTES + 5 + 5) * 60
+    stops = [wait for name, wait in found if name == "notebook Stopped"]
+    assert len(stops) == 2
+    assert all(waited(wait) >= idle_stop for wait in stops)
+    (in_service,) = [wait for name, wait in found if name == "notebook InService"]
+    assert waited(in_service) >= 10 * 60
+
+
+def test_a_wait_over_the_limit_fails_at_synth():
+    too_long = app_module.Wait(cdk.Duration.minutes(40), cdk.Duration.minutes(1))
+    with pytest.raises(ValueError, match="can take 7560 s, over the custom resource's 3600 s"):
+        too_long.apply(None)
+
+
+def test_a_slow_probe_fails_one_attempt_instead_of_the_assertion(synthesized):
+    """The provider answers FAILED 1.2 s before its own timeout, ending the whole assertion:
+    a probe must have given up well before."""
+    template, assertions = synthesized
+    probes = template.find_resources(
+        "AWS::Lambda::Function",
+        {"Properties": {"Description": Match.string_like_regexp("integ probe")}},
+    )
+    attempt = min(wait["attempt"] for wait in waits(assertions).values())
+    for probe in probes.values():
+        assert probe["Properties"]["Timeout"] <= attempt - 10
+
+
+def test_the_probes_first_attempts_end_within_the_idle_window(synthesized):
+    """After InService the notebook can stop itself five idle minutes after Jupyter came up:
+    the InService poll and the probes, side by side, must end well inside that window."""
+    template, assertions = synthesized
+    in_service = next(w for n, w in waits(assertions).items() if n.startswith("notebook InS"))
+    probe_timeout = max(
+        f["Properties"]["Timeout"]
+        for f in template.find_resources(
+            "AWS::Lambda::Function",
+            {"Properties": {"Description": Match.string_like_regexp("integ probe")}},
+        ).values()
+    )
+    margin = 120  # Jupyter is up before SageMaker reports InService; custom resource hand-over
+    assert in_service["interval"] + probe_timeout <= app_module.IDLE_TIMEOUT_MINUTES * 60 - margin
+
+
+# ------------------------------------------------------------- teardown
+
+
+def test_the_inside_probe_role_outlives_its_security_group(synthesized):
+    """Lambda deletes a VPC function's interfaces with the function's role after the function
+    is gone; the group cannot go before them, so the role must go after the group."""
+    template, _ = synthesized
+    resources = template.to_json()["Resources"]
+    (probe,) = (
+        r
+        for r in resources.values()
+        if r["Type"] == "AWS::Lambda::Function"
+        and "integ probe" in r["Properties"].get("Description", "")
+        and "VpcConfig" in r["Properties"]
+    )
+    (group,) = probe["Properties"]["VpcConfig"]["SecurityGroupIds"]
+    role = probe["Properties"]["Role"]["Fn::GetAtt"][0]
+    assert role in resources[group["Fn::GetAtt"][0]]["DependsOn"]
+    assert "AWSLambdaVPCAccessExecutionRole" in json.dumps(
+        resources[role]["Properties"]["ManagedPolicyArns"]
+    )
+
+
+def test_the_stack_names_the_probe_and_vpc_for_the_teardown(synthesized):
+    template, _ = synthesized
+    resources = template.to_json()["Resources"]
+    outputs = template.to_json()["Outputs"]
+    probe = outputs[app_module.PROBE_OUTPUT]["Value"]["Ref"]
+    assert "VpcConfig" in resources[probe]["Properties"]
+    assert resources[outputs[app_module.VPC_OUTPUT]["Value"]["Ref"]]["Type"] == "AWS::EC2::VPC"

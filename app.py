@@ -14,7 +14,12 @@ import aws_cdk as cdk
 from aws_cdk import aws_iam as iam
 from constructs import Construct
 
-from compliance import acknowledge_demo, register_control_tower, register_nag_packs
+from compliance import (
+    acknowledge_demo,
+    exit_on_findings,
+    register_control_tower,
+    register_nag_packs,
+)
 from sagemaker_notebook_access import IpRestrictedNotebook
 
 
@@ -117,9 +122,12 @@ def main() -> None:
         register_nag_packs(app)
     # AWS Control Tower's proactive controls (cdk-validator-cfnguard, a dev requirement):
     # off by default (cdk.json), `-c controlTower=true` runs them.
-    if context_flag(app, "controlTower", default=False):
+    control_tower = context_flag(app, "controlTower", default=False)
+    if control_tower:
         register_control_tower(app)
-    app.synth()
+    assembly = app.synth()
+    if control_tower:
+        exit_on_findings(assembly)
 
 
 if __name__ == "__main__":

@@ -11,6 +11,7 @@ synthesis; warnings do not, so tests read the report.
 from __future__ import annotations
 
 import json
+import sys
 from pathlib import Path
 
 import aws_cdk as cdk
@@ -94,6 +95,7 @@ def control_tower_plugin():
 
 
 def register_control_tower(app: cdk.Stage) -> None:
+    """Add the Control Tower controls; after ``app.synth()``, call ``exit_on_findings``."""
     cdk.Validations.of(app).add_plugins(control_tower_plugin())
 
 
@@ -137,32 +139,80 @@ def read_report(assembly_dir: str | Path) -> dict:
     return json.loads(path.read_text())
 
 
+def unacknowledged(
+    report: dict,
+    severities: tuple[str, ...] = ("error", "warning"),
+    path_prefix: str = "",
+    plugins: tuple[str, ...] = PACK_NAMES,
+) -> list[tuple[str, str, str, str]]:
+    """(severity, rule, construct path, description) of each unacknowledged finding of
+    ``plugins`` at ``severities`` under ``path_prefix``.
+
+    A finding without a resource (empty path) is under every prefix, so it is never
+    missed, but for one case: cdk-validator-cfnguard adds such an entry beside the
+    resources that fail a check comparing with a literal (CT.KMS.PR.3's Effect ==
+    "Deny"; it keys entries by the compared path, the literal's being empty). Where the
+    rule failed on a resource (reported or acknowledged), that entry is dropped.
+    """
+    selected = [p for p in report.get("pluginReports", []) if p["pluginName"] in plugins]
+    attributed = {
+        (plugin["pluginName"], violation["ruleName"])
+        for plugin in selected
+        for violation in plugin.get("violations", []) + (plugin.get("suppressedViolations") or [])
+        if any(c.get("constructPath") for c in violation.get("violatingConstructs", []))
+    }
+    found = []
+    for plugin in selected:
+        for violation in plugin.get("violations", []):
+            if violation.get("severity") not in severities:
+                continue
+            rule = violation["ruleName"]
+            for construct in violation.get("violatingConstructs", []):
+                path = construct.get("constructPath") or ""
+                if path:
+                    if not path.startswith(path_prefix):
+                        continue
+                elif (plugin["pluginName"], rule) in attributed:
+                    continue
+                found.append((violation["severity"], rule, path, violation.get("description", "")))
+    return sorted(found)
+
+
 def findings(
     report: dict,
     severities: tuple[str, ...] = ("error", "warning"),
     path_prefix: str = "",
     plugins: tuple[str, ...] = PACK_NAMES,
 ) -> list[str]:
-    """Unacknowledged findings of ``plugins`` at ``severities`` under ``path_prefix``, a line each.
+    """The unacknowledged findings (``unacknowledged``), a line each."""
+    return [
+        f"{severity} {rule} at {path or '(no resource)'}: {description}"
+        for severity, rule, path, description in unacknowledged(
+            report, severities, path_prefix, plugins
+        )
+    ]
 
-    A finding the plugin could not tie to a resource has an empty path: it is under
-    every prefix, so it is never missed.
+
+def exit_on_findings(
+    assembly: cx_api.CloudAssembly, plugins: tuple[str, ...] = (CONTROL_TOWER,)
+) -> None:
+    """Exit 1 when ``plugins`` left an unacknowledged error in the assembly's report.
+
+    CDK (or the CDK CLI, which reads the report's conclusion) fails a synth on an error
+    finding, but cdk-validator-cfnguard 0.0.62 states no severity, and once any of its
+    findings is acknowledged CDK recomputes the plugin's conclusion from stated
+    severities only: it says success, and every other finding passes.
     """
-    lines = []
-    for plugin in report.get("pluginReports", []):
-        if plugin["pluginName"] not in plugins:
-            continue
-        for violation in plugin.get("violations", []):
-            if violation.get("severity") not in severities:
-                continue
-            for construct in violation.get("violatingConstructs", []):
-                path = construct.get("constructPath") or ""
-                if path.startswith(path_prefix) or not path:
-                    lines.append(
-                        f"{violation['severity']} {violation['ruleName']} at {path}: "
-                        f"{violation.get('description', '')}"
-                    )
-    return sorted(lines)
+    errors = findings(read_report(assembly.directory), severities=("error",), plugins=plugins)
+    if errors:
+        print(
+            f"{len(errors)} unacknowledged error finding(s) of {', '.join(plugins)} "
+            f"({REPORT_FILE} in the cloud assembly):",
+            *errors,
+            sep="\n",
+            file=sys.stderr,
+        )
+        raise SystemExit(1)
 
 
 def acknowledged(report: dict, path_prefix: str = "") -> dict[str, list[dict]]:

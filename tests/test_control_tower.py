@@ -17,7 +17,6 @@ from aws_cdk import aws_s3 as s3
 from aws_cdk import aws_sagemaker as sagemaker
 from aws_cdk import aws_sns as sns
 from compliance_stacks import (
-    CONSTRUCT_ID,
     CUSTOM_STACK,
     DEFAULT_STACK,
     DEMO_STACK,
@@ -33,7 +32,9 @@ from compliance import (
     DEMO_ACKNOWLEDGED_RULES,
     NO_FAIL_CONTEXT,
     acknowledged,
+    exit_on_findings,
     synth_with_control_tower,
+    unacknowledged,
 )
 from sagemaker_notebook_access import IpRestrictedNotebook, NotebookInstance, PresignedUrlApi
 from sagemaker_notebook_access.acknowledgments import ACKNOWLEDGED_RULES, LAMBDA_PERMISSION_RULE
@@ -53,14 +54,16 @@ LAMBDA_PERMISSION = "lambda_function_public_access_prohibited_check"  # CT.LAMBD
 IAM_ADMIN = "iam_inline_policy_no_statements_with_admin_access_check"  # CT.IAM.PR.1
 IAM_FULL_ACCESS = "iam_inline_policy_no_statements_with_full_access_check"  # CT.IAM.PR.5
 
-# Where the library's constructs sit in the four stacks (the rest are the tests' fixtures).
-LIBRARY_SCOPES = (
-    f"{DEFAULT_STACK}/{CONSTRUCT_ID}/",
-    f"{CUSTOM_STACK}/{CONSTRUCT_ID}/",
-    f"{DEMO_STACK}/Notebook/",
-    f"{PORTAL_STACK}/{CONSTRUCT_ID}/",
-    f"{PORTAL_STACK}/First/",
-    *(f"{OPERATIONS_STACK}/{id}/" for id in ("Team", "Vpc", "First", "Second", "ApiA", "ApiB")),
+# The tests' own resources in those stacks; everything else there is the library's.
+TESTS_OWN = (
+    f"{CUSTOM_STACK}/Network/",
+    f"{CUSTOM_STACK}/FlowLogs",  # its key, group, role and policy
+    f"{CUSTOM_STACK}/AnalystNotebookRole/",
+    f"{CUSTOM_STACK}/TeamKey/",
+    f"{CUSTOM_STACK}/Analyst/",
+    f"{DEMO_STACK}/NotebookUsers/",
+    f"{OPERATIONS_STACK}/AlarmKey/",
+    f"{OPERATIONS_STACK}/Alarms/",
 )
 
 # Findings on the library's own resources that a construct change must clear: neither
@@ -72,9 +75,9 @@ AWAITING_CONSTRUCT_CHANGE = {
         "CT.KMS.PR.3: every kms.Key the library creates (notebook.py's volume key, "
         "log_key.create_log_key) needs the key-policy statement Deny kms:CreateGrant to "
         "AWS:* on * when BoolIfExists kms:GrantIsForAWSResource and aws:PrincipalIsAWSService "
-        "are both false (see compliance_stacks.grants_only_for_aws_services): today the "
-        "notebook role's kms:CreateGrant lets anyone holding it grant the volume key to any "
-        "principal"
+        "are both false (see compliance_stacks.grants_only_for_aws_services): the notebook "
+        "role grants only for AWS services already, but the key policy's root statement "
+        "lets any principal of the account that IAM allows kms:CreateGrant grant the key"
     ),
     LAMBDA_PERMISSION: (
         "CT.LAMBDA.PR.2: url_api.py must acknowledge LAMBDA_PERMISSION_RULE on the REST "
@@ -126,43 +129,31 @@ def add_non_compliant_stack(app: cdk.App) -> None:
 
 
 @pytest.fixture(scope="module")
-def report() -> dict:
+def synthesized():
     app = new_app(**NO_FAIL_CONTEXT)
     build_all(app)
     add_operations_stack(app)
     add_non_compliant_stack(app)
-    return synth_with_control_tower(app)[1]
+    return synth_with_control_tower(app)
+
+
+@pytest.fixture(scope="module")
+def report(synthesized) -> dict:
+    return synthesized[1]
 
 
 def control_tower_findings(report: dict, path_prefix: str) -> list[tuple[str, str, str]]:
-    """(rule, construct path, description) of each unacknowledged finding under the prefix.
-
-    A check that compares a resource's value with a literal (CT.KMS.PR.3's Effect ==
-    "Deny") also yields an entry without a resource, next to the resources that failed
-    it (the plugin keys an entry by the compared path, here the literal's empty one).
-    Where the rule failed on some resource (here or acknowledged), that entry is dropped;
-    where it failed on none, the entry is counted under every prefix.
-    """
-    plugins = [p for p in report.get("pluginReports", []) if p["pluginName"] == CONTROL_TOWER]
-    attributed = {
-        violation["ruleName"]
-        for plugin in plugins
-        for violation in plugin.get("violations", []) + (plugin.get("suppressedViolations") or [])
-        if any(c.get("constructPath") for c in violation.get("violatingConstructs", []))
-    }
-    found = []
-    for plugin in plugins:
-        for violation in plugin.get("violations", []):
-            rule = violation["ruleName"]
-            for construct in violation.get("violatingConstructs", []):
-                path = construct.get("constructPath") or ""
-                if path.startswith(path_prefix) if path else rule not in attributed:
-                    found.append((rule, path, violation.get("description", "")))
-    return sorted(found)
+    """(rule, construct path, description) of each unacknowledged Control Tower finding."""
+    return [
+        (rule, path, description)
+        for _, rule, path, description in unacknowledged(
+            report, path_prefix=path_prefix, plugins=(CONTROL_TOWER,)
+        )
+    ]
 
 
 def awaiting_construct_change(rule: str, path: str) -> bool:
-    return rule in AWAITING_CONSTRUCT_CHANGE and path.startswith(LIBRARY_SCOPES)
+    return rule in AWAITING_CONSTRUCT_CHANGE and not path.startswith(TESTS_OWN)
 
 
 # ----------------------------------------------------------------- the controls have teeth
@@ -188,6 +179,18 @@ def test_findings_are_errors_so_they_fail_a_synth(report):
         for violation in plugin["violations"]
     }
     assert severities == {"error"}
+
+
+def test_exit_on_findings_fails_the_synth_the_report_would_pass(synthesized):
+    assembly, report = synthesized
+    (plugin,) = [p for p in report["pluginReports"] if p["pluginName"] == CONTROL_TOWER]
+    assert plugin["suppressedViolations"] and plugin["violations"]
+    # The plugin states no severity: after an acknowledgment CDK concludes "success" over
+    # the errors left, and neither it nor the CDK CLI fails. app.py exits instead.
+    assert plugin["conclusion"] == "success"
+    with pytest.raises(SystemExit) as exited:
+        exit_on_findings(assembly)
+    assert exited.value.code == 1
 
 
 def test_an_acknowledgment_covers_only_its_construct_and_rule(report):

@@ -15,7 +15,7 @@ import logging
 import os
 import urllib.error
 import urllib.request
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from dataclasses import dataclass, field
 from typing import Any
 
@@ -471,10 +471,13 @@ class PresignShim(LocalServer):
     over real HTTP. Every other operation is forwarded to moto unchanged.
     """
 
-    def __init__(self, moto_url: str, authorized_url: str = AUTHORIZED_URL) -> None:
+    def __init__(
+        self, moto_url: str, authorized_url: str | Callable[[str], str] = AUTHORIZED_URL
+    ) -> None:
         super().__init__()
         self.url = self.origin
         self.moto_url = moto_url
+        # The URL it answers, or a function of the notebook's name that makes it.
         self.authorized_url = authorized_url
         self.presign_requests = 0
         # None: answer with the URL; else (status, error code, message) for every attempt.
@@ -485,7 +488,10 @@ class PresignShim(LocalServer):
         if target.endswith(".CreatePresignedNotebookInstanceUrl"):
             self.presign_requests += 1
             if self.presign_error is None:
-                return _amz_json(200, {"AuthorizedUrl": self.authorized_url})
+                url = self.authorized_url
+                if callable(url):
+                    url = url(json.loads(body or b"{}").get("NotebookInstanceName", ""))
+                return _amz_json(200, {"AuthorizedUrl": url})
             status, code, message = self.presign_error
             return _amz_json(status, {"__type": code, "message": message})
         forward = urllib.request.Request(

@@ -15,8 +15,10 @@
 - ``StaticSite`` is another site's page (another origin), for the cross-origin checks.
 
 SageMaker is moto; CreatePresignedNotebookInstanceUrl, which moto lacks, is answered by
-``PresignShim`` with a URL on ``FakeJupyter``. Every server keeps a log of what it was
-sent and what it answered, so a test can show what did or did not travel.
+``PresignShim`` with a URL on the notebook's own host, as SageMaker's are (the page goes
+nowhere else), which a Playwright route (``JUPYTER_HOSTS``) hands to ``FakeJupyter``.
+Every server keeps a log of what it was sent and what it answered, so a test can show
+what did or did not travel.
 """
 
 from __future__ import annotations
@@ -43,6 +45,7 @@ from handler_events import (
     API_ID,
     NOTEBOOK_ARN_PREFIX,
     POOL_ID,
+    REGION,
     LambdaContext,
     LocalSageMaker,
     PresignShim,
@@ -439,13 +442,28 @@ class ApiGateway(LocalServer):
 # ---------------------------------------------------------------- where URLs lead
 
 
+# Where the browser meets FakeJupyter: the notebooks' own hosts, which the page checks
+# before it goes there (portal.js authorizedUrlProblem). A Playwright route hands the
+# browser's requests to them to FakeJupyter (JUPYTER_HOSTS, FakeJupyter.forward).
+JUPYTER_HOSTS = f"https://*.notebook.{REGION}.sagemaker.aws/**"
+
+
 class FakeJupyter(LocalServer):
     """The notebook's Jupyter: a page titled "Jupyter" for a request with the URL's token."""
 
     def __init__(self) -> None:
         super().__init__()
         self.token = "JUPYTERSECRET" + secrets.token_hex(8)
-        self.authorized_url = f"{self.origin}/?authToken={self.token}"
+
+    def url_for(self, name: str) -> str:
+        """The AuthorizedUrl SageMaker gives for notebook ``name``: on its own host."""
+        return f"https://{name.lower()}.notebook.{REGION}.sagemaker.aws/?authToken={self.token}"
+
+    def forward(self, route: Any) -> None:
+        """A Playwright route handler: answer a request to a notebook's host from here."""
+        parts = urllib.parse.urlsplit(route.request.url)
+        local = f"{self.origin}{parts.path or '/'}" + (f"?{parts.query}" if parts.query else "")
+        route.fulfill(response=route.fetch(url=local))
 
     def serve(self, method: str, path: str, headers: dict[str, str], body: bytes) -> Reply:
         query = dict(urllib.parse.parse_qsl(urllib.parse.urlsplit(path).query))
@@ -506,7 +524,7 @@ def running_portal(
     pool = MockCognito(people, redirect_uri=api.url, clock=clock, lifetime=lifetime)
     jupyter = FakeJupyter()
     elsewhere = StaticSite()
-    shim = PresignShim(sagemaker.url, authorized_url=jupyter.authorized_url)
+    shim = PresignShim(sagemaker.url, authorized_url=jupyter.url_for)
     environment = {
         "PORTAL_URL": api.url,
         "PORTAL_CLIENT_ID": CLIENT_ID,

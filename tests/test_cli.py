@@ -20,6 +20,7 @@ from dataclasses import dataclass, field
 from datetime import UTC, datetime, timedelta
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from importlib.metadata import entry_points
+from pathlib import Path
 from typing import Any
 from urllib.parse import parse_qs, urlsplit
 
@@ -579,97 +580,60 @@ def test_only_an_https_url_reaches_the_browser(
 
 
 NOTEBOOK_HOST = "nb-1.notebook.eu-west-1.sagemaker.aws"
+# One rule, one set of cases: portal.js checks the same URLs the same way
+# (tests/test_portal_browser.py runs these cases through the page's own function).
+URL_CASES = json.loads((Path(__file__).with_name("authorized_url_cases.json")).read_text())["cases"]
+REFUSED = [case for case in URL_CASES if case["refused"]]
+ACCEPTED = [case for case in URL_CASES if not case["refused"]]
 
 
-@pytest.mark.parametrize(
-    ("authorized_url", "reason"),
-    [
-        (f"https://evil.example/auth?token={TOKEN}", "its host 'evil.example' is not"),
-        (f"http://{NOTEBOOK_HOST}/auth?token={TOKEN}", "not an https:// URL (scheme 'http')"),
-        (
-            f"https://nb-2.notebook.eu-west-1.sagemaker.aws/auth?token={TOKEN}",
-            "its host 'nb-2.notebook.eu-west-1.sagemaker.aws' is not",
-        ),
-        (
-            f"https://nb-1.notebook.us-east-1.sagemaker.aws/auth?token={TOKEN}",
-            "its host 'nb-1.notebook.us-east-1.sagemaker.aws' is not",
-        ),
-        (
-            f"https://nb-1.notebook.eu-west-1.sagemaker.com.cn/auth?token={TOKEN}",
-            "its host 'nb-1.notebook.eu-west-1.sagemaker.com.cn' is not",
-        ),
-        (
-            f"https://{NOTEBOOK_HOST}.evil.example/auth?token={TOKEN}",
-            f"its host '{NOTEBOOK_HOST}.evil.example' is not",
-        ),
-        (f"https://nb-1.{NOTEBOOK_HOST}/auth?token={TOKEN}", "is not the notebook's"),
-        (f"https://x@{NOTEBOOK_HOST}/auth?token={TOKEN}", "user info"),
-        (f"https://{NOTEBOOK_HOST}:{TOKEN}@evil.example/", "user info"),
-        (f"https://evil.example\\@{NOTEBOOK_HOST}/?token={TOKEN}", "user info"),
-        (f"https://{NOTEBOOK_HOST}:8443/auth?token={TOKEN}", "port 8443"),
-        (f"https://{NOTEBOOK_HOST}:99999/auth?token={TOKEN}", "not a valid URL"),
-        (f"https:{NOTEBOOK_HOST}/auth?token={TOKEN}", "not an https:// URL"),
-        (f"https://{NOTEBOOK_HOST}/auth?token={TOKEN}\x1b[2J", "control characters"),
-    ],
-    ids=[
-        "other-host",
-        "http",
-        "other-notebook",
-        "other-region",
-        "other-partition",
-        "suffix-appended",
-        "prefix-prepended",
-        "userinfo",
-        "userinfo-with-token",
-        "backslash-userinfo",
-        "port",
-        "bad-port",
-        "no-slashes",
-        "control-characters",
-    ],
-)
+def answer_case(api: FakeApi, case: dict) -> tuple[str, tuple[str, ...]]:
+    """Have the fake API answer the case's URL for its notebook; the URL and the CLI's args."""
+    url = case["url"].replace("{token}", TOKEN)
+    api.answer(f"/v1/notebooks/{case['notebook']}/url", url_answer(url, case["notebook"]))
+    api.region = case["region"]
+    return url, ("--api-url", api.base_url, "--region", case["region"], case["notebook"])
+
+
+@pytest.mark.parametrize("case", REFUSED, ids=[case["id"] for case in REFUSED])
 @pytest.mark.parametrize("print_url", [False, True], ids=["browser", "print"])
 def test_authorized_url_off_the_notebook_host_is_refused_without_showing_it(
-    api: FakeApi, capsys, browser: Browser, authorized_url: str, reason: str, print_url: bool
+    api: FakeApi, capsys, browser: Browser, case: dict, print_url: bool
 ) -> None:
-    api.answer(URL_PATH, url_answer(authorized_url))
+    authorized_url, args = answer_case(api, case)
 
-    args = ("--print",) if print_url else ()
-    result = run_cli(capsys, "--api-url", api.base_url, NOTEBOOK, *args)
+    result = run_cli(capsys, *args, *(("--print",) if print_url else ()))
 
     assert result.code == 1
     assert result.out == ""
     assert browser.opened == []
     assert "without a usable AuthorizedUrl" in result.err
-    assert reason in result.err
+    assert case["refused"] in result.err
     # What is allowed: the requested notebook's host in the API's region.
-    assert f"only https://{NOTEBOOK_HOST}/... is opened or printed" in result.err
+    host = cli.notebook_hosts(case["notebook"], case["region"])[0]
+    assert f"only https://{host}/... is opened or printed" in result.err
     # The URL is a bearer credential: not its token, not the URL itself.
     assert TOKEN not in result.err + result.out
-    assert authorized_url not in result.err
+    assert not authorized_url or authorized_url not in result.err
 
 
-@pytest.mark.parametrize(
-    "authorized_url",
-    [
-        AUTHORIZED_URL,
-        # The form the Lambda tests use: no path, the token in the query.
-        f"https://{NOTEBOOK_HOST}?authToken={TOKEN}",
-        f"https://NB-1.Notebook.EU-WEST-1.SageMaker.AWS/auth?token={TOKEN}",
-        f"https://{NOTEBOOK_HOST}:443/auth?token={TOKEN}",
-        f"https://nb-1.notebook-fips.eu-west-1.sagemaker.aws/auth?token={TOKEN}",
-    ],
-    ids=["documented", "no-path", "upper-case", "port-443", "fips"],
-)
+@pytest.mark.parametrize("case", ACCEPTED, ids=[case["id"] for case in ACCEPTED])
 def test_authorized_url_on_the_notebook_host_is_accepted(
-    api: FakeApi, capsys, browser: Browser, authorized_url: str
+    api: FakeApi, capsys, browser: Browser, case: dict
 ) -> None:
-    api.answer(URL_PATH, url_answer(authorized_url))
+    authorized_url, args = answer_case(api, case)
 
-    result = run_cli(capsys, "--api-url", api.base_url, NOTEBOOK)
+    result = run_cli(capsys, *args)
 
     assert result.code == 0, result.err
     assert browser.opened == [authorized_url]
+
+
+def test_the_shared_url_cases_cover_both_outcomes_and_the_rules_parts() -> None:
+    reasons = {case["refused"].split(" (")[0] for case in REFUSED}
+    assert len(ACCEPTED) >= 5 and len(REFUSED) >= 20
+    for part in ("user info", "port", "not an https:// URL", "control characters", "none"):
+        assert any(part in reason for reason in reasons), part
 
 
 def test_notebook_host_check_ignores_the_case_of_the_name(api: FakeApi, capsys) -> None:

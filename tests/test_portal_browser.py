@@ -23,7 +23,17 @@ from pathlib import Path
 import pytest
 from handler_events import LocalSageMaker
 from playwright.sync_api import Browser, BrowserContext, Page, expect, sync_playwright
-from portal_harness import CLIENT_ID, MISSING_TOKEN, UNAUTHORIZED, Person, Portal, running_portal
+from portal_harness import (
+    CLIENT_ID,
+    JUPYTER_HOSTS,
+    MISSING_TOKEN,
+    UNAUTHORIZED,
+    Person,
+    Portal,
+    running_portal,
+)
+
+from sagemaker_notebook_access import cli
 
 CHROMIUM = Path("/usr/bin/chromium")
 LAUNCH_ARGS = [
@@ -89,6 +99,8 @@ def context(browser: Browser, portal: Portal):
     portal.clock.offset = 0
     fresh = browser.new_context(viewport={"width": 900, "height": 400})
     fresh.set_default_timeout(10_000)
+    # The notebooks' own hosts lead to FakeJupyter (the page goes nowhere else).
+    fresh.route(JUPYTER_HOSTS, portal.jupyter.forward)
     yield fresh
     fresh.close()
 
@@ -185,7 +197,7 @@ def test_open_takes_one_click_and_lands_on_jupyter_in_a_new_tab(
     expect(tab).to_have_title("Jupyter")
     expect(tab.locator("h1")).to_have_text("Jupyter Server")
 
-    assert tab.url == portal.jupyter.authorized_url
+    assert tab.url == portal.jupyter.url_for("team-alice")
     assert portal.shim.presign_requests == minted + 1
     arrived = [s for s in portal.jupyter.log[jupyter_requests:] if s.path != "/favicon.ico"]
     assert [(seen.method, seen.path, seen.status) for seen in arrived] == [
@@ -349,6 +361,9 @@ def test_sign_out_clears_the_session(context: BrowserContext, portal: Portal) ->
 def test_another_sites_page_cannot_open_a_notebook(context: BrowserContext, portal: Portal) -> None:
     """Even holding a valid token, a page on another origin gets no URL: the API answers
     no preflight (no CORS), and the handler refuses a foreign Origin."""
+    # With a route in place, Playwright's interception lets the browser send a
+    # cross-origin request without its CORS preflight: this test must see the real one.
+    context.unroute(JUPYTER_HOSTS)
     page = context.new_page()
     sign_in(page, portal)
     token = session_token(page)
@@ -398,7 +413,7 @@ def test_another_sites_page_cannot_open_a_notebook(context: BrowserContext, port
     status, _, body = portal.call(
         "POST", "portal/notebooks/team-alice/open", token=token, origin=portal.api.origin
     )
-    assert status == 200 and body["AuthorizedUrl"] == portal.jupyter.authorized_url
+    assert status == 200 and body["AuthorizedUrl"] == portal.jupyter.url_for("team-alice")
     assert portal.shim.presign_requests == minted + 1
 
 
@@ -454,6 +469,70 @@ def test_the_url_reaches_only_the_tab_that_asked_for_it(
     # Jupyter's own favicon request, which names Jupyter's page, is Jupyter's business.
     landing = [s for s in portal.jupyter.log[jupyter_requests:] if s.path != "/favicon.ico"]
     assert len(landing) == 1 and landing[0].header("Referer") is None
+
+
+# ---------------------------------------------------------------- where Open goes (issue 19)
+
+URL_CASES = json.loads(Path(__file__).with_name("authorized_url_cases.json").read_text())["cases"]
+
+
+def test_the_page_checks_an_authorized_url_with_the_clis_rule_on_the_same_cases(
+    context: BrowserContext, portal: Portal
+) -> None:
+    """portal.js's authorizedUrlProblem, run in the page, against tests/test_cli.py's cases
+    and the CLI's own function: the same verdict and the same reason for every case."""
+    page = context.new_page()
+    page.goto(f"{portal.url}?signed_out=1")  # the page with its script, going nowhere
+    expect(page.locator("#message")).to_contain_text("You are signed out")
+    cases = [{**case, "url": case["url"].replace("{token}", "T0KEN")} for case in URL_CASES]
+    answers = page.evaluate(
+        "cases => cases.map(c => authorizedUrlProblem(c.url, c.notebook, c.region))", cases
+    )
+    for case, answer in zip(cases, answers, strict=True):
+        hosts = cli.notebook_hosts(case["notebook"], case["region"])
+        assert answer == cli._authorized_url_problem(case["url"], hosts), case["id"]
+        assert (case["refused"] in answer) if case["refused"] else answer == "", case["id"]
+    # The page's settings name the region the function runs in.
+    assert page.evaluate("config.region") == "eu-west-1"
+
+
+@pytest.mark.parametrize(
+    "answer",
+    [
+        "https://evil.example/?authToken={token}",
+        "http://team-alice.notebook.eu-west-1.sagemaker.aws/?authToken={token}",
+        "https://team-bob.notebook.eu-west-1.sagemaker.aws/?authToken={token}",
+    ],
+    ids=["other-site", "http", "other-notebook"],
+)
+def test_open_does_not_go_where_an_answer_off_the_notebooks_host_points(
+    context: BrowserContext, portal: Portal, answer: str
+) -> None:
+    """Whatever answers the open call (a compromised or misrouted API, a proxy), the page
+    goes only to the notebook's own https host, as the CLI does; the URL stays unshown."""
+    page = context.new_page()
+    sign_in(page, portal)
+    elsewhere: list[str] = []
+
+    def record(route) -> None:
+        elsewhere.append(route.request.url)
+        route.fulfill(status=200, content_type="text/html", body="<title>Elsewhere</title>")
+
+    context.route("https://evil.example/**", record)
+    context.route("http://**.sagemaker.aws/**", record)
+    portal.shim.authorized_url = lambda name: answer.replace("{token}", portal.jupyter.token)
+    jupyter_requests = len(portal.jupyter.log)
+    try:
+        with context.expect_page() as opened:
+            open_link(page, "team-alice").click()
+        tab = opened.value
+        expect(tab.locator("#message.error")).to_contain_text("nothing was opened")
+    finally:
+        portal.shim.authorized_url = portal.jupyter.url_for
+    assert tab.url.startswith(portal.url)
+    assert elsewhere == [] and len(portal.jupyter.log) == jupyter_requests
+    shown = tab.locator("#message").inner_text()
+    assert portal.jupyter.token not in shown + tab.content()
 
 
 # ---------------------------------------------------------------- the stand-in itself

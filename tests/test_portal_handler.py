@@ -113,6 +113,7 @@ def test_the_page_carries_its_sign_in_settings_as_inert_json(logs) -> None:
         "clientId": "client123",
         "signInUrl": SIGN_IN_URL,
         "scopes": "openid email profile",
+        "region": "eu-west-1",  # the notebooks' hosts are checked against it (portal.js)
     }
 
 

@@ -23,8 +23,51 @@ const LAST_SIGN_IN_KEY = "notebook-portal-last-sign-in";
 const SIGN_IN_LOOP_MS = 30 * 1000;
 // Ask for a new token a minute before it expires rather than fail a click.
 const EXPIRY_MARGIN_MS = 60 * 1000;
+// The one rule for an AuthorizedUrl before the page goes there, written out on the text
+// rather than left to the URL parser: the notebook CLI's (cli.py _authorized_url_problem)
+// is the same, and tests/authorized_url_cases.json tests both with the same cases.
+const URL_TEXT = /^[\x21-\x7e]+$/; // printable ASCII, no spaces
+const SCHEME = /^([A-Za-z][A-Za-z0-9+.\-]{0,19}):/;
+const NOTEBOOK_HOST_LABELS = ["notebook", "notebook-fips"];
 
 const $ = (id) => document.getElementById(id);
+
+// The hosts SageMaker serves a notebook on: {name}.notebook[-fips].{region}.sagemaker.aws,
+// sagemaker.com.cn in the China regions (the Public Suffix List's Amazon section).
+function notebookHosts(notebook, region) {
+  const name = notebook.toLowerCase();
+  const where = region.toLowerCase();
+  const domain = where.startsWith("cn-") ? "sagemaker.com.cn" : "sagemaker.aws";
+  return NOTEBOOK_HOST_LABELS.map((label) => `${name}.${label}.${where}.${domain}`);
+}
+
+// Why url is not on the notebook's own host, or "" if it is. Printable ASCII; "https://";
+// then the authority, up to the first "/", "?" or "#", is exactly one of the hosts (any
+// case), with ":443" at most: no user info, backslash or other port gets another host in.
+function authorizedUrlProblem(url, notebook, region) {
+  if (!url) return "the answer has none";
+  if (typeof url !== "string" || !URL_TEXT.test(url)) {
+    return "it contains control characters, spaces or non-ASCII characters";
+  }
+  if (url.slice(0, 8).toLowerCase() !== "https://") {
+    const scheme = SCHEME.exec(url);
+    return `it is not an https:// URL${scheme ? ` (scheme '${scheme[1]}')` : ""}`;
+  }
+  const authority = url.slice(8).split(/[/?#]/, 1)[0];
+  if (authority.includes("@")) return "it has user info before the host";
+  const colon = authority.lastIndexOf(":");
+  const host = colon < 0 ? authority : authority.slice(0, colon);
+  const port = colon < 0 ? null : authority.slice(colon + 1);
+  if (port !== null && port !== "443") {
+    const named = /^\d{1,5}$/.test(port) ? `port ${port}` : "a port that is not a number";
+    return `it names ${named}, not the default https port`;
+  }
+  if (!notebookHosts(notebook, region).includes(host.toLowerCase())) {
+    const shown = host.length <= 120 ? host : `${host.slice(0, 117)}...`;
+    return `its host '${shown}' is not the notebook's`;
+  }
+  return "";
+}
 
 function show(message, kind) {
   const box = $("message");
@@ -211,6 +254,15 @@ async function openNotebook(name) {
     throw error;
   }
   localStorage.removeItem(OPEN_CLICK_KEY);
+  // Only to the notebook's own host: an API (or anything in front of it) that answers
+  // another address gets no navigation. The message names at most the host.
+  const problem = authorizedUrlProblem(answer.AuthorizedUrl, name, config.region || "");
+  if (problem) {
+    throw new Error(
+      `The API's answer for ${name} is not a usable notebook address (${problem}); ` +
+        "nothing was opened. Tell your platform team.",
+    );
+  }
   // replace, not assign: Back returns to the portal, not to a page that mints again.
   location.replace(answer.AuthorizedUrl);
 }

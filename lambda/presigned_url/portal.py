@@ -298,6 +298,7 @@ def page_html(settings: PortalSettings) -> str:
         "clientId": settings.client_id,
         "signInUrl": settings.sign_in_url,
         "scopes": settings.scopes,
+        "region": settings.region,  # where the notebooks' hosts are (authorizedUrlProblem)
     }
     # A JSON data block is never executed; "<" escaped so no value can close the element.
     config_json = json.dumps(config).replace("<", "\\u003c")

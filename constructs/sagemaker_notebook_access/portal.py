@@ -135,9 +135,11 @@ class NotebookPortal(Construct):
         default, for SigV4 callers, is 12 hours).
 
     Entitlement: a person may open a notebook whose ``notebook-access:owners`` tag lists
-    their ``sub`` or verified email, or whose ``notebook-access:groups`` tag lists one of
-    their ``cognito:groups`` (``NotebookInstance(owners=..., groups=...)`` sets them;
-    ``aws sagemaker add-tags`` changes them with no redeploy).
+    their ``sub`` or verified email (``email_verified`` true, from Cognito or mapped from
+    the IdP; compared in ASCII only), or whose ``notebook-access:groups`` tag lists one of
+    their ``cognito:groups`` but the ``<user pool id>_<IdP>`` group Cognito gives every
+    federated person (``NotebookInstance(owners=..., groups=...)`` sets them; ``aws
+    sagemaker add-tags`` changes them with no redeploy). docs/portal.md: the threat model.
     """
 
     def __init__(

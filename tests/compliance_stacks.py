@@ -17,6 +17,7 @@ from conftest import REPO_ROOT
 
 from app import NotebookAccessStack
 from sagemaker_notebook_access import IpRestrictedNotebook, NotebookPortal, SignIn
+from sagemaker_notebook_access.log_key import grants_only_for_aws_services
 
 DEFAULT_STACK = "Defaults"
 CUSTOM_STACK = "NonDefaults"
@@ -132,30 +133,9 @@ def add_custom_stack(app: cdk.App) -> cdk.Stack:
     analyst = iam.Role(stack, "Analyst", assumed_by=iam.AccountRootPrincipal())
     access.grant_open(analyst)
     access.ip_policy.attach_to_role(analyst)
+    # The stack's notebook watch (running time from SageMaker's view), in the NAT'd VPC.
+    access.notebook.metric_running_minutes()
     return stack
-
-
-def grants_only_for_aws_services(key: kms.Key) -> None:
-    """The statement Control Tower's CT.KMS.PR.3 asks of a key policy, on the tests' own keys.
-
-    Grants on the key only from AWS services, or for the AWS resources they create (the
-    notebook's volume): no principal can grant the key's use to another by itself.
-    """
-    key.add_to_resource_policy(
-        iam.PolicyStatement(
-            sid="GrantsOnlyForAwsServices",
-            effect=iam.Effect.DENY,
-            principals=[iam.AnyPrincipal()],
-            actions=["kms:CreateGrant"],
-            resources=["*"],
-            conditions={
-                "BoolIfExists": {
-                    "kms:GrantIsForAWSResource": "false",
-                    "aws:PrincipalIsAWSService": "false",
-                }
-            },
-        )
-    )
 
 
 def _flow_log_role(stack: cdk.Stack, log_group: logs.LogGroup) -> iam.IRole:

@@ -82,6 +82,19 @@ OWN_VPC_ACKNOWLEDGED = frozenset(
         "PCI.DSS.321::PCI.DSS.321-VPCDefaultSecurityGroupClosed",
     }
 )
+# The stack's notebook watch (a scheduled VPC function): no DLQ (a run has no payload; the
+# next run is the retry), no reserved concurrency, X-Ray and ENI actions on "*".
+WATCH_ACKNOWLEDGED = frozenset(
+    {
+        "AwsSolutions::AwsSolutions-IAM5[Resource::*]",
+        "NIST.800.53.R5::NIST.800.53.R5-LambdaConcurrency",
+        "NIST.800.53.R5::NIST.800.53.R5-LambdaDLQ",
+        "HIPAA.Security::HIPAA.Security-LambdaConcurrency",
+        "HIPAA.Security::HIPAA.Security-LambdaDLQ",
+        "Serverless::Serverless-LambdaDLQ",
+        "Serverless::Serverless-EventBusDLQ",
+    }
+)
 DEMO_ACKNOWLEDGED = frozenset(
     {
         "HIPAA.Security::HIPAA.Security-IAMGroupHasUsers",
@@ -162,6 +175,11 @@ def test_construct_with_own_vpc_role_and_key_acknowledges_exactly_this_set(repor
     assert used == CONSTRUCT_ACKNOWLEDGED
 
 
+def test_the_notebook_watch_acknowledges_exactly_this_set(report):
+    used = set(acknowledged(report, path_prefix=f"{CUSTOM_STACK}/SageMakerNotebookWatch/"))
+    assert used == WATCH_ACKNOWLEDGED
+
+
 def test_demo_acknowledges_the_construct_set_and_its_empty_group(report):
     used = set(acknowledged(report, path_prefix=f"{DEMO_STACK}/"))
     assert used == CONSTRUCT_ACKNOWLEDGED | OWN_VPC_ACKNOWLEDGED | DEMO_ACKNOWLEDGED
@@ -195,6 +213,7 @@ def test_registry_holds_exactly_the_acknowledgments_in_use():
         | OWN_VPC_ACKNOWLEDGED
         | GENERATED_NAME_ACKNOWLEDGED
         | PORTAL_ACKNOWLEDGED
+        | WATCH_ACKNOWLEDGED
     )
     assert nag_rules(DEMO_ACKNOWLEDGED_RULES) == DEMO_ACKNOWLEDGED
 

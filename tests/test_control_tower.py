@@ -54,37 +54,10 @@ LAMBDA_PERMISSION = "lambda_function_public_access_prohibited_check"  # CT.LAMBD
 IAM_ADMIN = "iam_inline_policy_no_statements_with_admin_access_check"  # CT.IAM.PR.1
 IAM_FULL_ACCESS = "iam_inline_policy_no_statements_with_full_access_check"  # CT.IAM.PR.5
 
-# The tests' own resources in those stacks; everything else there is the library's.
-TESTS_OWN = (
-    f"{CUSTOM_STACK}/Network/",
-    f"{CUSTOM_STACK}/FlowLogs",  # its key, group, role and policy
-    f"{CUSTOM_STACK}/AnalystNotebookRole/",
-    f"{CUSTOM_STACK}/TeamKey/",
-    f"{CUSTOM_STACK}/Analyst/",
-    f"{DEMO_STACK}/NotebookUsers/",
-    f"{OPERATIONS_STACK}/AlarmKey/",
-    f"{OPERATIONS_STACK}/Alarms/",
-)
-
-# Findings on the library's own resources that a construct change must clear: neither
-# acknowledged (that would hide them from users who run the controls) nor ignored. Each
-# has a strict xfail below: the day the construct changes, it passes, fails as XPASS, and
-# its entry goes. `cdk synth -c controlTower=true` reports these as errors until then.
-AWAITING_CONSTRUCT_CHANGE = {
-    KMS_GRANTS: (
-        "CT.KMS.PR.3: every kms.Key the library creates (notebook.py's volume key, "
-        "log_key.create_log_key) needs the key-policy statement Deny kms:CreateGrant to "
-        "AWS:* on * when BoolIfExists kms:GrantIsForAWSResource and aws:PrincipalIsAWSService "
-        "are both false (see compliance_stacks.grants_only_for_aws_services): the notebook "
-        "role grants only for AWS services already, but the key policy's root statement "
-        "lets any principal of the account that IAM allows kms:CreateGrant grant the key"
-    ),
-    LAMBDA_PERMISSION: (
-        "CT.LAMBDA.PR.2: url_api.py must acknowledge LAMBDA_PERMISSION_RULE on the REST "
-        "API's root next to AwsSolutions-COG4 (the reason is in acknowledgments.py): the "
-        "permissions are scoped by a joined SourceArn the guard rule cannot read"
-    ),
-}
+# Findings the constructs were changed to clear (issue 18), not acknowledged: every key the
+# library creates limits grants to AWS services (log_key.grants_only_for_aws_services), and
+# the Lambda permissions API Gateway gets carry LAMBDA_PERMISSION_RULE's reason.
+CLEARED_BY_A_CONSTRUCT_CHANGE = (KMS_GRANTS, LAMBDA_PERMISSION)
 
 
 def add_operations_stack(app: cdk.App) -> None:
@@ -152,10 +125,6 @@ def control_tower_findings(report: dict, path_prefix: str) -> list[tuple[str, st
     ]
 
 
-def awaiting_construct_change(rule: str, path: str) -> bool:
-    return rule in AWAITING_CONSTRUCT_CHANGE and not path.startswith(TESTS_OWN)
-
-
 # ----------------------------------------------------------------- the controls have teeth
 
 
@@ -214,22 +183,11 @@ def test_every_notebook_passes_the_sagemaker_controls(report, stack):
 
 @pytest.mark.parametrize("stack", STACKS)
 def test_no_unacknowledged_findings(report, stack):
-    found = [
-        finding
-        for finding in control_tower_findings(report, f"{stack}/")
-        if not awaiting_construct_change(finding[0], finding[1])
-    ]
-    assert found == []
+    assert control_tower_findings(report, f"{stack}/") == []
 
 
-@pytest.mark.parametrize(
-    "rule",
-    [
-        pytest.param(rule, marks=pytest.mark.xfail(strict=True, reason=fix))
-        for rule, fix in AWAITING_CONSTRUCT_CHANGE.items()
-    ],
-)
-def test_construct_change_has_cleared(report, rule):
+@pytest.mark.parametrize("rule", CLEARED_BY_A_CONSTRUCT_CHANGE)
+def test_what_a_construct_change_cleared_stays_cleared(report, rule):
     on_the_library = [
         (path, description)
         for stack in STACKS

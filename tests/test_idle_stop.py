@@ -51,6 +51,7 @@ from sagemaker_notebook_access.idle_stop_lifecycle import (
     on_start_content,
     on_start_script,
 )
+from sagemaker_notebook_access.limits import NOTEBOOK_LOG_GROUP
 
 UTC = timezone.utc  # noqa: UP017 -- mirrors the checker, which must run on Python 3.9
 NOW = datetime(2024, 5, 1, 12, 0, 0, tzinfo=UTC)
@@ -402,6 +403,69 @@ def test_stops_itself_with_the_aws_cli_without_boto3(tmp_path, monkeypatch):
         "eu-west-1",
         "--notebook-instance-name",
         "analysis",
+    ]
+
+
+def test_creates_sagemakers_log_group_once_and_takes_an_existing_one(tmp_path):
+    """Real boto3 against moto's CloudWatch Logs, in the instance's own region."""
+    import boto3
+    from moto import mock_aws
+
+    with mock_aws():
+        meta = metadata_file(tmp_path)
+        assert idle_stop.ensure_log_group(NOTEBOOK_LOG_GROUP, meta) == "created"
+        assert idle_stop.ensure_log_group(NOTEBOOK_LOG_GROUP, meta) == "exists"
+        client = boto3.client("logs", region_name="eu-west-1")
+        names = [g["logGroupName"] for g in client.describe_log_groups()["logGroups"]]
+        assert names == [NOTEBOOK_LOG_GROUP]
+
+
+def test_a_refused_log_group_create_is_an_error(tmp_path, monkeypatch):
+    """botocore's Stubber refuses the call as CloudWatch Logs would (AccessDenied)."""
+    import boto3
+    from botocore.exceptions import ClientError
+    from botocore.stub import Stubber
+
+    client = boto3.client("logs", region_name="eu-west-1")
+    stubber = Stubber(client)
+    stubber.add_client_error("create_log_group", service_error_code="AccessDeniedException")
+    monkeypatch.setattr(boto3, "client", lambda *args, **kwargs: client)
+    with stubber, pytest.raises(ClientError, match="AccessDeniedException"):
+        idle_stop.ensure_log_group(NOTEBOOK_LOG_GROUP, metadata_file(tmp_path))
+
+
+@pytest.mark.parametrize(
+    ("exit_code", "stderr", "outcome"),
+    [
+        (0, "", "created"),
+        (254, "An error occurred (ResourceAlreadyExistsException) when calling", "exists"),
+        (254, "An error occurred (AccessDeniedException) when calling", None),
+    ],
+)
+def test_creates_the_log_group_with_the_aws_cli_without_boto3(
+    tmp_path, monkeypatch, exit_code, stderr, outcome
+):
+    monkeypatch.setitem(sys.modules, "boto3", None)  # import boto3 raises ImportError
+    bin_dir = tmp_path / "bin"
+    bin_dir.mkdir()
+    (bin_dir / "aws").write_text(
+        f'#!/bin/sh\necho "$@" > {tmp_path}/aws.args\necho "{stderr}" >&2\nexit {exit_code}\n'
+    )
+    (bin_dir / "aws").chmod(0o755)
+    monkeypatch.setenv("PATH", str(bin_dir))
+    meta = metadata_file(tmp_path)
+    if outcome is None:
+        with pytest.raises(OSError, match="create-log-group failed"):
+            idle_stop.ensure_log_group(NOTEBOOK_LOG_GROUP, meta)
+    else:
+        assert idle_stop.ensure_log_group(NOTEBOOK_LOG_GROUP, meta) == outcome
+    assert (tmp_path / "aws.args").read_text().split() == [
+        "logs",
+        "create-log-group",
+        "--region",
+        "eu-west-1",
+        "--log-group-name",
+        NOTEBOOK_LOG_GROUP,
     ]
 
 
@@ -808,6 +872,12 @@ def test_on_start_installs_a_system_cron_entry_that_cron_can_run(sandbox, fake_j
     assert seconds < 120  # SageMaker kills lifecycle scripts after 5 minutes
     assert_checker_installed_root_owned(sandbox)
     assert_home_python_never_ran_as_root(sandbox)
+    # SageMaker's log group is created at boot, as the user, before the script ends; here
+    # (no boto3, no aws) it fails, and the boot goes on.
+    installed = sandbox / "installed" / "sagemaker-idle-stop.py"
+    ensure = f"{TEST_USER} -I {installed} --ensure-log-group {NOTEBOOK_LOG_GROUP}"
+    assert ensure in (sandbox / "shared" / "home-python.calls").read_text().splitlines()
+    assert f"could not create log group {NOTEBOOK_LOG_GROUP}" in result.stderr
 
     # Every start writes the same one line: nothing appears twice.
     result, _ = run_on_start(script, path)

@@ -67,6 +67,8 @@ def synthesized():
     for notebook in (first, second):
         notebook.metric_idle_stops()
         notebook.metric_running_minutes()
+    # SageMaker's view needs no idle stop: the watch describes it like the others.
+    never_stops.metric_running_minutes()
     api_a.metric_urls_minted()
     api_b.metric_urls_minted()
 
@@ -332,7 +334,7 @@ def test_upstream_errors_alarm_threshold(ops):
 
 def test_function_errors_alarm_reads_lambdas_own_errors(ops):
     # Crashes and timeouts write no audit line: only AWS/Lambda Errors sees them.
-    function = logical_id_of(ops, "AWS::Lambda::Function", "Function")
+    function = logical_id_of(ops, "AWS::Lambda::Function", "TeamApiFunction")
     ops.has_resource_properties(
         "AWS::CloudWatch::Alarm",
         {
@@ -377,17 +379,16 @@ def test_alarm_thresholds_are_validated():
 # ---------------------------------------------------------------- notebook metrics
 
 
-def test_notebook_filters_read_sagemakers_group_and_wait_for_the_notebook(ops):
+def test_the_idle_stop_filter_reads_sagemakers_group_and_waits_for_the_notebook(ops):
+    """The notebook's OnStart script creates the group before SageMaker reports it
+    InService (test_idle_stop), so a filter that waits for the notebook finds it."""
     notebook = logical_id_of(ops, "AWS::SageMaker::NotebookInstance", "Team")
     filters = ops.find_resources(
         "AWS::Logs::MetricFilter", {"Properties": {"LogGroupName": NOTEBOOK_LOG_GROUP}}
     )
-    assert {
+    assert [
         f["Properties"]["MetricTransformations"][0]["MetricName"] for f in filters.values()
-    } == {
-        "RunningMinutes",
-        "IdleStops",
-    }
+    ] == ["IdleStops"]
     for resource in filters.values():
         assert notebook in resource["DependsOn"]
         (transformation,) = resource["Properties"]["MetricTransformations"]
@@ -395,17 +396,48 @@ def test_notebook_filters_read_sagemakers_group_and_wait_for_the_notebook(ops):
         assert transformation["Dimensions"] == [
             {"Key": "NotebookInstanceName", "Value": "$.notebook"}
         ]
+    # The stack neither creates nor deletes SageMaker's shared group as a resource.
+    assert not ops.find_resources(
+        "AWS::Logs::LogGroup", {"Properties": {"LogGroupName": NOTEBOOK_LOG_GROUP}}
+    )
 
 
-def test_one_pair_of_notebook_filters_per_stack_waits_for_every_notebook_that_asked(synthesized):
+def test_one_idle_stop_filter_and_one_watch_per_stack(synthesized):
     two = synthesized["two"]
     filters = two.find_resources(
         "AWS::Logs::MetricFilter", {"Properties": {"LogGroupName": NOTEBOOK_LOG_GROUP}}
     )
-    assert len(filters) == 2
-    for resource in filters.values():
-        assert sum("First" in d or "Second" in d for d in resource["DependsOn"]) == 2
-        assert not any("NeverStops" in d for d in resource["DependsOn"])
+    assert len(filters) == 1
+    (resource,) = filters.values()
+    # It waits for every notebook that asked for it, and no other.
+    assert sum("First" in d or "Second" in d for d in resource["DependsOn"]) == 2
+    assert not any("NeverStops" in d for d in resource["DependsOn"])
+    two.resource_count_is("AWS::Events::Rule", 1)
+
+
+def test_the_watch_describes_every_notebook_that_asked_and_nothing_else(synthesized):
+    two = synthesized["two"]
+    watch = logical_id_of(two, "AWS::Lambda::Function", "SageMakerNotebookWatch")
+    function = two.to_json()["Resources"][watch]["Properties"]
+    names = function["Environment"]["Variables"]["NOTEBOOK_NAMES"]
+    rendered = json.dumps(names)
+    assert "first-nb" in rendered
+    assert rendered.count("NotebookInstanceName") == 2  # Second and NeverStops: generated
+    (policy,) = [
+        p["Properties"]["PolicyDocument"]
+        for p in two.find_resources("AWS::IAM::ManagedPolicy").values()
+        if "Notebook watch" in p["Properties"]["Description"]
+    ]
+    (describe,) = [s for s in policy["Statement"] if s.get("Sid") == "DescribeWatchedNotebooks"]
+    assert describe["Action"] == "sagemaker:DescribeNotebookInstance"
+    assert len(describe["Resource"]) == 3
+    assert function["Environment"]["Variables"]["METRICS_NAMESPACE"] == (
+        "SageMakerNotebookAccess/Two"
+    )
+    # Every 5 minutes, each run worth 5 minutes.
+    assert function["Environment"]["Variables"]["PERIOD_MINUTES"] == "5"
+    (rule,) = two.find_resources("AWS::Events::Rule").values()
+    assert rule["Properties"]["ScheduleExpression"] == "rate(5 minutes)"
 
 
 def check_line(notebook: str | None, action: str) -> dict:
@@ -416,20 +448,22 @@ def check_line(notebook: str | None, action: str) -> dict:
 @pytest.mark.parametrize(
     ("action", "stopped"), [("keep", False), ("stop", True), ("dry-run", False), ("error", False)]
 )
-def test_every_check_line_is_five_running_minutes_and_a_stop_is_an_idle_stop(ops, action, stopped):
-    patterns = {
-        f["Properties"]["MetricTransformations"][0]["MetricName"]: f["Properties"]
-        for f in ops.find_resources(
-            "AWS::Logs::MetricFilter", {"Properties": {"LogGroupName": NOTEBOOK_LOG_GROUP}}
-        ).values()
-    }
-    line = check_line("team-nb", action)
-    assert matches(patterns["RunningMinutes"]["FilterPattern"], line)
-    assert matches(patterns["IdleStops"]["FilterPattern"], line) is stopped
-    assert patterns["RunningMinutes"]["MetricTransformations"][0]["MetricValue"] == "5"
+def test_a_check_line_is_an_idle_stop_only_when_it_stopped(ops, action, stopped):
+    (idle_stops,) = ops.find_resources(
+        "AWS::Logs::MetricFilter", {"Properties": {"LogGroupName": NOTEBOOK_LOG_GROUP}}
+    ).values()
+    pattern = idle_stops["Properties"]["FilterPattern"]
+    assert matches(pattern, check_line("team-nb", action)) is stopped
     # A line without a name (metadata unreadable) cannot be put on a notebook.
-    assert not matches(patterns["RunningMinutes"]["FilterPattern"], check_line(None, action))
-    assert not matches(patterns["RunningMinutes"]["FilterPattern"], {"message": "jupyter"})
+    assert not matches(pattern, check_line(None, action))
+
+
+def test_no_notebook_line_counts_as_running(ops):
+    """The attack: a notebook user writes check lines naming another notebook (or stops
+    writing them). Running time is not read from the notebook's log group at all."""
+    for resource in ops.find_resources("AWS::Logs::MetricFilter").values():
+        names = {t["MetricName"] for t in resource["Properties"]["MetricTransformations"]}
+        assert "RunningMinutes" not in names
 
 
 def test_running_too_long_alarm_is_n_whole_hours_in_a_row(ops):
@@ -455,10 +489,10 @@ def test_running_hours_is_the_minutes_over_sixty(synthesized):
     assert hours.period.to_seconds() == 3600
 
 
-def test_a_notebook_without_idle_stop_has_no_notebook_metrics(synthesized):
+def test_a_notebook_without_idle_stop_has_no_idle_stop_metric(synthesized):
     never_stops = synthesized["notebooks"][2]
     with pytest.raises(ValidationError, match="idle_timeout_minutes=None"):
-        never_stops.metric_running_minutes()
+        never_stops.metric_idle_stops()
 
 
 # ---------------------------------------------------------------- dashboard

@@ -13,9 +13,15 @@ from constructs import IConstruct
 from .limits import NOTEBOOK_LOG_GROUP, NOTEBOOK_LOG_STREAM_SUFFIXES
 
 _NO_DLQ = (
-    "API Gateway invokes the function synchronously (Lambda proxy) and returns its error to "
-    "the caller; a dead-letter queue only receives failed asynchronous invocations, so it "
-    "would stay empty"
+    "API Gateway invokes the URL function synchronously (Lambda proxy) and returns its error "
+    "to the caller; a dead-letter queue only receives failed asynchronous invocations, so it "
+    "would stay empty. The notebook watch is invoked by an EventBridge schedule every 5 "
+    "minutes with no payload: a failed run has nothing to keep, the next run supersedes it, "
+    "and Lambda's Errors metric records it"
+)
+_SCHEDULE_WITHOUT_DLQ = (
+    "the notebook watch's schedule sends no payload: a delivery that fails has nothing to "
+    "keep, and the next run 5 minutes later is the retry"
 )
 _NO_CACHE = (
     "responses are presigned notebook URLs, bearer credentials minted per caller and per "
@@ -23,7 +29,8 @@ _NO_CACHE = (
     "encryption"
 )
 _NO_RESERVED_CONCURRENCY = (
-    "no reserved concurrency by default: Lambda keeps 100 concurrent executions of every "
+    "no reserved concurrency by default (the notebook watch runs once every 5 minutes and "
+    "has none): Lambda keeps 100 concurrent executions of every "
     "account unreserved, so in an account whose concurrency quota is still the new-account "
     "10 any reservation fails the deploy; the stage's throttling (10 rps, burst 20) and the "
     "WAF rate rule bound the load instead, and reserved_concurrent_executions sets one "
@@ -129,6 +136,8 @@ ACKNOWLEDGED_RULES: dict[str, str] = {
     "Serverless::Serverless-LambdaDLQ": _NO_DLQ,
     "NIST.800.53.R5::NIST.800.53.R5-LambdaConcurrency": _NO_RESERVED_CONCURRENCY,
     "HIPAA.Security::HIPAA.Security-LambdaConcurrency": _NO_RESERVED_CONCURRENCY,
+    # NotebookWatch: the schedule that runs the function publishing notebooks' running time
+    "Serverless::Serverless-EventBusDLQ": _SCHEDULE_WITHOUT_DLQ,
     # PresignedUrlApi: the Lambda function's managed policy
     "AwsSolutions::AwsSolutions-IAM5[Resource::*]": _WILDCARD_RESOURCES,
     # PresignedUrlApi: the REST API stage

@@ -239,6 +239,48 @@ def sagemaker_stopper(metadata_file: str) -> Callable[[], None]:
     return stop
 
 
+ALREADY_EXISTS = "ResourceAlreadyExistsException"
+
+
+def _region(metadata_file: str) -> str:
+    with open(metadata_file, encoding="utf-8") as handle:
+        return str(json.load(handle)["ResourceArn"].split(":")[3])
+
+
+def ensure_log_group(name: str, metadata_file: str) -> str:
+    """CreateLogGroup ``name`` in this instance's region; "exists" is success too.
+
+    The OnStart script runs this before Jupyter starts, and SageMaker reports the notebook
+    InService only once OnStart has finished: so the group exists before CloudFormation
+    creates anything that waits for the notebook, such as a metric filter on it (a filter
+    on a missing group fails). Returns "created" or "exists".
+    """
+    region = _region(metadata_file)
+    try:
+        import boto3
+        from botocore.exceptions import ClientError
+    except ImportError:
+        aws = shutil.which("aws") or shutil.which("aws", path="/usr/local/bin:/usr/bin")
+        if aws is None:
+            raise OSError("no boto3 and no aws cli to create the log group") from None
+        command = [aws, "logs", "create-log-group", "--region", region, "--log-group-name", name]
+        done = subprocess.run(  # noqa: S603 -- no shell
+            command, capture_output=True, text=True, timeout=TIMEOUT_SECONDS
+        )
+        if done.returncode == 0:
+            return "created"
+        if ALREADY_EXISTS in done.stderr:
+            return "exists"
+        raise OSError(f"aws logs create-log-group failed ({done.returncode})") from None
+    try:
+        boto3.client("logs", region_name=region).create_log_group(logGroupName=name)
+    except ClientError as error:
+        if error.response.get("Error", {}).get("Code") == ALREADY_EXISTS:
+            return "exists"
+        raise
+    return "created"
+
+
 def boot_time(now: datetime) -> datetime | None:
     try:
         with open("/proc/uptime", encoding="ascii") as handle:
@@ -249,7 +291,12 @@ def boot_time(now: datetime) -> datetime | None:
 
 def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(description="Stop this notebook instance when idle.")
-    parser.add_argument("--idle-minutes", type=float, required=True)
+    parser.add_argument("--idle-minutes", type=float)
+    parser.add_argument(
+        "--ensure-log-group",
+        metavar="NAME",
+        help="create this log group (existing is fine) and exit, instead of a check",
+    )
     parser.add_argument(
         "--jupyter-url", default=os.environ.get("IDLE_STOP_JUPYTER_URL", DEFAULT_JUPYTER_URL)
     )
@@ -261,8 +308,16 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--dry-run", action="store_true", help="decide and log, never stop")
     parser.add_argument("--metadata-file", default=METADATA_FILE)
     args = parser.parse_args(argv)
-    if not args.idle_minutes > 0:
-        parser.error("--idle-minutes must be above 0")
+    if args.ensure_log_group:
+        try:
+            outcome = ensure_log_group(args.ensure_log_group, args.metadata_file)
+        except Exception as error:  # the boot goes on; the caller logs it
+            print(f"log group {args.ensure_log_group}: not created: {error!r}", file=sys.stderr)
+            return 1
+        print(f"log group {args.ensure_log_group}: {outcome}")
+        return 0
+    if args.idle_minutes is None or not args.idle_minutes > 0:
+        parser.error("--idle-minutes must be given and above 0")
     stop = command_stopper(args.stop_command) if args.stop_command else None
     now = datetime.now(UTC)
     notebook = notebook_name(args.metadata_file)

@@ -13,6 +13,8 @@ from pathlib import Path
 
 from aws_cdk import Fn, Token
 
+from .limits import NOTEBOOK_LOG_GROUP
+
 CHECKER_SOURCE = Path(__file__).with_name("idle_stop.py")
 CHECKER_PATH = "/usr/local/bin/sagemaker-idle-stop.py"
 LOG_FILE = "/var/log/jupyter.log"
@@ -72,6 +74,9 @@ if [ -x "$JUPYTER_PYTHON" ] &&
    "$RUNUSER" -u {user} -- timeout 60 "$JUPYTER_PYTHON" -I -c "import boto3" >/dev/null 2>&1; then
   PYTHON="$JUPYTER_PYTHON"
 fi
+# SageMaker's notebook log group exists before this script ends, so before InService.
+"$RUNUSER" -u {user} -- timeout 60 "$PYTHON" -I "$CHECKER" --ensure-log-group {log_group} ||
+  echo "idle-stop: could not create log group {log_group}" >&2
 RUN="$RUNUSER -u {user} -- $PYTHON -I $CHECKER --idle-minutes {minutes}"
 if command -v crontab >/dev/null 2>&1; then
   printf '*/{every} * * * * root %s >> {log} 2>&1\\n' "$RUN" > {cron_file}
@@ -107,6 +112,7 @@ def on_start_script(idle_minutes: int | str) -> str:
         system_python=SYSTEM_PYTHON,
         cron_file=CRON_FILE,
         unit_dir=UNIT_DIR,
+        log_group=NOTEBOOK_LOG_GROUP,
         end=_END,
         source=embedded_checker(),
     )

@@ -1,4 +1,5 @@
-"""The KMS key the library's log groups are encrypted with (API, Lambda, WAF, VPC flow logs).
+"""The KMS keys the library creates: the log key (API, Lambda, WAF, VPC flow logs) and the
+grant limit every key of the library carries.
 
 CloudWatch Logs encrypts a log group with a customer managed key only if the key
 policy lets the regional Logs service use it; this key lets it for this account only.
@@ -23,6 +24,7 @@ def create_log_key(
         enable_key_rotation=True,
         removal_policy=removal_policy,
     )
+    grants_only_for_aws_services(key)
     stack = Stack.of(scope)
     key.add_to_resource_policy(
         iam.PolicyStatement(
@@ -50,3 +52,33 @@ def create_log_key(
         )
     )
     return key
+
+
+def grants_only_for_aws_services(key: kms.Key) -> None:
+    """No principal may grant the key's use to another by itself: CreateGrant only when an
+    AWS service calls it for a resource it creates with the key (an EBS volume, a Lambda
+    environment) or is the caller itself.
+
+    AWS Control Tower's proactive control CT.KMS.PR.3 ("Require an AWS KMS key policy to
+    have a statement that limits creation of AWS KMS grants to AWS services"), written as the
+    control's guidance shows; ``kms:GrantIsForAWSResource`` is true only "when an AWS service
+    integrated with AWS KMS calls the CreateGrant operation on the user's behalf" and
+    ``aws:PrincipalIsAWSService`` when a service principal calls ("AWS KMS condition keys",
+    KMS developer guide; "AWS global condition context keys", IAM user guide).
+    """
+    key.add_to_resource_policy(
+        iam.PolicyStatement(
+            sid="GrantsOnlyForAwsServices",
+            effect=iam.Effect.DENY,
+            principals=[iam.AnyPrincipal()],
+            actions=["kms:CreateGrant"],
+            # In a key policy "*" is this key.
+            resources=["*"],
+            conditions={
+                "BoolIfExists": {
+                    "kms:GrantIsForAWSResource": "false",
+                    "aws:PrincipalIsAWSService": "false",
+                }
+            },
+        )
+    )

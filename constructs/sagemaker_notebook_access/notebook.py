@@ -25,6 +25,7 @@ from .endpoint_reach import EndpointReach
 from .entitlement import entitlement_tags
 from .idle_stop_lifecycle import on_start_content
 from .limits import NOTEBOOK_LOG_GROUP, NOTEBOOK_LOG_STREAM_SUFFIXES
+from .log_key import grants_only_for_aws_services
 from .operations import NotebookOperations
 from .singleton import stack_singleton
 from .tag_guard import tag_guard_statements
@@ -159,13 +160,19 @@ class NotebookInstance(NotebookOperations, Resource):
 
         with validating(self):
             subnet = self._choose_subnet(vpc, vpc_subnets)
-        self.encryption_key: kms.IKey = encryption_key or kms.Key(
-            self,
-            "Key",
-            description=f"Encrypts the storage volume of notebook {self.node.path}",
-            enable_key_rotation=True,
-            removal_policy=removal_policy,
-        )
+        # Where the notebook sits; the stack's notebook watch goes there too.
+        self.vpc: ec2.IVpc = vpc
+        self.subnet: ec2.ISubnet = subnet
+        if encryption_key is None:
+            encryption_key = kms.Key(
+                self,
+                "Key",
+                description=f"Encrypts the storage volume of notebook {self.node.path}",
+                enable_key_rotation=True,
+                removal_policy=removal_policy,
+            )
+            grants_only_for_aws_services(encryption_key)
+        self.encryption_key: kms.IKey = encryption_key
         self.security_group: ec2.ISecurityGroup = security_group or self._default_security_group(
             vpc
         )

@@ -45,8 +45,8 @@ from aws_cdk import aws_logs as logs
 from aws_cdk import aws_sns as sns
 from constructs import Construct
 
-from .idle_stop_lifecycle import CHECK_EVERY_MINUTES
 from .limits import NOTEBOOK_LOG_GROUP
+from .notebook_watch import NotebookWatch
 from .singleton import child_singleton, stack_singleton
 from .validation import ValidationError, validate_int_range, validating
 
@@ -177,15 +177,9 @@ _CHECK_LINE = P.string_value("$.event", "=", "idle-stop")
 _NAMES_NOTEBOOK = P.exists("$.notebook")
 _BY_NOTEBOOK = {"NotebookInstanceName": "$.notebook"}
 NOTEBOOK_METRICS: dict[str, tuple[MetricSource, ...]] = {
-    # The checker writes one line per check, every CHECK_EVERY_MINUTES, whatever it decides.
-    "RunningMinutes": (
-        MetricSource(
-            "notebook",
-            P.all(_CHECK_LINE, _NAMES_NOTEBOOK),
-            value=str(CHECK_EVERY_MINUTES),
-            dimensions=_BY_NOTEBOOK,
-        ),
-    ),
+    # The checker writes one line per check; "stop" when it stopped the notebook. These lines
+    # are the notebook role's to write, so the count is the notebook user's word: fine for a
+    # dashboard, not for an alarm (RunningMinutes comes from NotebookWatch instead).
     "IdleStops": (
         MetricSource(
             "notebook",
@@ -492,16 +486,21 @@ class ApiOperations:
 
 
 class NotebookOperations:
-    """Metrics and alarms for ``NotebookInstance`` (a mixin), from the idle-stop checker's
-    lines in SageMaker's notebook log group.
+    """Metrics and alarms for ``NotebookInstance`` (a mixin).
 
-    That group is SageMaker's, created on a notebook's first log write, and a metric filter
-    on a group that does not exist fails to deploy. The filters therefore wait for this
-    notebook (``DependsOn``): CloudFormation finishes a notebook instance at ``InService``,
-    after its ``OnStart`` lifecycle script has run, and SageMaker writes that script's output
-    to ``/aws/sagemaker/NotebookInstances`` (stream ``<name>/LifecycleConfigOnStart``;
-    SageMaker developer guide, "Customize a notebook instance using a lifecycle
-    configuration script"). Only an account shows it (README, "Verify in your account").
+    - ``RunningMinutes`` comes from SageMaker's own view: the stack's ``NotebookWatch``
+      describes the notebook every 5 minutes and publishes 5 while it is ``InService``.
+      Nothing a notebook user holds can write or stop it, so the running-too-long alarm
+      rests on it.
+    - ``IdleStops`` comes from the idle-stop checker's lines in SageMaker's notebook log
+      group, through a metric filter. A filter on a group that does not exist fails to
+      create, and SageMaker creates the group only when a notebook's first lines arrive,
+      asynchronously. So the OnStart script creates it (CreateLogGroup, "already exists"
+      being success; the stack neither owns nor deletes the group, which every notebook of
+      the region shares), and SageMaker reports a notebook ``InService`` only after OnStart
+      has finished ("If a script runs for longer than 5 minutes, it fails and the notebook
+      instance is not created or started", SageMaker developer guide, lifecycle
+      configurations): the filters wait for the notebook (``DependsOn``).
     """
 
     def _notebook_metric(self: NotebookInstance, name: str, **kwargs: Any) -> cloudwatch.Metric:
@@ -530,13 +529,24 @@ class NotebookOperations:
         )
 
     def metric_idle_stops(self, **options: Any) -> cloudwatch.Metric:
-        """Times the idle-stop checker stopped this notebook. Default: Sum per hour."""
+        """Times the idle-stop checker stopped this notebook (from the checker's own lines,
+        which the notebook's users could also write). Default: Sum per hour."""
         return self._notebook_metric("IdleStops", options=options)
 
-    def metric_running_minutes(self, **options: Any) -> cloudwatch.Metric:
-        """Minutes this notebook ran (5 per check of the idle-stop checker). Default: Sum per
-        hour, so a whole hour of running is 60."""
-        return self._notebook_metric("RunningMinutes", options=options)
+    def metric_running_minutes(self: NotebookInstance, **options: Any) -> cloudwatch.Metric:
+        """Minutes SageMaker reported this notebook ``InService`` (5 per check of the stack's
+        notebook watch, every 5 minutes). Default: Sum per hour, so a whole hour is 60."""
+        namespace = namespace_for(self, per_construct=False)
+        NotebookWatch.of(self, namespace=namespace, vpc=self.vpc, subnet=self.subnet).watch(
+            self.notebook_instance_name, self.notebook_instance_arn
+        )
+        return _metric(
+            namespace,
+            "RunningMinutes",
+            dimensions={"NotebookInstanceName": self.notebook_instance_name},
+            period=ONE_HOUR,
+            options=options,
+        )
 
     def metric_running_hours(self, **options: Any) -> cloudwatch.MathExpression:
         """``metric_running_minutes`` in hours (per hour: 1.0 for a whole hour)."""
@@ -554,11 +564,9 @@ class NotebookOperations:
         (1..24, default 12) whole clock hours in a row (at least 55 running minutes in each):
         it fires between ``running_hours`` and one hour more after the notebook started.
 
-        Like every notebook metric, it adds metric filters on SageMaker's
-        ``/aws/sagemaker/NotebookInstances`` log group, which SageMaker creates when a
-        notebook first writes logs: the filters wait for this notebook (DependsOn), and a
-        notebook that cannot reach CloudWatch Logs (no Logs endpoint or NAT in its VPC, in a
-        region where the group does not exist yet) fails the stack there."""
+        It reads ``metric_running_minutes``: SageMaker's status of the notebook, published by
+        the stack's notebook watch, so it holds with idle stop off and no notebook user can
+        fake or silence it."""
         with validating(self):
             validate_int_range(
                 running_hours, prop="running_hours", minimum=1, maximum=RUNNING_HOURS_MAX

@@ -22,7 +22,7 @@ from aws_cdk import aws_logs as logs
 from constructs import Construct
 
 from .account_logging import ApiGatewayLoggingRole
-from .acknowledgments import acknowledge
+from .acknowledgments import LAMBDA_PERMISSION_RULE, acknowledge
 from .capacity import (
     ENVIRONMENT_LIMIT_BYTES,
     MANAGED_POLICY_MAX_CHARS,
@@ -744,7 +744,7 @@ class PresignedUrlApi(ApiOperations, Construct):
             "PCI.DSS.321::PCI.DSS.321-APIGWSSLEnabled",
         )
         # On the resource tree, so methods added later (the start route) are covered too.
-        acknowledge(api.root, "AwsSolutions::AwsSolutions-COG4")
+        acknowledge(api.root, "AwsSolutions::AwsSolutions-COG4", LAMBDA_PERMISSION_RULE)
         return api
 
     def _name_and_arn(self, notebook: NotebookRef) -> tuple[str, str]:

@@ -577,10 +577,17 @@ ROWS: list[Row] = [
         resource="{volume_key_arn}",
         resource_policy="volume_key",
         context={**KMS_CALLER, "kms:GrantIsForAWSResource": "false"},
-        expect=IMPLICIT_DENY,
-        by=(IDENTITY,),
-        source=f"{SAR_KMS} (key); {KMS_GRANT_KEYS}",
-        why="a notebook user with the role's credentials cannot grant the volume key away",
+        # Widened on purpose (kms:* on *): the key policy's deny holds whatever IAM allows.
+        assumed={
+            "Version": "2012-10-17",
+            "Statement": [{"Effect": "Allow", "Action": "kms:*", "Resource": "*"}],
+        },
+        expect=EXPLICIT_DENY,
+        by=(RESOURCE,),
+        source=f"{SAR_KMS} (key); {KMS_GRANT_KEYS}; Control Tower CT.KMS.PR.3",
+        why="a notebook user with the role's credentials cannot grant the volume key away, "
+        "even where the role's own policies allow it (the key policy denies grants not "
+        "made by or for an AWS service; kms:* on the role is assumed)",
     ),
     *[
         Row(

@@ -1,0 +1,217 @@
+"""NotebookWatch: a notebook's running time from SageMaker's own view, for the alarm.
+
+One per stack, made by the first ``metric_running_minutes``: a function that an EventBridge
+schedule runs every ``PERIOD_MINUTES`` describes each watched notebook and, while SageMaker
+reports it ``InService``, writes ``RunningMinutes`` in CloudWatch's embedded metric format
+(lambda/notebook_watch/handler.py). It runs in the VPC and subnet of the first notebook that
+asks. Nothing a notebook user holds can write that metric or stop it: it is neither in the
+notebook's log group nor in its role.
+"""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+from aws_cdk import Duration, Fn, RemovalPolicy, Stack
+from aws_cdk import aws_ec2 as ec2
+from aws_cdk import aws_events as events
+from aws_cdk import aws_events_targets as targets
+from aws_cdk import aws_iam as iam
+from aws_cdk import aws_lambda as lambda_
+from aws_cdk import aws_logs as logs
+from constructs import Construct
+
+from .acknowledgments import acknowledge
+from .capacity import ENVIRONMENT_HEADROOM_BYTES, ENVIRONMENT_LIMIT_BYTES
+from .endpoint_reach import EndpointReach
+from .limits import NOTEBOOK_NAME_MAX_LENGTH
+from .log_key import create_log_key
+from .singleton import stack_singleton
+from .validation import ValidationError, is_token
+
+WATCH_ID = "SageMakerNotebookWatch"
+PERIOD_MINUTES = 5
+DESCRIBE_ACTION = "sagemaker:DescribeNotebookInstance"
+# Fixed variables, and every watched name at its longest with its comma, must fit Lambda's
+# 4 KiB environment ("Lambda quotas", Lambda developer guide).
+_NAME_BYTES = NOTEBOOK_NAME_MAX_LENGTH + 1
+
+
+def watch_code_path() -> Path:
+    """The function's folder: inside the installed wheel first, the source tree second."""
+    here = Path(__file__).resolve().parent
+    for candidate in (
+        here / "lambda_src" / "notebook_watch",
+        here.parent.parent / "lambda" / "notebook_watch",
+    ):
+        if (candidate / "handler.py").is_file():
+            return candidate
+    raise FileNotFoundError(
+        "the notebook_watch handler is missing from this installation of "
+        "sagemaker_notebook_access (looked in lambda_src/ and ../../lambda/)"
+    )
+
+
+class NotebookWatch(Construct):
+    """The stack's watcher; ``NotebookWatch.of(scope).watch(notebook)`` adds a notebook."""
+
+    @classmethod
+    def of(
+        cls, scope: Construct, *, namespace: str, vpc: ec2.IVpc, subnet: ec2.ISubnet
+    ) -> NotebookWatch:
+        """The stack's watch; the first notebook that asks decides where it runs."""
+        return stack_singleton(
+            scope,
+            WATCH_ID,
+            cls,
+            lambda stack, id: cls(stack, id, namespace=namespace, vpc=vpc, subnet=subnet),
+        )
+
+    def __init__(
+        self,
+        scope: Construct,
+        id: str,
+        *,
+        namespace: str,
+        vpc: ec2.IVpc,
+        subnet: ec2.ISubnet,
+    ) -> None:
+        super().__init__(scope, id)
+        self.namespace = namespace
+        self._names: list[str] = []
+        # Its log group holds the metric lines, so it is kept like the API's logs.
+        key = create_log_key(
+            self,
+            "LogKey",
+            description=f"Encrypts the logs of {self.node.path}",
+            removal_policy=RemovalPolicy.RETAIN_ON_UPDATE_OR_DELETE,
+        )
+        self.log_group = logs.LogGroup(
+            self,
+            "Logs",
+            encryption_key=key,
+            retention=logs.RetentionDays.ONE_YEAR,
+            removal_policy=RemovalPolicy.RETAIN_ON_UPDATE_OR_DELETE,
+        )
+        self.role = iam.Role(
+            self,
+            "Role",
+            assumed_by=iam.ServicePrincipal("lambda.amazonaws.com"),
+            description="Describes the watched notebooks; writes their running time",
+        )
+        self._describe = iam.PolicyStatement(
+            sid="DescribeWatchedNotebooks", actions=[DESCRIBE_ACTION], resources=[]
+        )
+        self.policy = iam.ManagedPolicy(
+            self,
+            "Policy",
+            description="Notebook watch: its own logs, traces, describe the watched notebooks",
+            roles=[self.role],
+            statements=[
+                # The log group's Arn attribute ends in ":*": its own streams only.
+                iam.PolicyStatement(
+                    sid="WriteOwnLogs",
+                    actions=["logs:CreateLogStream", "logs:PutLogEvents"],
+                    resources=[self.log_group.log_group_arn],
+                ),
+                # ENI and X-Ray actions have no resource-level permissions (Service
+                # Authorization Reference, Amazon EC2 and AWS X-Ray).
+                iam.PolicyStatement(
+                    sid="ManageOwnNetworkInterfaces",
+                    actions=[
+                        "ec2:CreateNetworkInterface",
+                        "ec2:DescribeNetworkInterfaces",
+                        "ec2:DescribeSubnets",
+                        "ec2:DeleteNetworkInterface",
+                        "ec2:AssignPrivateIpAddresses",
+                        "ec2:UnassignPrivateIpAddresses",
+                    ],
+                    resources=["*"],
+                ),
+                iam.PolicyStatement(
+                    sid="WriteTraces",
+                    actions=["xray:PutTraceSegments", "xray:PutTelemetryRecords"],
+                    resources=["*"],
+                ),
+                self._describe,
+            ],
+        )
+        acknowledge(self.policy, "AwsSolutions::AwsSolutions-IAM5[Resource::*]")
+        # In the VPC, like the notebook it watches (Control Tower's CT.LAMBDA.PR.3): HTTPS
+        # out, which reaches the VPC's SageMaker API endpoint (admitted below) or a NAT.
+        self.security_group = ec2.SecurityGroup(
+            self,
+            "SecurityGroup",
+            vpc=vpc,
+            description="Notebook watch: outbound HTTPS only (the SageMaker API)",
+            allow_all_outbound=False,
+        )
+        self.security_group.add_egress_rule(ec2.Peer.any_ipv4(), ec2.Port.tcp(443), "HTTPS out")
+        self.function = lambda_.Function(
+            self,
+            "Function",
+            description="Publishes RunningMinutes of the watched notebooks from SageMaker's "
+            "own status",
+            runtime=lambda_.Runtime.PYTHON_3_14,
+            architecture=lambda_.Architecture.ARM_64,
+            handler="handler.handler",
+            code=lambda_.Code.from_asset(str(watch_code_path()), exclude=["__pycache__", "*.pyc"]),
+            timeout=Duration.seconds(60),
+            memory_size=128,
+            role=iam.Role.from_role_arn(self, "RoleReference", self.role.role_arn, mutable=False),
+            log_group=self.log_group,
+            vpc=vpc,
+            vpc_subnets=ec2.SubnetSelection(subnets=[subnet]),
+            security_groups=[self.security_group],
+            tracing=lambda_.Tracing.ACTIVE,
+            environment={
+                "METRICS_NAMESPACE": namespace,
+                "PERIOD_MINUTES": str(PERIOD_MINUTES),
+                "NOTEBOOK_NAMES": "",
+            },
+        )
+        # ENI permissions before the function (created with its interfaces) and after its
+        # security group on delete (Lambda releases the interfaces later, with the role).
+        self.function.node.add_dependency(self.policy)
+        self.security_group.node.add_dependency(self.policy)
+        EndpointReach.of(self).add_notebook(vpc, self.function)
+        self.schedule = events.Rule(
+            self,
+            "Schedule",
+            description=f"Runs {self.node.path} every {PERIOD_MINUTES} minutes",
+            schedule=events.Schedule.rate(Duration.minutes(PERIOD_MINUTES)),
+            # A missed run is a missed datapoint; the next run, minutes later, is the retry.
+            targets=[targets.LambdaFunction(self.function, retry_attempts=0)],
+        )
+        acknowledge(self.function, *WATCH_FUNCTION_RULES)
+        acknowledge(self.schedule, "Serverless::Serverless-EventBusDLQ")
+
+    @property
+    def watched_names(self) -> list[str]:
+        return list(self._names)
+
+    def watch(self, name: str, arn: str) -> None:
+        """Describe ``name`` (``arn``) on every run; a name already watched is not added."""
+        if name in self._names:
+            return
+        needed = ENVIRONMENT_HEADROOM_BYTES + 200 + (len(self._names) + 1) * _NAME_BYTES
+        if needed > ENVIRONMENT_LIMIT_BYTES:
+            raise ValidationError(
+                f"cannot watch notebook {name if not is_token(name) else '(generated name)'}: "
+                f"the notebook watch of stack {Stack.of(self).stack_name} already watches "
+                f"{len(self._names)} notebooks, as many as its 4 KiB Lambda environment "
+                "holds; put further notebooks in another stack",
+                self,
+            )
+        self._names.append(name)
+        self._describe.add_resources(arn)
+        self.function.add_environment("NOTEBOOK_NAMES", Fn.join(",", self._names))
+
+
+WATCH_FUNCTION_RULES = (
+    "NIST.800.53.R5::NIST.800.53.R5-LambdaDLQ",
+    "HIPAA.Security::HIPAA.Security-LambdaDLQ",
+    "Serverless::Serverless-LambdaDLQ",
+    "NIST.800.53.R5::NIST.800.53.R5-LambdaConcurrency",
+    "HIPAA.Security::HIPAA.Security-LambdaConcurrency",
+)

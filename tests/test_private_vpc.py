@@ -15,7 +15,12 @@ from aws_cdk.assertions import Template
 from conftest import TEST_ENV
 from vpcs import make_vpc
 
-from sagemaker_notebook_access import IpRestrictedNotebook, NotebookInstance, PresignedUrlApi
+from sagemaker_notebook_access import (
+    IpRestrictedNotebook,
+    NotebookInstance,
+    PresignedUrlApi,
+    ValidationError,
+)
 
 ALLOWED = ["198.51.7.0/24"]
 ACCOUNT = TEST_ENV["account"]
@@ -517,3 +522,62 @@ def test_opting_out_creates_no_api_gateway_account_setting(without_logging_role)
     for role in synth.resources("AWS::IAM::Role").values():
         principal = role["Properties"]["AssumeRolePolicyDocument"]["Statement"][0]["Principal"]
         assert principal.get("Service") != "apigateway.amazonaws.com"
+
+
+# ------------------------------------------------------------ availability zones
+
+
+@pytest.fixture(scope="module")
+def placed() -> dict:
+    """The created VPC in two named AZs (where an endpoint service skips one of the first)."""
+    stack = cdk.Stack(cdk.App(), "Placed")
+    IpRestrictedNotebook(
+        stack,
+        "Access",
+        allowed_cidrs=ALLOWED,
+        notebook_instance_name="placed",
+        availability_zones=["us-east-1b", "us-east-1c"],
+    )
+    return Template.from_stack(stack).to_json()["Resources"]
+
+
+def test_named_availability_zones_hold_every_subnet(placed):
+    zones = [
+        r["Properties"]["AvailabilityZone"]
+        for r in placed.values()
+        if r["Type"] == "AWS::EC2::Subnet"
+    ]
+    assert sorted(zones) == ["us-east-1b", "us-east-1c"]
+
+
+def test_the_interface_endpoints_sit_in_those_subnets_only(placed):
+    subnets = {k for k, r in placed.items() if r["Type"] == "AWS::EC2::Subnet"}
+    interfaces = [
+        r["Properties"]
+        for r in placed.values()
+        if r["Type"] == "AWS::EC2::VPCEndpoint"
+        and r["Properties"]["VpcEndpointType"] == "Interface"
+    ]
+    assert len(interfaces) == 2  # SageMaker API and CloudWatch Logs
+    for endpoint in interfaces:
+        assert {ref["Ref"] for ref in endpoint["SubnetIds"]} == subnets
+
+
+@pytest.mark.parametrize(
+    ("zones", "given", "message"),
+    [
+        (["us-east-1b"], {}, r"must name 2 to 6 different AZs"),
+        (["us-east-1b", "us-east-1b"], {}, r"must name 2 to 6 different AZs"),
+        ("us-east-1b", {}, r"a list of AZ names, not one string 'us-east-1b'"),
+        (["use1-az3", "us-east-1b"], {}, r"entry 'use1-az3' is not an AZ name"),
+        (["us-east-1b", "us-east-1c"], {"vpc": True}, r"with vpc or api given"),
+    ],
+)
+def test_bad_availability_zones_are_refused_before_anything_is_built(zones, given, message):
+    stack = cdk.Stack(cdk.App(), "Refused")
+    props = {"vpc": make_vpc(stack)} if given else {}
+    with pytest.raises(ValidationError, match=message):
+        IpRestrictedNotebook(
+            stack, "Access", allowed_cidrs=ALLOWED, availability_zones=zones, **props
+        )
+    assert stack.node.try_find_child("Access") is None

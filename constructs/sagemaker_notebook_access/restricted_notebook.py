@@ -7,6 +7,7 @@ none is given.
 
 from __future__ import annotations
 
+import re
 from collections.abc import Sequence
 
 from aws_cdk import Annotations, RemovalPolicy, Stack
@@ -28,7 +29,7 @@ from .notebook import (
 )
 from .portal import NotebookPortal, SignIn
 from .url_api import PresignedUrlApi
-from .validation import ValidationError, normalize_cidrs, validating, warn_if_open
+from .validation import ValidationError, is_token, normalize_cidrs, validating, warn_if_open
 
 # Amazon Linux 2023's package repositories are S3 buckets owned by AWS, read without
 # credentials, so the account condition below cannot admit them. Bucket name pattern:
@@ -82,8 +83,13 @@ def create_private_vpc(
     flow_logs_key: kms.IKey | None = None,
     log_retention: logs.RetentionDays = logs.RetentionDays.ONE_YEAR,
     removal_policy: RemovalPolicy = RemovalPolicy.RETAIN_ON_UPDATE_OR_DELETE,
+    availability_zones: Sequence[str] | None = None,
 ) -> ec2.Vpc:
     """Two AZs of isolated subnets: nothing in them reaches or is reached from the internet.
+
+    ``availability_zones`` names them (default: the region's first two), for regions and
+    accounts where an endpoint service is not offered in one of the first two (README,
+    "Before the first deploy").
 
     Endpoints: S3 (gateway; policy as in ``restrict_s3_endpoint``) and CloudWatch Logs
     (interface, private DNS) for the notebooks' own logs. A ``PresignedUrlApi`` in the VPC
@@ -92,10 +98,13 @@ def create_private_vpc(
     All traffic is recorded by a VPC flow log into a KMS-encrypted log group
     (``flow_logs_key``; default: a new key) kept for ``log_retention``.
     """
+    placement = (
+        {"availability_zones": list(availability_zones)} if availability_zones else {"max_azs": 2}
+    )
     vpc = ec2.Vpc(
         scope,
         id,
-        max_azs=2,
+        **placement,
         nat_gateways=0,
         subnet_configuration=[
             ec2.SubnetConfiguration(
@@ -198,6 +207,36 @@ def create_private_vpc(
     return vpc
 
 
+# An AZ name: region name and a letter ("us-east-1b", "ap-northeast-1d").
+_AZ_NAME = re.compile(r"[a-z]{2}(-[a-z]+)+-\d[a-z]")
+AVAILABILITY_ZONES_MIN, AVAILABILITY_ZONES_MAX = 2, 6
+
+
+def validate_availability_zones(availability_zones: Sequence[str], *, creates_vpc: bool) -> None:
+    if not creates_vpc:
+        raise ValidationError(
+            "availability_zones places the VPC this construct creates; with vpc or api "
+            "given, place your own subnets and endpoints"
+        )
+    if isinstance(availability_zones, str):
+        raise ValidationError(
+            f"availability_zones must be a list of AZ names, not one string {availability_zones!r}"
+        )
+    names = list(availability_zones)
+    for name in names:
+        if not is_token(name) and not (isinstance(name, str) and _AZ_NAME.fullmatch(name)):
+            raise ValidationError(
+                f"availability_zones entry {name!r} is not an AZ name such as 'us-east-1b'"
+            )
+    if len(set(names)) != len(names) or not (
+        AVAILABILITY_ZONES_MIN <= len(names) <= AVAILABILITY_ZONES_MAX
+    ):
+        raise ValidationError(
+            f"availability_zones {names} must name {AVAILABILITY_ZONES_MIN} to "
+            f"{AVAILABILITY_ZONES_MAX} different AZs"
+        )
+
+
 class IpRestrictedNotebook(Construct):
     """A SageMaker notebook whose URLs come from an API and open only from ``allowed_cidrs``.
 
@@ -232,6 +271,11 @@ class IpRestrictedNotebook(Construct):
     :param owners: people the portal lets open this notebook (``NotebookInstance``'s
         ``owners``). Default: none.
     :param groups: Cognito groups the portal lets open it. Default: none.
+    :param availability_zones: two to six AZ names (e.g. ``["us-east-1b", "us-east-1c"]``)
+        of the VPC this construct creates, its subnets and interface endpoints. Use it where
+        an endpoint service (``sagemaker.api``, ``logs``) is not offered in one of the
+        region's first two AZs of your account: the deploy then fails on the endpoint.
+        Only without ``vpc`` and ``api``. Default: the region's first two AZs.
     """
 
     def __init__(
@@ -255,7 +299,13 @@ class IpRestrictedNotebook(Construct):
         sign_in: SignIn | None = None,
         owners: Sequence[str] = (),
         groups: Sequence[str] = (),
+        availability_zones: Sequence[str] | None = None,
     ) -> None:
+        if availability_zones is not None:
+            with validating(scope, id):
+                validate_availability_zones(
+                    availability_zones, creates_vpc=vpc is None and api is None
+                )
         super().__init__(scope, id)
         if api is not None and sign_in is not None:
             raise ValidationError(
@@ -298,7 +348,11 @@ class IpRestrictedNotebook(Construct):
                 removal_policy=removal_policy,
             )
             vpc = create_private_vpc(
-                self, "Vpc", flow_logs_key=logs_key, removal_policy=removal_policy
+                self,
+                "Vpc",
+                flow_logs_key=logs_key,
+                removal_policy=removal_policy,
+                availability_zones=availability_zones,
             )
             self.s3_endpoint = vpc.node.find_child(S3_ENDPOINT_ID)
             self.logs_endpoint = vpc.node.find_child(LOGS_ENDPOINT_ID)

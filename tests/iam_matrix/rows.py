@@ -674,6 +674,56 @@ ROWS: list[Row] = [
         by=(IDENTITY, ENDPOINT),
         source=f"{SAR_SAGEMAKER} (notebook-instance)",
     ),
+    # The notebook watch (notebook_watch.py): running time from SageMaker's own status.
+    Row(
+        id="NonDefaults/watch/describes-the-watched-notebook",
+        where="NonDefaults",
+        who="watch_role",
+        action="sagemaker:DescribeNotebookInstance",
+        resource="{notebook_arn}",
+        via="sagemaker_endpoint",
+        expect=ALLOWED,
+        by=(IDENTITY, ENDPOINT),
+        source=f"{SAR_SAGEMAKER} (notebook-instance); lambda/notebook_watch/handler.py",
+        why="RunningMinutes is published only while SageMaker reports the notebook InService",
+    ),
+    *[
+        Row(
+            id=f"NonDefaults/watch/{what}",
+            where="NonDefaults",
+            who="watch_role",
+            action=action,
+            resource=resource,
+            via="sagemaker_endpoint",
+            expect=IMPLICIT_DENY,
+            by=by,
+            source=f"{SAR_SAGEMAKER} (notebook-instance)",
+            why="the watch reads the watched notebooks' status and nothing else",
+            # What would open it (for the teeth test): the role allowed the action itself.
+            opens_with=((IDENTITY, {"Effect": "Allow", "Action": action, "Resource": resource}),),
+        )
+        for what, action, resource, by in (
+            (
+                "describes-a-notebook-not-watched",
+                "sagemaker:DescribeNotebookInstance",
+                "arn:{partition}:sagemaker:{region}:{account}:notebook-instance/not-watched",
+                (IDENTITY,),
+            ),
+            (
+                "stops-the-watched-notebook",
+                "sagemaker:StopNotebookInstance",
+                "{notebook_arn}",
+                (IDENTITY,),
+            ),
+            # The endpoint lets only the minting role presign through it, too.
+            (
+                "presigns-the-watched-notebook",
+                "sagemaker:CreatePresignedNotebookInstanceUrl",
+                "{notebook_arn}",
+                (IDENTITY, ENDPOINT),
+            ),
+        )
+    ],
     Row(
         id="Fleet/notebook/stops-another-notebook",
         where="Fleet/nb-alice",

@@ -151,6 +151,8 @@ def subjects(stacks: dict[str, cdk.Stack]) -> dict[str, Subject]:
             analyst=custom.node.find_child("Analyst"),
             flow_logs=custom.node.find_child("FlowLogs"),
             flow_logs_role=custom.node.find_child("FlowLogsRole"),
+            # compliance_stacks asks for the notebook's running time: the stack's watch.
+            watch_role=custom.node.find_child("SageMakerNotebookWatch").role,
         ),
         # Two IpRestrictedNotebooks in one stack: each one's notebook is the other's stranger.
         "Portal/Access": _restricted(

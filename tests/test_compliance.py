@@ -93,6 +93,7 @@ WATCH_ACKNOWLEDGED = frozenset(
         "HIPAA.Security::HIPAA.Security-LambdaDLQ",
         "Serverless::Serverless-LambdaDLQ",
         "Serverless::Serverless-EventBusDLQ",
+        "Serverless::Serverless-LambdaAsyncFailureDestination",
     }
 )
 DEMO_ACKNOWLEDGED = frozenset(

@@ -125,3 +125,38 @@ def test_metric_and_dimension_are_what_the_construct_reads():
     assert metric.metric_name == handler.METRIC_NAME
     assert metric.namespace == NAMESPACE
     assert list(metric.dimensions) == [handler.DIMENSION]
+
+
+class LambdaContext:
+    """Lambda's context object, as far as the handler reads it (a stand-in: no real one
+    runs here)."""
+
+    def __init__(self, remaining_millis: int) -> None:
+        self.remaining_millis = remaining_millis
+
+    def get_remaining_time_in_millis(self) -> int:
+        return self.remaining_millis
+
+
+def test_a_run_out_of_time_stops_describing_and_fails(environment, capsys):
+    with Stubber(handler._sagemaker) as stubber:  # no response queued: no call may happen
+        with pytest.raises(handler.NotebooksNotDescribed, match="4 watched notebooks"):
+            handler.handler({"source": "aws.events"}, LambdaContext(remaining_millis=5_000))
+        stubber.assert_no_pending_responses()
+    assert metric_lines(capsys.readouterr().out) == []
+
+
+def test_only_sagemakers_own_not_found_counts_as_deleted(environment):
+    """RecordNotFound under another code (a proxy, a new error) is a failure, not 'gone'."""
+    with Stubber(handler._sagemaker) as stubber:
+        stub_statuses(
+            stubber,
+            {
+                "alpha": ("ValidationException", "RecordNotFound"),
+                "beta": ("InternalFailure", "RecordNotFound"),
+                "gone": "Stopped",
+                "gamma": "Stopped",
+            },
+        )
+        with pytest.raises(handler.NotebooksNotDescribed, match="1 watched notebooks"):
+            handler.handler({"source": "aws.events"}, LambdaContext(remaining_millis=60_000))

@@ -310,13 +310,57 @@ def test_the_waf_metric_names_the_web_acls_metric_name(ops):
 def test_every_alarm_notifies_the_topic_on_alarm_and_on_ok(ops):
     topic = logical_id_of(ops, "AWS::SNS::Topic", "Alarms")
     alarms = ops.find_resources("AWS::CloudWatch::Alarm")
-    assert len(alarms) == 5
-    for alarm in alarms.values():
+    assert len(alarms) == 7  # four of the API's, the notebook's, the watch's two
+    for logical_id, alarm in alarms.items():
         props = alarm["Properties"]
         assert props["AlarmActions"] == [{"Ref": topic}]
         assert props["OKActions"] == [{"Ref": topic}]
+        if "NotRunning" in logical_id:
+            continue  # test_the_watch_tells_when_the_running_time_alarm_cannot_fire
         assert props["TreatMissingData"] == "notBreaching"
         assert props["ComparisonOperator"] == "GreaterThanOrEqualToThreshold"
+
+
+def test_the_watch_tells_when_the_running_time_alarm_cannot_fire(ops, synthesized):
+    """A broken watch would leave RunningTooLong silent (missing data is not breaching):
+    its failures and its absence are alarms of their own, made once per stack."""
+    watch = logical_id_of(ops, "AWS::Lambda::Function", "SageMakerNotebookWatch")
+    by_metric = {
+        a["Properties"]["MetricName"]: a["Properties"]
+        for a in ops.find_resources("AWS::CloudWatch::Alarm").values()
+        if a["Properties"].get("Dimensions") == [{"Name": "FunctionName", "Value": {"Ref": watch}}]
+    }
+    assert by_metric["Errors"]["EvaluationPeriods"] == 3
+    assert by_metric["Errors"]["Threshold"] == 1
+    not_running = by_metric["Invocations"]
+    assert not_running["ComparisonOperator"] == "LessThanThreshold"
+    assert not_running["TreatMissingData"] == "breaching"
+    assert (not_running["Period"], not_running["EvaluationPeriods"]) == (300, 3)
+    assert len(synthesized["notebook_alarms"]) == 3  # its own, then the watch's two
+
+
+def test_two_notebooks_alarming_to_one_topic_share_the_watchs_two_alarms():
+    stack = cdk.Stack(cdk.App(), "Shared", env=cdk.Environment(**TEST_ENV))
+    vpc = create_private_vpc(stack, "Vpc")
+    topic = secure_topic(stack)
+    first = NotebookInstance(stack, "First", vpc=vpc, notebook_instance_name="first-nb")
+    second = NotebookInstance(stack, "Second", vpc=vpc, notebook_instance_name="second-nb")
+    first_alarms, second_alarms = first.add_alarms(topic), second.add_alarms(topic)
+    assert first_alarms[1:] == second_alarms[1:]
+    template = Template.from_stack(stack)
+    template.resource_count_is("AWS::CloudWatch::Alarm", 4)
+    for alarm in template.find_resources("AWS::CloudWatch::Alarm").values():
+        assert len(alarm["Properties"]["AlarmActions"]) == 1
+
+
+def test_the_watch_is_never_retried_so_no_minute_counts_twice(ops):
+    """Lambda retries a failed asynchronous invocation twice unless told otherwise; a retry
+    would print the running notebooks' lines again."""
+    watch = logical_id_of(ops, "AWS::Lambda::Function", "SageMakerNotebookWatch")
+    ops.has_resource_properties(
+        "AWS::Lambda::EventInvokeConfig",
+        {"FunctionName": {"Ref": watch}, "MaximumRetryAttempts": 0},
+    )
 
 
 def test_upstream_errors_alarm_threshold(ops):

@@ -28,12 +28,22 @@ COMMITTED_TEMPLATES = sorted(
 
 
 def open_in_ec2(template: dict) -> list[str]:
-    """Logical ids of the groups EC2 would give its allow-all egress."""
+    """Logical ids of the groups EC2 would give an allow-all egress their template does not
+    mean: no inline egress, and no separate rule that allows all traffic anyway."""
+    resources = template.get("Resources", {})
+    allowing_all = {
+        json.dumps(r["Properties"]["GroupId"])
+        for r in resources.values()
+        if r["Type"] == "AWS::EC2::SecurityGroupEgress"
+        and r["Properties"].get("CidrIp") == "0.0.0.0/0"
+        and r["Properties"].get("IpProtocol") == "-1"
+    }
     return [
         logical_id
-        for logical_id, resource in template.get("Resources", {}).items()
+        for logical_id, resource in resources.items()
         if resource["Type"] == "AWS::EC2::SecurityGroup"
         and not resource.get("Properties", {}).get("SecurityGroupEgress")
+        and json.dumps({"Fn::GetAtt": [logical_id, "GroupId"]}) not in allowing_all
     ]
 
 
@@ -45,18 +55,29 @@ def groups_of(template: dict) -> list[str]:
     ]
 
 
-@pytest.fixture(scope="module")
-def synthesized() -> dict[str, dict]:
-    app = new_app()
+# An app may turn this feature flag on; CDK then writes every rule as a separate resource
+# unless a group says otherwise ("disableInlineRules", SecurityGroupProps).
+NO_INLINE_RULES = {"@aws-cdk/aws-ec2.securityGroupDisableInlineRules": True}
+
+
+def synthesize(**context) -> dict[str, dict]:
+    app = new_app(**context)
     stacks = build_all(app)
     assembly = app.synth()
     return {name: assembly.get_stack_by_name(name).template for name in stacks}
 
 
-def test_every_group_of_the_synthesized_stacks_declares_its_egress(synthesized):
-    assert sum(len(groups_of(t)) for t in synthesized.values()) >= 8
-    assert {name: open_in_ec2(t) for name, t in synthesized.items()} == {
-        name: [] for name in synthesized
+@pytest.fixture(scope="module")
+def synthesized() -> dict[str, dict]:
+    return synthesize()
+
+
+@pytest.mark.parametrize("context", [{}, NO_INLINE_RULES], ids=["default", "no-inline-rules"])
+def test_every_group_of_the_synthesized_stacks_declares_its_egress(context):
+    templates = synthesize(**context)
+    assert sum(len(groups_of(t)) for t in templates.values()) >= 8
+    assert {name: open_in_ec2(t) for name, t in templates.items()} == {
+        name: [] for name in templates
     }
 
 
@@ -96,6 +117,18 @@ def cdk_group_template(make_group) -> dict:
     group = make_group(stack, vpc)
     group.connections.allow_to(peer, ec2.Port.tcp(443))
     return cdk.assertions.Template.from_stack(stack).to_json()
+
+
+def test_the_check_sees_a_group_the_feature_flag_opened():
+    """Without the library's explicit prop, the flag moves even CIDR rules out of the group."""
+    app = cdk.App(context=NO_INLINE_RULES)
+    stack = cdk.Stack(app, "Flagged")
+    vpc = ec2.Vpc(stack, "Vpc", max_azs=1, nat_gateways=0, subnet_configuration=[])
+    group = ec2.SecurityGroup(stack, "Group", vpc=vpc, allow_all_outbound=False)
+    group.add_egress_rule(ec2.Peer.any_ipv4(), ec2.Port.tcp(443))
+    assert open_in_ec2(cdk.assertions.Template.from_stack(stack).to_json()) == [
+        stack.get_logical_id(group.node.default_child)
+    ]
 
 
 def test_the_check_sees_cdks_closed_group_open_once_it_has_a_rule_to_another_group():

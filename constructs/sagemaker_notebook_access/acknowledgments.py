@@ -19,6 +19,11 @@ _NO_DLQ = (
     "minutes with no payload: a failed run has nothing to keep, the next run supersedes it, "
     "and Lambda's Errors metric records it"
 )
+_WATCH_WITHOUT_FAILURE_DESTINATION = (
+    "the notebook watch's schedule sends no payload and the function is never retried: a "
+    "failed run has nothing for a destination to keep; NotebookInstance.add_alarms alarms "
+    "on the watch's Errors and on it not running"
+)
 _SCHEDULE_WITHOUT_DLQ = (
     "the notebook watch's schedule sends no payload: a delivery that fails has nothing to "
     "keep, and the next run 5 minutes later is the retry"
@@ -138,6 +143,7 @@ ACKNOWLEDGED_RULES: dict[str, str] = {
     "HIPAA.Security::HIPAA.Security-LambdaConcurrency": _NO_RESERVED_CONCURRENCY,
     # NotebookWatch: the schedule that runs the function publishing notebooks' running time
     "Serverless::Serverless-EventBusDLQ": _SCHEDULE_WITHOUT_DLQ,
+    "Serverless::Serverless-LambdaAsyncFailureDestination": _WATCH_WITHOUT_FAILURE_DESTINATION,
     # PresignedUrlApi: the Lambda function's managed policy
     "AwsSolutions::AwsSolutions-IAM5[Resource::*]": _WILDCARD_RESOURCES,
     # PresignedUrlApi: the REST API stage

@@ -27,6 +27,7 @@ from .idle_stop_lifecycle import on_start_content
 from .limits import NOTEBOOK_LOG_GROUP, NOTEBOOK_LOG_STREAM_SUFFIXES
 from .log_key import grants_only_for_aws_services
 from .operations import NotebookOperations
+from .security_groups import https_out_security_group
 from .singleton import stack_singleton
 from .tag_guard import tag_guard_statements
 from .validation import (
@@ -309,16 +310,13 @@ class NotebookInstance(NotebookOperations, Resource):
         return subnets[0]
 
     def _default_security_group(self, vpc: ec2.IVpc) -> ec2.SecurityGroup:
-        group = ec2.SecurityGroup(
+        # HTTPS reaches the VPC endpoints (and, in a VPC with NAT, package mirrors).
+        return https_out_security_group(
             self,
             "SecurityGroup",
             vpc=vpc,
             description="Notebook instance: no inbound, outbound HTTPS only",
-            allow_all_outbound=False,
         )
-        # HTTPS reaches the VPC endpoints (and, in a VPC with NAT, package mirrors).
-        group.add_egress_rule(ec2.Peer.any_ipv4(), ec2.Port.tcp(443), "HTTPS out")
-        return group
 
     def _log_statements(self, given_name: str | None) -> list[iam.PolicyStatement]:
         """Write the notebook's own streams in SageMaker's notebook log group.

@@ -13,12 +13,15 @@ from __future__ import annotations
 from pathlib import Path
 
 from aws_cdk import Duration, Fn, RemovalPolicy, Stack
+from aws_cdk import aws_cloudwatch as cloudwatch
+from aws_cdk import aws_cloudwatch_actions as cloudwatch_actions
 from aws_cdk import aws_ec2 as ec2
 from aws_cdk import aws_events as events
 from aws_cdk import aws_events_targets as targets
 from aws_cdk import aws_iam as iam
 from aws_cdk import aws_lambda as lambda_
 from aws_cdk import aws_logs as logs
+from aws_cdk import aws_sns as sns
 from constructs import Construct
 
 from .acknowledgments import acknowledge
@@ -26,6 +29,7 @@ from .capacity import ENVIRONMENT_HEADROOM_BYTES, ENVIRONMENT_LIMIT_BYTES
 from .endpoint_reach import EndpointReach
 from .limits import NOTEBOOK_NAME_MAX_LENGTH
 from .log_key import create_log_key
+from .security_groups import https_out_security_group
 from .singleton import stack_singleton
 from .validation import ValidationError, is_token
 
@@ -79,6 +83,8 @@ class NotebookWatch(Construct):
         super().__init__(scope, id)
         self.namespace = namespace
         self._names: list[str] = []
+        self._alarms: list[cloudwatch.Alarm] = []
+        self._topics: list[str] = []
         # Its log group holds the metric lines, so it is kept like the API's logs.
         key = create_log_key(
             self,
@@ -139,14 +145,12 @@ class NotebookWatch(Construct):
         acknowledge(self.policy, "AwsSolutions::AwsSolutions-IAM5[Resource::*]")
         # In the VPC, like the notebook it watches (Control Tower's CT.LAMBDA.PR.3): HTTPS
         # out, which reaches the VPC's SageMaker API endpoint (admitted below) or a NAT.
-        self.security_group = ec2.SecurityGroup(
+        self.security_group = https_out_security_group(
             self,
             "SecurityGroup",
             vpc=vpc,
             description="Notebook watch: outbound HTTPS only (the SageMaker API)",
-            allow_all_outbound=False,
         )
-        self.security_group.add_egress_rule(ec2.Peer.any_ipv4(), ec2.Port.tcp(443), "HTTPS out")
         self.function = lambda_.Function(
             self,
             "Function",
@@ -160,6 +164,10 @@ class NotebookWatch(Construct):
             memory_size=128,
             role=iam.Role.from_role_arn(self, "RoleReference", self.role.role_arn, mutable=False),
             log_group=self.log_group,
+            # Lambda retries a failed asynchronous invocation twice by default ("Retain records
+            # of asynchronous invocations", Lambda developer guide): a retried run would print
+            # its running notebooks' lines again and count their minutes twice.
+            retry_attempts=0,
             vpc=vpc,
             vpc_subnets=ec2.SubnetSelection(subnets=[subnet]),
             security_groups=[self.security_group],
@@ -185,6 +193,43 @@ class NotebookWatch(Construct):
         )
         acknowledge(self.function, *WATCH_FUNCTION_RULES)
         acknowledge(self.schedule, "Serverless::Serverless-EventBusDLQ")
+
+    def add_alarms(self, topic: sns.ITopic) -> list[cloudwatch.Alarm]:
+        """Two alarms that tell ``topic`` the running-time alarms cannot fire: the watch
+        failing (its ``Errors``, in each of 3 runs in a row) and the watch not running at
+        all (no ``Invocations`` for 15 minutes, missing data counting as breaching). Made
+        once per stack; a second topic is added to the same alarms."""
+        if not self._alarms:
+            errors = self.function.metric_errors(period=Duration.minutes(PERIOD_MINUTES))
+            invocations = self.function.metric_invocations(period=Duration.minutes(PERIOD_MINUTES))
+            self._alarms = [
+                errors.create_alarm(
+                    self,
+                    "FailingAlarm",
+                    alarm_description=f"{self.node.path} could not describe every watched "
+                    "notebook in 3 runs in a row: running-time alarms may stay silent",
+                    threshold=1,
+                    evaluation_periods=3,
+                    treat_missing_data=cloudwatch.TreatMissingData.NOT_BREACHING,
+                ),
+                invocations.create_alarm(
+                    self,
+                    "NotRunningAlarm",
+                    alarm_description=f"{self.node.path} has not run for 15 minutes: "
+                    "running-time alarms cannot fire",
+                    threshold=1,
+                    comparison_operator=cloudwatch.ComparisonOperator.LESS_THAN_THRESHOLD,
+                    evaluation_periods=3,
+                    treat_missing_data=cloudwatch.TreatMissingData.BREACHING,
+                ),
+            ]
+        if topic.node.path not in self._topics:
+            self._topics.append(topic.node.path)
+            action = cloudwatch_actions.SnsAction(topic)
+            for alarm in self._alarms:
+                alarm.add_alarm_action(action)
+                alarm.add_ok_action(action)
+        return list(self._alarms)
 
     @property
     def watched_names(self) -> list[str]:
@@ -214,4 +259,5 @@ WATCH_FUNCTION_RULES = (
     "Serverless::Serverless-LambdaDLQ",
     "NIST.800.53.R5::NIST.800.53.R5-LambdaConcurrency",
     "HIPAA.Security::HIPAA.Security-LambdaConcurrency",
+    "Serverless::Serverless-LambdaAsyncFailureDestination",
 )

@@ -566,7 +566,8 @@ class NotebookOperations:
 
         It reads ``metric_running_minutes``: SageMaker's status of the notebook, published by
         the stack's notebook watch, so it holds with idle stop off and no notebook user can
-        fake or silence it."""
+        fake or silence it. The watch's own two alarms (failing; not running) come with it,
+        once per stack, and are returned after this notebook's."""
         with validating(self):
             validate_int_range(
                 running_hours, prop="running_hours", minimum=1, maximum=RUNNING_HOURS_MAX
@@ -581,7 +582,13 @@ class NotebookOperations:
             periods=running_hours,
         )
         _notify([alarm], topic)
-        return [alarm]
+        watch = NotebookWatch.of(
+            self,
+            namespace=namespace_for(self, per_construct=False),
+            vpc=self.vpc,
+            subnet=self.subnet,
+        )
+        return [alarm, *watch.add_alarms(topic)]
 
 
 def _alarm(

@@ -26,11 +26,35 @@ CLOSING_RULE_ICMP_CODE = 87
 CLOSING_RULE_DESCRIPTION = "Declares egress so EC2 adds no allow-all rule; matches no traffic"
 
 
+def _group(scope: Construct, id: str, *, vpc: ec2.IVpc, description: str) -> ec2.SecurityGroup:
+    # Inline rules whatever the app's context says: with the feature flag
+    # @aws-cdk/aws-ec2.securityGroupDisableInlineRules on, CDK would write every rule as a
+    # separate resource, and EC2 would keep its allow-all egress ("disableInlineRules",
+    # SecurityGroupProps, CDK API reference; an explicit prop wins over the flag).
+    return ec2.SecurityGroup(
+        scope,
+        id,
+        vpc=vpc,
+        description=description,
+        allow_all_outbound=False,
+        disable_inline_rules=False,
+    )
+
+
+def https_out_security_group(
+    scope: Construct, id: str, *, vpc: ec2.IVpc, description: str
+) -> ec2.SecurityGroup:
+    """No inbound; outbound HTTPS only, declared inline (VPC endpoints, or a NAT's way out)."""
+    group = _group(scope, id, vpc=vpc, description=description)
+    group.add_egress_rule(ec2.Peer.any_ipv4(), ec2.Port.tcp(443), "HTTPS out")
+    return group
+
+
 def closed_security_group(
     scope: Construct, id: str, *, vpc: ec2.IVpc, description: str
 ) -> ec2.SecurityGroup:
     """A security group with no outbound traffic but what is added to it, in EC2 too."""
-    group = ec2.SecurityGroup(scope, id, vpc=vpc, description=description, allow_all_outbound=False)
+    group = _group(scope, id, vpc=vpc, description=description)
     group.add_egress_rule(
         ec2.Peer.ipv4(CLOSING_RULE_CIDR),
         ec2.Port.icmp_type_and_code(CLOSING_RULE_ICMP_TYPE, CLOSING_RULE_ICMP_CODE),

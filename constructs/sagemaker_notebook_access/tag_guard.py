@@ -55,7 +55,9 @@ def tag_guard_document(administrators: Sequence[str] = ()) -> dict:
     ``administrators``: ARNs (``*`` and ``?`` allowed, e.g. the CloudFormation execution
     role that deploys notebooks with ``owners=``/``groups=``) left out of the deny. Empty:
     nobody may write these tags, not even a deploy; use that only on roles that never
-    deploy notebooks.
+    deploy notebooks. An exempt execution role exempts everyone who may pass it to
+    CloudFormation: CDK's default one has AdministratorAccess and every deployer passes it
+    (aws/aws-cdk#27097), so give notebook stacks a dedicated execution role.
     """
     _check_administrators(administrators)
     condition: dict[str, dict[str, list[str]]] = {

@@ -27,6 +27,11 @@ from constructs import Construct
 from .acknowledgments import acknowledge
 from .capacity import ENVIRONMENT_HEADROOM_BYTES, ENVIRONMENT_LIMIT_BYTES
 from .endpoint_reach import EndpointReach
+from .function_permissions import (
+    network_interfaces_statement,
+    own_logs_statement,
+    traces_statement,
+)
 from .limits import NOTEBOOK_NAME_MAX_LENGTH
 from .log_key import create_log_key
 from .security_groups import https_out_security_group
@@ -114,31 +119,9 @@ class NotebookWatch(Construct):
             description="Notebook watch: its own logs, traces, describe the watched notebooks",
             roles=[self.role],
             statements=[
-                # The log group's Arn attribute ends in ":*": its own streams only.
-                iam.PolicyStatement(
-                    sid="WriteOwnLogs",
-                    actions=["logs:CreateLogStream", "logs:PutLogEvents"],
-                    resources=[self.log_group.log_group_arn],
-                ),
-                # ENI and X-Ray actions have no resource-level permissions (Service
-                # Authorization Reference, Amazon EC2 and AWS X-Ray).
-                iam.PolicyStatement(
-                    sid="ManageOwnNetworkInterfaces",
-                    actions=[
-                        "ec2:CreateNetworkInterface",
-                        "ec2:DescribeNetworkInterfaces",
-                        "ec2:DescribeSubnets",
-                        "ec2:DeleteNetworkInterface",
-                        "ec2:AssignPrivateIpAddresses",
-                        "ec2:UnassignPrivateIpAddresses",
-                    ],
-                    resources=["*"],
-                ),
-                iam.PolicyStatement(
-                    sid="WriteTraces",
-                    actions=["xray:PutTraceSegments", "xray:PutTelemetryRecords"],
-                    resources=["*"],
-                ),
+                own_logs_statement(self.log_group),
+                network_interfaces_statement(),
+                traces_statement(),
                 self._describe,
             ],
         )

@@ -34,6 +34,11 @@ from .capacity import (
     first_policy_room,
 )
 from .endpoint_reach import EndpointReach
+from .function_permissions import (
+    network_interfaces_statement,
+    own_logs_statement,
+    traces_statement,
+)
 from .gateway_responses import ACCESS_LOG_FIELDS, add_gateway_responses
 from .grants import ManagedPolicyPrincipal, managed_policy_target, warn_if_not_applied
 from .ip_policy import PRESIGN_ACTION, deny_presign_outside_cidrs
@@ -592,36 +597,14 @@ class PresignedUrlApi(ApiOperations, Construct):
 
     def _function_statements(self) -> list[iam.PolicyStatement]:
         return [
-            # The log group's Arn attribute ends in ":*": its own streams, no other group's.
-            iam.PolicyStatement(
-                sid="WriteOwnLogs",
-                actions=["logs:CreateLogStream", "logs:PutLogEvents"],
-                resources=[self.function_log_group.log_group_arn],
-            ),
-            # ENI and X-Ray actions do not support resource-level permissions:
-            # https://docs.aws.amazon.com/service-authorization/latest/reference/list_amazonec2.html
-            iam.PolicyStatement(
-                sid="ManageOwnNetworkInterfaces",
-                actions=[
-                    "ec2:CreateNetworkInterface",
-                    "ec2:DescribeNetworkInterfaces",
-                    "ec2:DescribeSubnets",
-                    "ec2:DeleteNetworkInterface",
-                    "ec2:AssignPrivateIpAddresses",
-                    "ec2:UnassignPrivateIpAddresses",
-                ],
-                resources=["*"],
-            ),
+            own_logs_statement(self.function_log_group),
+            network_interfaces_statement(),
             iam.PolicyStatement(
                 sid="DecryptOwnEnvironment",
                 actions=["kms:Decrypt"],
                 resources=[self.encryption_key.key_arn],
             ),
-            iam.PolicyStatement(
-                sid="WriteTraces",
-                actions=["xray:PutTraceSegments", "xray:PutTelemetryRecords"],
-                resources=["*"],
-            ),
+            traces_statement(),
             self._notebook_statement,
             # It reads entitlement tags; it never writes one.
             *tag_guard_statements(),

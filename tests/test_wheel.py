@@ -42,6 +42,7 @@ CONSUMER_APP = textwrap.dedent(
     from aws_cdk import aws_kms as kms
     from constructs import Construct
     from sagemaker_notebook_access import IpRestrictedNotebook
+    from sagemaker_notebook_access.lambda_assets import lambda_code_path
     from sagemaker_notebook_access.url_api import handler_code_path
 
     ALLOWED = ["203.0.113.0/24"]
@@ -87,6 +88,7 @@ CONSUMER_APP = textwrap.dedent(
             {
                 "package_file": sagemaker_notebook_access.__file__,
                 "handler_code_path": str(handler_code_path()),
+                "watch_code_path": str(lambda_code_path("notebook_watch")),
                 "distribution_files": str(
                     importlib.metadata.distribution("sagemaker-notebook-access").locate_file("")
                 ),
@@ -275,6 +277,13 @@ def test_handler_code_comes_from_the_installed_package(consumer):
     code = Path(consumer["probe"]["handler_code_path"]).resolve()
     assert code.is_relative_to(consumer["venv"].resolve())
     assert code.parts[-3:] == ("sagemaker_notebook_access", "lambda_src", "presigned_url")
+    assert (code / "handler.py").is_file()
+
+
+def test_the_notebook_watch_code_ships_in_the_wheel(consumer):
+    code = Path(consumer["probe"]["watch_code_path"]).resolve()
+    assert code.is_relative_to(consumer["venv"].resolve())
+    assert code.parts[-3:] == ("sagemaker_notebook_access", "lambda_src", "notebook_watch")
     assert (code / "handler.py").is_file()
 
 

@@ -10,8 +10,6 @@ notebook's log group nor in its role.
 
 from __future__ import annotations
 
-from pathlib import Path
-
 from aws_cdk import Duration, Fn, RemovalPolicy, Stack
 from aws_cdk import aws_cloudwatch as cloudwatch
 from aws_cdk import aws_cloudwatch_actions as cloudwatch_actions
@@ -32,6 +30,7 @@ from .function_permissions import (
     own_logs_statement,
     traces_statement,
 )
+from .lambda_assets import lambda_code_path
 from .limits import NOTEBOOK_NAME_MAX_LENGTH
 from .log_key import create_log_key
 from .security_groups import https_out_security_group
@@ -44,21 +43,6 @@ DESCRIBE_ACTION = "sagemaker:DescribeNotebookInstance"
 # Fixed variables, and every watched name at its longest with its comma, must fit Lambda's
 # 4 KiB environment ("Lambda quotas", Lambda developer guide).
 _NAME_BYTES = NOTEBOOK_NAME_MAX_LENGTH + 1
-
-
-def watch_code_path() -> Path:
-    """The function's folder: inside the installed wheel first, the source tree second."""
-    here = Path(__file__).resolve().parent
-    for candidate in (
-        here / "lambda_src" / "notebook_watch",
-        here.parent.parent / "lambda" / "notebook_watch",
-    ):
-        if (candidate / "handler.py").is_file():
-            return candidate
-    raise FileNotFoundError(
-        "the notebook_watch handler is missing from this installation of "
-        "sagemaker_notebook_access (looked in lambda_src/ and ../../lambda/)"
-    )
 
 
 class NotebookWatch(Construct):
@@ -142,7 +126,9 @@ class NotebookWatch(Construct):
             runtime=lambda_.Runtime.PYTHON_3_14,
             architecture=lambda_.Architecture.ARM_64,
             handler="handler.handler",
-            code=lambda_.Code.from_asset(str(watch_code_path()), exclude=["__pycache__", "*.pyc"]),
+            code=lambda_.Code.from_asset(
+                str(lambda_code_path("notebook_watch")), exclude=["__pycache__", "*.pyc"]
+            ),
             timeout=Duration.seconds(60),
             memory_size=128,
             role=iam.Role.from_role_arn(self, "RoleReference", self.role.role_arn, mutable=False),

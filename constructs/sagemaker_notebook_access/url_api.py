@@ -42,6 +42,7 @@ from .function_permissions import (
 from .gateway_responses import ACCESS_LOG_FIELDS, add_gateway_responses
 from .grants import ManagedPolicyPrincipal, managed_policy_target, warn_if_not_applied
 from .ip_policy import PRESIGN_ACTION, deny_presign_outside_cidrs
+from .lambda_assets import lambda_code_path
 from .limits import (
     NOTEBOOK_NAME_MAX_LENGTH,
     SESSION_DURATION_MAX_SECONDS,
@@ -77,18 +78,8 @@ DEFAULT_THROTTLING_BURST_LIMIT = 20
 
 
 def handler_code_path() -> Path:
-    """The handler's folder: inside the installed wheel first, the source tree second."""
-    here = Path(__file__).resolve().parent
-    for candidate in (
-        here / "lambda_src" / "presigned_url",
-        here.parent.parent / "lambda" / "presigned_url",
-    ):
-        if (candidate / "handler.py").is_file():
-            return candidate
-    raise FileNotFoundError(
-        "the presigned_url handler is missing from this installation of "
-        "sagemaker_notebook_access (looked in lambda_src/ and ../../lambda/)"
-    )
+    """The URL function's folder (lambda/presigned_url), installed or in the source tree."""
+    return lambda_code_path("presigned_url")
 
 
 NotebookRef = NotebookInstance | str

@@ -326,7 +326,7 @@ def test_two_url_functions_with_handler_in_their_asset(consumer):
         assert asset["source"]["packaging"] == "zip"
         folder = consumer["out"] / asset["source"]["path"]
         # The handler and its portal page: what the wheel ships is the whole Lambda asset.
-        shipped = ["handler.py", "portal.css", "portal.js", "portal.py"]
+        shipped = ["contract.py", "handler.py", "portal.css", "portal.js", "portal.py"]
         assert sorted(p.name for p in folder.iterdir()) == shipped
         for name in shipped:
             assert (folder / name).read_bytes() == (installed.parent / name).read_bytes()

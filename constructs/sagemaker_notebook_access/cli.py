@@ -35,10 +35,10 @@ from botocore.exceptions import (
 
 from .limits import (
     NOTEBOOK_NAME_MAX_LENGTH,
-    NOTEBOOK_NAME_PATTERN,
     SESSION_DURATION_FIELD,
     SESSION_DURATION_MAX_SECONDS,
     SESSION_DURATION_MIN_SECONDS,
+    is_notebook_name,
 )
 
 PROG = "notebook-url"
@@ -196,8 +196,7 @@ def build_parser() -> argparse.ArgumentParser:
 
 
 def validate_notebook_name(name: str) -> str:
-    # fullmatch, not match with "$": "$" also matches before a trailing newline.
-    if len(name) > NOTEBOOK_NAME_MAX_LENGTH or not NOTEBOOK_NAME_PATTERN.fullmatch(name):
+    if not is_notebook_name(name):
         usage_error(
             f"notebook name {_shown(name, 80)!r} is not valid: use 1..{NOTEBOOK_NAME_MAX_LENGTH} "
             "letters, digits and hyphens, starting and ending with a letter or digit"

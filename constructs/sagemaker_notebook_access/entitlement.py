@@ -1,7 +1,7 @@
 """Who may open a notebook through the portal: its owner and group tags (issue 11).
 
 NotebookInstance(owners=..., groups=...) writes them; the handler reads them on every
-request (lambda/presigned_url/portal.py keeps the same tag names), so
+request (the tag names are the URL function's contract module's), so
 ``aws sagemaker add-tags`` changes who may open a notebook with no redeploy.
 """
 
@@ -10,10 +10,9 @@ from __future__ import annotations
 import re
 from collections.abc import Sequence
 
+from .lambda_src.presigned_url.contract import GROUPS_TAG, OWNERS_TAG
 from .validation import ValidationError, is_token
 
-OWNERS_TAG = "notebook-access:owners"
-GROUPS_TAG = "notebook-access:groups"
 # SageMaker tag values: up to 256 of letters, digits, spaces and _ . : / = + - @ (Tag,
 # SageMaker API reference); entries are space-separated, so an entry holds no space.
 TAG_VALUE_MAX_LENGTH = 256

@@ -45,6 +45,7 @@ from aws_cdk import aws_logs as logs
 from aws_cdk import aws_sns as sns
 from constructs import Construct
 
+from .lambda_src.presigned_url import contract
 from .limits import NOTEBOOK_LOG_GROUP
 from .notebook_watch import NotebookWatch
 from .singleton import child_singleton, stack_singleton
@@ -73,11 +74,12 @@ class DenyReason:
     which of the two refused, so ``NOT_GRANTED`` counts both.
     """
 
-    OUTSIDE_ALLOW_LIST = "outsideAllowList"
-    NO_SOURCE_IP = "noSourceIp"
-    NO_IDENTITY = "noIdentity"
-    NOT_ENTITLED = "notEntitled"
-    CROSS_ORIGIN = "crossOrigin"  # a portal POST from another site's page
+    # The handler's (lambda/presigned_url/contract.py, the one copy).
+    OUTSIDE_ALLOW_LIST = contract.DENY_OUTSIDE_ALLOW_LIST
+    NO_SOURCE_IP = contract.DENY_NO_SOURCE_IP
+    NO_IDENTITY = contract.DENY_NO_IDENTITY
+    NOT_ENTITLED = contract.DENY_NOT_ENTITLED
+    CROSS_ORIGIN = contract.DENY_CROSS_ORIGIN  # a portal POST from another site's page
     NOT_GRANTED = "ACCESS_DENIED"
     WAF_BLOCKED = "WAF_FILTERED"
     UNSIGNED = "MISSING_AUTHENTICATION_TOKEN"

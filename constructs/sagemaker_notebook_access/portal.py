@@ -37,7 +37,16 @@ from .capacity import (
     NOTEBOOK_ARN_PREFIX_MAX_CHARS,
     REST_API_ID_CHARS,
 )
-from .url_api import NAME_PARAMETER, PresignedUrlApi, _notebook_arn
+from .lambda_src.presigned_url.contract import (
+    NAME_SEGMENT,
+    PAGE_RESOURCE,
+    PORTAL_LIST_RESOURCE,
+    PORTAL_OPEN_RESOURCE,
+    PORTAL_SCOPES,
+    PORTAL_START_RESOURCE,
+    Env,
+)
+from .url_api import PresignedUrlApi, _notebook_arn
 from .validation import (
     ValidationError,
     is_number_token,
@@ -58,7 +67,13 @@ DEFAULT_NOTEBOOK_SESSION_MINUTES = 60
 # Cognito's refresh-token minimum (60 minutes); the page uses no refresh token, but CDK
 # (like Cognito) refuses an ID or access token that outlives it, so it is at least the session.
 REFRESH_TOKEN_MINUTES = 60
-SCOPES = [cognito.OAuthScope.OPENID, cognito.OAuthScope.EMAIL, cognito.OAuthScope.PROFILE]
+# The contract's scopes as CDK's objects (the names are Cognito's own).
+_COGNITO_SCOPES = {
+    "openid": cognito.OAuthScope.OPENID,
+    "email": cognito.OAuthScope.EMAIL,
+    "profile": cognito.OAuthScope.PROFILE,
+}
+SCOPES = [_COGNITO_SCOPES[name] for name in PORTAL_SCOPES]
 # Cognito domain prefixes: lowercase letters, digits and hyphens, 1..63, and none of the
 # reserved words (CognitoDomainOptions / AWS::Cognito::UserPoolDomain).
 _DOMAIN_PREFIX = r"[a-z0-9](?:[a-z0-9-]{0,61}[a-z0-9])?"
@@ -284,14 +299,14 @@ class NotebookPortal(Construct):
             "GET", integration, authorization_type=apigw.AuthorizationType.NONE
         )
         acknowledge(page, "AwsSolutions::AwsSolutions-APIG4")
-        notebooks = rest_api.root.add_resource("portal").add_resource("notebooks")
-        notebooks.add_method("GET", integration, **signed_in)
-        notebook = notebooks.add_resource(f"{{{NAME_PARAMETER}}}")
-        paths = ["GET/", "GET/portal/notebooks", "POST/portal/notebooks/*/open"]
-        notebook.add_resource("open").add_method("POST", integration, **signed_in)
+        routes = [("GET", PORTAL_LIST_RESOURCE), ("POST", PORTAL_OPEN_RESOURCE)]
         if api.allow_start:
-            notebook.add_resource("start").add_method("POST", integration, **signed_in)
-            paths.append("POST/portal/notebooks/*/start")
+            routes.append(("POST", PORTAL_START_RESOURCE))
+        for method, resource in routes:
+            rest_api.root.resource_for_path(resource).add_method(method, integration, **signed_in)
+        paths = [f"GET{PAGE_RESOURCE}"] + [
+            f"{method}{resource.replace(NAME_SEGMENT, '*')}" for method, resource in routes
+        ]
         rest_api.add_to_resource_policy(
             iam.PolicyStatement(
                 sid="AllowBrowserRoutesFromAllowedCidrs",
@@ -316,31 +331,31 @@ class NotebookPortal(Construct):
         # Token values at the longest they resolve to (capacity.py counts them so).
         longest_host = f".{LONGEST_REGION}.amazonaws.com.cn"
         api._set_environment(
-            "PORTAL_URL",
+            Env.PORTAL_URL,
             self.portal_url,
             max_chars=len(
                 f"https://{'x' * REST_API_ID_CHARS}.execute-api{longest_host}/{api.stage_name}/"
             ),
         )
         api._set_environment(
-            "PORTAL_CLIENT_ID",
+            Env.PORTAL_CLIENT_ID,
             self.client.user_pool_client_id,
             max_chars=COGNITO_CLIENT_ID_MAX_CHARS,
         )
         api._set_environment(
-            "PORTAL_SIGN_IN_URL",
+            Env.PORTAL_SIGN_IN_URL,
             self.sign_in_url,
             max_chars=len(f"https://{'x' * 63}.auth.{LONGEST_REGION}.amazoncognito.com"),
         )
         api._set_environment(
-            "PORTAL_NOTEBOOK_SESSION_MINUTES",
+            Env.PORTAL_NOTEBOOK_SESSION_MINUTES,
             Token.as_string(notebook_session_minutes)
             if is_number_token(notebook_session_minutes)
             else str(notebook_session_minutes),
             max_chars=len(str(NOTEBOOK_SESSION_MINUTES_MAX)),
         )
         api._set_environment(
-            "NOTEBOOK_ARN_PREFIX",
+            Env.NOTEBOOK_ARN_PREFIX,
             f"arn:{stack.partition}:sagemaker:{stack.region}:{stack.account}:notebook-instance/",
             max_chars=NOTEBOOK_ARN_PREFIX_MAX_CHARS,
         )

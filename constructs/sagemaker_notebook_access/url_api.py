@@ -43,6 +43,13 @@ from .gateway_responses import ACCESS_LOG_FIELDS, add_gateway_responses
 from .grants import ManagedPolicyPrincipal, managed_policy_target, warn_if_not_applied
 from .ip_policy import PRESIGN_ACTION, deny_presign_outside_cidrs
 from .lambda_assets import lambda_code_path
+from .lambda_src.presigned_url.contract import (
+    NAME_PARAMETER,
+    NAME_SEGMENT,
+    START_RESOURCE,
+    URL_RESOURCE,
+    Env,
+)
 from .limits import (
     NOTEBOOK_NAME_MAX_LENGTH,
     SESSION_DURATION_MAX_SECONDS,
@@ -68,7 +75,6 @@ from .validation import (
 )
 from .waf import DEFAULT_RATE_LIMIT_PER_5_MINUTES, ApiWebAcl
 
-NAME_PARAMETER = "NotebookInstanceName"
 DESCRIBE_ACTION = "sagemaker:DescribeNotebookInstance"
 START_ACTION = "sagemaker:StartNotebookInstance"
 INVOKE_ACTION = "execute-api:Invoke"
@@ -266,7 +272,7 @@ class PresignedUrlApi(ApiOperations, Construct):
                 )
             statement = self._served_statement_with_room_for(name)
             self._notebook_names.append(name)
-            self._set_environment("NOTEBOOK_NAMES", Fn.join(",", self._notebook_names))
+            self._set_environment(Env.NOTEBOOK_NAMES, Fn.join(",", self._notebook_names))
             statement.add_resources(arn)
 
     def grant_open(self, grantee: iam.IGrantable, notebook: NotebookRef | None = None) -> iam.Grant:
@@ -285,21 +291,16 @@ class PresignedUrlApi(ApiOperations, Construct):
                     "with it first (or name it under notebook_name_prefix)",
                     self,
                 )
-        routes = ["url"] + (["start"] if self.allow_start else [])
+        paths = [
+            resource.replace(NAME_SEGMENT, name)
+            for resource in [URL_RESOURCE] + ([START_RESOURCE] if self.allow_start else [])
+        ]
         grant = self._grant_invoke(
             grantee,
-            [
-                self.rest_api.arn_for_execute_api(
-                    "POST", f"/notebooks/{name}/{route}", self.stage_name
-                )
-                for route in routes
-            ],
+            [self.rest_api.arn_for_execute_api("POST", path, self.stage_name) for path in paths],
         )
         return warn_if_not_applied(
-            self,
-            grant,
-            grantee,
-            granted=" or ".join(f"POST /notebooks/{name}/{route}" for route in routes),
+            self, grant, grantee, granted=" or ".join(f"POST {path}" for path in paths)
         )
 
     # ------------------------------------------------------------ building
@@ -390,12 +391,12 @@ class PresignedUrlApi(ApiOperations, Construct):
         """The VPC function, ordered so its ENI permissions come first and leave last."""
         self._token_chars: dict[str, int] = {}  # see _set_environment
         self._environment = {
-            "NOTEBOOK_NAMES": "",  # filled by add_notebook
-            "NOTEBOOK_NAME_PREFIX": self.notebook_name_prefix,
-            "ALLOWED_CIDRS": ",".join(self.allowed_cidrs),
-            "ALLOW_START": "true" if self.allow_start else "false",
-            "MAX_SESSION_DURATION_SECONDS": str(max_session_duration_seconds),
-            "DEFAULT_SESSION_DURATION_SECONDS": str(
+            Env.NOTEBOOK_NAMES: "",  # filled by add_notebook
+            Env.NOTEBOOK_NAME_PREFIX: self.notebook_name_prefix,
+            Env.ALLOWED_CIDRS: ",".join(self.allowed_cidrs),
+            Env.ALLOW_START: "true" if self.allow_start else "false",
+            Env.MAX_SESSION_DURATION_SECONDS: str(max_session_duration_seconds),
+            Env.DEFAULT_SESSION_DURATION_SECONDS: str(
                 default_session_duration_seconds or max_session_duration_seconds
             ),
         }
@@ -472,7 +473,9 @@ class PresignedUrlApi(ApiOperations, Construct):
         )
         self.rest_api = self._rest_api(rate_limit, burst_limit)
         # The audit line marks events that do not name this API (a direct invocation).
-        self._set_environment("REST_API_ID", self.rest_api.rest_api_id, max_chars=REST_API_ID_CHARS)
+        self._set_environment(
+            Env.REST_API_ID, self.rest_api.rest_api_id, max_chars=REST_API_ID_CHARS
+        )
         self.execution_log_group = logs.LogGroup(
             self,
             "ExecutionLogs",
@@ -687,14 +690,13 @@ class PresignedUrlApi(ApiOperations, Construct):
                 },
             ),
         )
-        notebook = api.root.add_resource("notebooks").add_resource(f"{{{NAME_PARAMETER}}}")
         path_parameters = {f"method.request.path.{NAME_PARAMETER}": True}
         # Only POST is defined. Another method on a route gets API Gateway's own answer for
         # an undefined method, 403 MISSING_AUTHENTICATION_TOKEN (gateway_responses.py): a
         # catch-all method cannot answer 405, because a method without IAM authorization
         # behind a resource policy with no explicit Allow is denied ("How API Gateway
         # resource policies affect authorization workflow", API Gateway developer guide).
-        url_route = notebook.add_resource("url")
+        url_route = api.root.resource_for_path(URL_RESOURCE)
         url_route.add_method(
             "POST",
             integration,
@@ -703,7 +705,7 @@ class PresignedUrlApi(ApiOperations, Construct):
             request_models={"application/json": body_model},
         )
         if self.allow_start:
-            start_route = notebook.add_resource("start")
+            start_route = api.root.resource_for_path(START_RESOURCE)
             start_route.add_method(
                 "POST", integration, request_validator=validator, request_parameters=path_parameters
             )
@@ -789,7 +791,7 @@ class PresignedUrlApi(ApiOperations, Construct):
         check counts). NOTEBOOK_NAMES is counted name by name, and checked by add_notebook
         before it grows.
         """
-        if is_token(value) and key != "NOTEBOOK_NAMES":
+        if is_token(value) and key != Env.NOTEBOOK_NAMES:
             if max_chars is None:
                 raise TypeError(f"{key} is a token: pass max_chars, its longest value")
             self._token_chars[key] = max_chars
@@ -812,7 +814,7 @@ class PresignedUrlApi(ApiOperations, Construct):
             key: "x" * self._token_chars[key] if key in self._token_chars else value
             for key, value in self._environment.items()
         }
-        return environment_bytes({**counted, "NOTEBOOK_NAMES": ""}, names)
+        return environment_bytes({**counted, Env.NOTEBOOK_NAMES: ""}, names)
 
 
 def _notebook_arn(scope: Construct, name: str) -> str:

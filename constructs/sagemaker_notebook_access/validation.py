@@ -19,7 +19,7 @@ from dataclasses import dataclass
 from aws_cdk import Annotations, Stack, Token
 from constructs import IConstruct
 
-from .limits import NOTEBOOK_NAME_MAX_LENGTH, NOTEBOOK_NAME_PATTERN
+from .limits import NOTEBOOK_NAME_MAX_LENGTH, is_notebook_name
 
 VOLUME_SIZE_MIN_GB = 5
 VOLUME_SIZE_MAX_GB = 16384
@@ -105,7 +105,7 @@ def validate_notebook_name(value: str | None, *, prop: str = "notebook_instance_
             f"{prop} {value!r} is {len(value)} characters; at most "
             f"{NOTEBOOK_NAME_MAX_LENGTH} are allowed"
         )
-    if not NOTEBOOK_NAME_PATTERN.fullmatch(value):
+    if not is_notebook_name(value):
         raise ValidationError(
             f"{prop} {value!r} is not allowed: use letters, digits and single or repeated "
             "hyphens, starting and ending with a letter or digit"

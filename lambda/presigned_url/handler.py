@@ -41,17 +41,53 @@ from botocore.exceptions import (
 
 try:  # in the Lambda, this folder is the top level; in the source tree, a package
     from . import portal
+    from .contract import (
+        DENY_CROSS_ORIGIN,
+        DENY_NO_IDENTITY,
+        DENY_NO_SOURCE_IP,
+        DENY_NOT_ENTITLED,
+        DENY_OUTSIDE_ALLOW_LIST,
+        NAME_SEGMENT,
+        PAGE_RESOURCE,
+        PORTAL_LIST_RESOURCE,
+        PORTAL_OPEN_RESOURCE,
+        PORTAL_START_RESOURCE,
+        START_RESOURCE,
+        URL_RESOURCE,
+        Env,
+        is_notebook_name,
+    )
+    from .contract import NOTEBOOK_NAME_MAX_LENGTH as NAME_MAX_LENGTH
+    from .contract import SESSION_DURATION_FIELD as DURATION_FIELD
+    from .contract import SESSION_DURATION_MAX_SECONDS as DURATION_MAX_SECONDS
+    from .contract import SESSION_DURATION_MIN_SECONDS as DURATION_MIN_SECONDS
 except ImportError:
     import portal  # type: ignore[no-redef]
+    from contract import (  # type: ignore[no-redef]
+        DENY_CROSS_ORIGIN,
+        DENY_NO_IDENTITY,
+        DENY_NO_SOURCE_IP,
+        DENY_NOT_ENTITLED,
+        DENY_OUTSIDE_ALLOW_LIST,
+        NAME_SEGMENT,
+        PAGE_RESOURCE,
+        PORTAL_LIST_RESOURCE,
+        PORTAL_OPEN_RESOURCE,
+        PORTAL_START_RESOURCE,
+        START_RESOURCE,
+        URL_RESOURCE,
+        Env,
+        is_notebook_name,
+    )
+    from contract import NOTEBOOK_NAME_MAX_LENGTH as NAME_MAX_LENGTH  # type: ignore[no-redef]
+    from contract import SESSION_DURATION_FIELD as DURATION_FIELD  # type: ignore[no-redef]
+    from contract import (  # type: ignore[no-redef]
+        SESSION_DURATION_MAX_SECONDS as DURATION_MAX_SECONDS,
+    )
+    from contract import (  # type: ignore[no-redef]
+        SESSION_DURATION_MIN_SECONDS as DURATION_MIN_SECONDS,
+    )
 
-NAME_SEGMENT = "{NotebookInstanceName}"
-URL_RESOURCE = "/notebooks/{NotebookInstanceName}/url"
-START_RESOURCE = "/notebooks/{NotebookInstanceName}/start"
-# The browser routes (issue 11): Cognito-authorized, deployed only with a portal.
-PAGE_RESOURCE = "/"
-PORTAL_LIST_RESOURCE = "/portal/notebooks"
-PORTAL_OPEN_RESOURCE = "/portal/notebooks/{NotebookInstanceName}/open"
-PORTAL_START_RESOURCE = "/portal/notebooks/{NotebookInstanceName}/start"
 # The portal lists at most this many entitled notebooks, reads tags this many at a
 # time, and starts no call after the budget: one call in flight (at most 9 s, below)
 # still ends under the 20 s Lambda timeout.
@@ -59,11 +95,6 @@ PORTAL_LIST_LIMIT = 100
 TAG_READS_AT_ONCE = 8
 PORTAL_LIST_BUDGET_SECONDS = 10
 MAX_BODY_BYTES = 4096
-NAME_PATTERN = re.compile(r"[a-zA-Z0-9](-*[a-zA-Z0-9])*")
-NAME_MAX_LENGTH = 63
-DURATION_FIELD = "SessionExpirationDurationInSeconds"
-DURATION_MIN_SECONDS = 1800
-DURATION_MAX_SECONDS = 43200
 RETRY_AFTER_SECONDS = "5"
 NOT_FOUND_CODES = {"ResourceNotFound", "ResourceNotFoundException"}
 THROTTLING_CODES = {
@@ -80,12 +111,6 @@ THROTTLING_CODES = {
 STARTABLE_STATUS = "Stopped"
 STARTED_STATUSES = {"Pending", "InService"}
 AUDIT_TEXT_LIMIT = 256
-# The audit line's denyReason on a handler 403 (metric filters match these values).
-DENY_NO_IDENTITY = "noIdentity"
-DENY_NO_SOURCE_IP = "noSourceIp"
-DENY_OUTSIDE_ALLOW_LIST = "outsideAllowList"
-DENY_NOT_ENTITLED = "notEntitled"
-DENY_CROSS_ORIGIN = "crossOrigin"
 REQUEST_ID_LIMIT = 128
 
 # Timeout budget. The start route makes two SageMaker calls one after the other
@@ -309,21 +334,21 @@ def _settings_from(
 def load_settings(env: os._Environ | dict[str, str] = os.environ) -> Settings:
     """Read the construct's configuration; cached, since it only changes on redeploy."""
     return _settings_from(
-        env.get("NOTEBOOK_NAMES", ""),
-        env.get("NOTEBOOK_NAME_PREFIX", ""),
-        env.get("ALLOWED_CIDRS", ""),
-        env.get("ALLOW_START", "false"),
-        env.get("MAX_SESSION_DURATION_SECONDS", ""),
-        env.get("DEFAULT_SESSION_DURATION_SECONDS", ""),
-        env.get("REST_API_ID", ""),
-        env.get("NOTEBOOK_ARN_PREFIX", ""),
+        env.get(Env.NOTEBOOK_NAMES, ""),
+        env.get(Env.NOTEBOOK_NAME_PREFIX, ""),
+        env.get(Env.ALLOWED_CIDRS, ""),
+        env.get(Env.ALLOW_START, "false"),
+        env.get(Env.MAX_SESSION_DURATION_SECONDS, ""),
+        env.get(Env.DEFAULT_SESSION_DURATION_SECONDS, ""),
+        env.get(Env.REST_API_ID, ""),
+        env.get(Env.NOTEBOOK_ARN_PREFIX, ""),
         portal.PortalSettings(
-            portal_url=env.get("PORTAL_URL", ""),
-            client_id=env.get("PORTAL_CLIENT_ID", ""),
-            sign_in_url=env.get("PORTAL_SIGN_IN_URL", ""),
+            portal_url=env.get(Env.PORTAL_URL, ""),
+            client_id=env.get(Env.PORTAL_CLIENT_ID, ""),
+            sign_in_url=env.get(Env.PORTAL_SIGN_IN_URL, ""),
             notebook_session_seconds=60
             * int(
-                env.get("PORTAL_NOTEBOOK_SESSION_MINUTES")
+                env.get(Env.PORTAL_NOTEBOOK_SESSION_MINUTES)
                 or portal.DEFAULT_NOTEBOOK_SESSION_MINUTES
             ),
             # Lambda sets AWS_REGION for every function.
@@ -520,7 +545,7 @@ def validate_method(method: Any, allowed: str) -> None:
 def validate_name(name: Any) -> str:
     if not isinstance(name, str) or not name:
         raise ValidationFailed("the path must name a notebook instance: POST /notebooks/{name}/url")
-    if len(name) > NAME_MAX_LENGTH or not NAME_PATTERN.fullmatch(name):
+    if not is_notebook_name(name):
         raise ValidationFailed(
             f"the notebook instance name is not valid: use 1..{NAME_MAX_LENGTH} letters, "
             "digits and hyphens, starting and ending with a letter or digit"

@@ -23,8 +23,10 @@ from typing import Any
 # `aws sagemaker add-tags` and the next request sees them (no redeploy).
 # SageMaker tag values allow letters, digits, spaces and _ . : / = + - @ (no commas),
 # so the lists are space-separated.
-OWNERS_TAG = "notebook-access:owners"
-GROUPS_TAG = "notebook-access:groups"
+try:  # in the Lambda, this folder is the top level; in the source tree, a package
+    from .contract import GROUPS_TAG, OWNERS_TAG, PORTAL_SCOPES
+except ImportError:
+    from contract import GROUPS_TAG, OWNERS_TAG, PORTAL_SCOPES  # type: ignore[no-redef]
 USER_CLAIM_LIMIT = 256
 
 _HERE = Path(__file__).resolve().parent
@@ -244,7 +246,7 @@ class PortalSettings:
     portal_url: str  # the page's own address, ending in "/": redirect URI and API base
     client_id: str
     sign_in_url: str  # the user pool domain, e.g. https://x.auth.eu-west-1.amazoncognito.com
-    scopes: str = "openid email profile"
+    scopes: str = " ".join(PORTAL_SCOPES)
     # How long the Jupyter session of a portal open lasts (the revocation window).
     notebook_session_seconds: int = DEFAULT_NOTEBOOK_SESSION_MINUTES * 60
     region: str = ""  # the function's region: where the notebooks' hosts are (portal.js)

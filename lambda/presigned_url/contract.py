@@ -1,0 +1,74 @@
+"""The contract between the constructs and the URL function: one copy of what one side
+writes and the other reads.
+
+It ships inside the function's asset (this folder), and the constructs import it from the
+same file (``sagemaker_notebook_access.lambda_src.presigned_url.contract`` in the wheel):
+environment variable names, routes, the audit line's deny reasons, the entitlement tags and
+SageMaker's limits. Standard library only.
+"""
+
+from __future__ import annotations
+
+import re
+
+# --- SageMaker's limits (SageMaker API reference: CreateNotebookInstance,
+# CreatePresignedNotebookInstanceUrl). Use fullmatch: "$" also matches before a newline.
+NOTEBOOK_NAME_PATTERN = re.compile(r"[a-zA-Z0-9](-*[a-zA-Z0-9])*")
+NOTEBOOK_NAME_MAX_LENGTH = 63
+SESSION_DURATION_FIELD = "SessionExpirationDurationInSeconds"
+SESSION_DURATION_MIN_SECONDS = 1800
+SESSION_DURATION_MAX_SECONDS = 43200
+
+
+def is_notebook_name(value: object) -> bool:
+    """A name SageMaker accepts: up to 63 letters, digits and hyphens, starting and ending
+    with a letter or digit. The one rule, for the handler, the constructs and the
+    ``notebook-url`` client."""
+    return (
+        isinstance(value, str)
+        and len(value) <= NOTEBOOK_NAME_MAX_LENGTH
+        and NOTEBOOK_NAME_PATTERN.fullmatch(value) is not None
+    )
+
+
+# --- Routes: the REST API's resources, as API Gateway writes them in requestContext.
+NAME_PARAMETER = "NotebookInstanceName"
+NAME_SEGMENT = "{" + NAME_PARAMETER + "}"
+URL_RESOURCE = f"/notebooks/{NAME_SEGMENT}/url"
+START_RESOURCE = f"/notebooks/{NAME_SEGMENT}/start"
+# The browser routes (issue 11): Cognito-authorized, deployed only with a portal.
+PAGE_RESOURCE = "/"
+PORTAL_LIST_RESOURCE = "/portal/notebooks"
+PORTAL_OPEN_RESOURCE = f"{PORTAL_LIST_RESOURCE}/{NAME_SEGMENT}/open"
+PORTAL_START_RESOURCE = f"{PORTAL_LIST_RESOURCE}/{NAME_SEGMENT}/start"
+
+
+# --- The audit line's denyReason on a handler 403 (metric filters match these values).
+DENY_NO_IDENTITY = "noIdentity"
+DENY_NO_SOURCE_IP = "noSourceIp"
+DENY_OUTSIDE_ALLOW_LIST = "outsideAllowList"
+DENY_NOT_ENTITLED = "notEntitled"
+DENY_CROSS_ORIGIN = "crossOrigin"
+
+# --- Entitlement: who may open a notebook through the portal (NotebookInstance tags).
+OWNERS_TAG = "notebook-access:owners"
+GROUPS_TAG = "notebook-access:groups"
+# The OAuth scopes the portal's app client allows and its page asks for.
+PORTAL_SCOPES = ("openid", "email", "profile")
+
+
+class Env:
+    """The function's environment variables: the constructs set them, the handler reads them."""
+
+    NOTEBOOK_NAMES = "NOTEBOOK_NAMES"  # comma-separated served names
+    NOTEBOOK_NAME_PREFIX = "NOTEBOOK_NAME_PREFIX"
+    ALLOWED_CIDRS = "ALLOWED_CIDRS"  # comma-separated
+    ALLOW_START = "ALLOW_START"  # "true" or "false"
+    MAX_SESSION_DURATION_SECONDS = "MAX_SESSION_DURATION_SECONDS"
+    DEFAULT_SESSION_DURATION_SECONDS = "DEFAULT_SESSION_DURATION_SECONDS"
+    REST_API_ID = "REST_API_ID"
+    NOTEBOOK_ARN_PREFIX = "NOTEBOOK_ARN_PREFIX"
+    PORTAL_URL = "PORTAL_URL"
+    PORTAL_CLIENT_ID = "PORTAL_CLIENT_ID"
+    PORTAL_SIGN_IN_URL = "PORTAL_SIGN_IN_URL"
+    PORTAL_NOTEBOOK_SESSION_MINUTES = "PORTAL_NOTEBOOK_SESSION_MINUTES"

@@ -12,7 +12,7 @@ from aws_cdk import aws_iam as iam
 from aws_cdk import aws_kms as kms
 
 from sagemaker_notebook_access import NotebookInstance, NotebookIpPolicy, PresignedUrlApi
-from sagemaker_notebook_access.restricted_notebook import create_private_vpc
+from sagemaker_notebook_access.patterns.restricted_notebook import create_private_vpc
 
 ALLOWED = ["203.0.113.0/24"]
 

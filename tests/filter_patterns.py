@@ -1,4 +1,4 @@
-"""A small evaluator for the CloudWatch Logs JSON filter patterns operations.py writes.
+"""A small evaluator for the CloudWatch Logs JSON filter patterns monitoring/operations.py writes.
 
 It covers the subset CDK's logs.FilterPattern produces there: ``{ ... }`` with ``&&``,
 ``||``, parentheses, and ``$.key <op> value`` where value is a quoted string (``"*"``: any
@@ -9,7 +9,7 @@ which log lines a filter counts; only a real account shows CloudWatch's own answ
 
 Where it is stricter than CloudWatch (do not lean on these for new patterns): ``"*"``
 matches strings only, ``!=`` on an absent field is False, and a ``*`` inside a longer
-quoted value is not a wildcard. None hides a bug in operations.py's patterns today: each
+quoted value is not a wildcard. None hides a bug in monitoring/operations.py's patterns today: each
 ``!=`` there is paired with an existence check, or reads a field every line has.
 """
 

@@ -61,7 +61,7 @@ from joserfc.jwk import KeySet, RSAKey
 from local_server import LocalServer, Reply
 from presigned_url import handler
 
-from sagemaker_notebook_access.portal import SIGNED_OUT_QUERY
+from sagemaker_notebook_access.portal.notebook_portal import SIGNED_OUT_QUERY
 
 STAGE = "v1"
 CLIENT_ID = "portal-client-7q2"

@@ -5,7 +5,7 @@ until add_notebook refuses, checked against Lambda's and IAM's limits)."""
 
 from __future__ import annotations
 
-from sagemaker_notebook_access.capacity import (
+from sagemaker_notebook_access.api.capacity import (
     ENVIRONMENT_HEADROOM_BYTES,
     NOTEBOOK_ARN_PREFIX_MAX_CHARS,
     arn_chars,

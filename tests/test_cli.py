@@ -31,7 +31,7 @@ from botocore.awsrequest import AWSRequest
 from botocore.credentials import Credentials
 from moto import mock_aws
 
-from sagemaker_notebook_access import cli
+from sagemaker_notebook_access.runtime import cli
 
 ACCESS_KEY = "testing"
 SECRET_KEY = "testing"

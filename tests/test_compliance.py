@@ -32,9 +32,9 @@ from compliance import (
     register_nag_packs,
     synth_with_packs,
 )
-from sagemaker_notebook_access.account_logging import LOGS_ACTIONS
 from sagemaker_notebook_access.acknowledgments import ACKNOWLEDGED_RULES, acknowledge
-from sagemaker_notebook_access.tag_guard import tag_guard_document
+from sagemaker_notebook_access.api.account_logging import LOGS_ACTIONS
+from sagemaker_notebook_access.notebook.tag_guard import tag_guard_document
 
 NOTEBOOK_LOG_GROUP_ARN = (
     "arn:<AWS::Partition>:logs:<AWS::Region>:<AWS::AccountId>:log-group:"

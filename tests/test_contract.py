@@ -13,7 +13,7 @@ from presigned_url import portal as handler_portal
 
 from sagemaker_notebook_access import limits
 from sagemaker_notebook_access.lambda_src.presigned_url import contract as packaged_contract
-from sagemaker_notebook_access.operations import DenyReason
+from sagemaker_notebook_access.monitoring.operations import DenyReason
 
 
 def test_the_constructs_import_the_file_the_function_ships():

@@ -38,7 +38,7 @@ from compliance import (
 )
 from sagemaker_notebook_access import IpRestrictedNotebook, NotebookInstance, PresignedUrlApi
 from sagemaker_notebook_access.acknowledgments import ACKNOWLEDGED_RULES, LAMBDA_PERMISSION_RULE
-from sagemaker_notebook_access.restricted_notebook import create_private_vpc
+from sagemaker_notebook_access.patterns.restricted_notebook import create_private_vpc
 
 OPERATIONS_STACK = "Operations"
 STACKS = (DEFAULT_STACK, CUSTOM_STACK, DEMO_STACK, PORTAL_STACK, OPERATIONS_STACK)

@@ -27,7 +27,7 @@ from sagemaker_notebook_access import (
     PresignedUrlApi,
     ValidationError,
 )
-from sagemaker_notebook_access.restricted_notebook import create_private_vpc
+from sagemaker_notebook_access.patterns.restricted_notebook import create_private_vpc
 
 ALLOWED = ["203.0.113.0/24", "2001:db8::/32"]
 PRESIGN = "sagemaker:CreatePresignedNotebookInstanceUrl"

@@ -602,7 +602,7 @@ def test_client_uses_bounded_standard_retries_and_timeouts() -> None:
 
 
 def test_worst_case_fits_lambda_timeout_which_fits_api_gateway() -> None:
-    from sagemaker_notebook_access.url_api import LAMBDA_TIMEOUT
+    from sagemaker_notebook_access.api.presigned_url_api import LAMBDA_TIMEOUT
 
     config = handler.sagemaker.meta.config
     attempts = config.retries["total_max_attempts"]
@@ -704,7 +704,7 @@ def test_audit_record_of_a_refusal(logs) -> None:
     ids=["no-sourceIp", "garbage-sourceIp", "unsigned"],
 )
 def test_audit_record_names_why_a_request_was_refused(logs, mutate, reason) -> None:
-    # The metric filters of operations.py count denials by these values.
+    # The metric filters of monitoring/operations.py count denials by these values.
     event = proxy_event()
     mutate(event)
     invoke(event)

@@ -1,4 +1,4 @@
-"""The audit line carries what the metric filters of operations.py read, for every outcome.
+"""The audit line carries what monitoring/operations.py's metric filters read, for every outcome.
 
 Each case runs the real handler, turns its audit record into the JSON line Lambda's JSON
 log format writes (extras as top-level keys, None values left out: awslambdaric
@@ -27,8 +27,8 @@ from handler_events import (
 )
 from presigned_url import handler
 
-from sagemaker_notebook_access.entitlement import OWNERS_TAG
-from sagemaker_notebook_access.operations import API_METRICS
+from sagemaker_notebook_access.monitoring.operations import API_METRICS
+from sagemaker_notebook_access.notebook.entitlement import OWNERS_TAG
 
 pytestmark = pytest.mark.usefixtures("handler_env", "logs")
 

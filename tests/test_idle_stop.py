@@ -29,17 +29,9 @@ from sagemaker_notebook_access import (
     IpRestrictedNotebook,
     NotebookInstance,
     ValidationError,
-    idle_stop,
 )
-from sagemaker_notebook_access.idle_stop import (
-    Decision,
-    StopFailed,
-    decide,
-    notebook_name,
-    parse_timestamp,
-    run,
-)
-from sagemaker_notebook_access.idle_stop_lifecycle import (
+from sagemaker_notebook_access.limits import NOTEBOOK_LOG_GROUP
+from sagemaker_notebook_access.notebook.idle_stop_lifecycle import (
     CHECKER_PATH,
     CONTENT_MAX_CHARS,
     CRON_FILE,
@@ -51,7 +43,15 @@ from sagemaker_notebook_access.idle_stop_lifecycle import (
     on_start_content,
     on_start_script,
 )
-from sagemaker_notebook_access.limits import NOTEBOOK_LOG_GROUP
+from sagemaker_notebook_access.runtime import idle_stop
+from sagemaker_notebook_access.runtime.idle_stop import (
+    Decision,
+    StopFailed,
+    decide,
+    notebook_name,
+    parse_timestamp,
+    run,
+)
 
 UTC = timezone.utc  # noqa: UP017 -- mirrors the checker, which must run on Python 3.9
 NOW = datetime(2024, 5, 1, 12, 0, 0, tzinfo=UTC)
@@ -977,7 +977,7 @@ def test_on_start_without_jupyter_python_runs_the_system_python(sandbox):
 
 
 def test_on_start_content_fails_over_the_size_limit(monkeypatch, tmp_path):
-    from sagemaker_notebook_access import idle_stop_lifecycle
+    from sagemaker_notebook_access.notebook import idle_stop_lifecycle
 
     big = tmp_path / "idle_stop.py"
     big.write_text(os.urandom(CONTENT_MAX_CHARS).hex())  # hex of random bytes: incompressible

@@ -22,7 +22,7 @@ import pytest
 from aws_cdk.assertions import Match, Template
 from conftest import REPO_ROOT
 
-from sagemaker_notebook_access.idle_stop_lifecycle import on_start_content
+from sagemaker_notebook_access.notebook.idle_stop_lifecycle import on_start_content
 
 INTEG = REPO_ROOT / "integ"
 sys.path.insert(0, str(INTEG))

@@ -15,7 +15,7 @@ from botocore.stub import Stubber
 os.environ.setdefault("AWS_DEFAULT_REGION", "eu-west-1")
 from notebook_watch import handler
 
-from sagemaker_notebook_access.notebook_watch import PERIOD_MINUTES
+from sagemaker_notebook_access.monitoring.notebook_watch import PERIOD_MINUTES
 
 NAMESPACE = "SageMakerNotebookAccess/Team"
 

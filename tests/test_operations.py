@@ -1,4 +1,4 @@
-"""Metrics, alarms and the dashboard (operations.py) on synthesized templates.
+"""Metrics, alarms and the dashboard (monitoring/operations.py) on synthesized templates.
 
 One App for the module: a stack that asks for everything, a default stack that asks for
 nothing, and a stack with two APIs and two notebooks; synthesized once, with the five packs.
@@ -24,9 +24,9 @@ from sagemaker_notebook_access import (
     PresignedUrlApi,
     ValidationError,
 )
-from sagemaker_notebook_access.idle_stop import log_line
 from sagemaker_notebook_access.limits import NOTEBOOK_LOG_GROUP
-from sagemaker_notebook_access.restricted_notebook import create_private_vpc
+from sagemaker_notebook_access.patterns.restricted_notebook import create_private_vpc
+from sagemaker_notebook_access.runtime.idle_stop import log_line
 
 CIDRS = ["198.51.7.0/24"]
 

@@ -33,7 +33,7 @@ from portal_harness import (
     running_portal,
 )
 
-from sagemaker_notebook_access import cli
+from sagemaker_notebook_access.runtime import cli
 
 CHROMIUM = Path("/usr/bin/chromium")
 LAUNCH_ARGS = [

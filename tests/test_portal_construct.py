@@ -21,8 +21,8 @@ from sagemaker_notebook_access import (
     SignIn,
     ValidationError,
 )
-from sagemaker_notebook_access.entitlement import GROUPS_TAG, OWNERS_TAG
-from sagemaker_notebook_access.portal import (
+from sagemaker_notebook_access.notebook.entitlement import GROUPS_TAG, OWNERS_TAG
+from sagemaker_notebook_access.portal.notebook_portal import (
     DEFAULT_NOTEBOOK_SESSION_MINUTES,
     POOL_REMOVAL_POLICIES,
 )

@@ -594,7 +594,7 @@ def test_a_notebook_whose_tags_cannot_be_read_is_left_out(
 
 
 def test_the_listing_budget_plus_one_call_in_flight_fits_the_lambda_timeout() -> None:
-    from sagemaker_notebook_access.url_api import LAMBDA_TIMEOUT
+    from sagemaker_notebook_access.api.presigned_url_api import LAMBDA_TIMEOUT
 
     config = handler.sagemaker.meta.config
     attempts = config.retries["total_max_attempts"]

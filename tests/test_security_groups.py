@@ -17,7 +17,7 @@ from aws_cdk import aws_ec2 as ec2
 from compliance_stacks import build_all, new_app
 from conftest import REPO_ROOT
 
-from sagemaker_notebook_access.security_groups import closed_security_group
+from sagemaker_notebook_access.network.security_groups import closed_security_group
 
 COMMITTED_TEMPLATES = sorted(
     [

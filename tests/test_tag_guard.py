@@ -15,8 +15,8 @@ from aws_cdk.assertions import Match, Template
 from conftest import REPO_ROOT
 
 from sagemaker_notebook_access import IpRestrictedNotebook, ValidationError
-from sagemaker_notebook_access.entitlement import GROUPS_TAG, OWNERS_TAG
-from sagemaker_notebook_access.tag_guard import (
+from sagemaker_notebook_access.notebook.entitlement import GROUPS_TAG, OWNERS_TAG
+from sagemaker_notebook_access.notebook.tag_guard import (
     GUARDED_TAG_KEYS,
     SCP_MAX_CHARS,
     TAG_KEY_PREFIX,
@@ -70,7 +70,7 @@ def test_an_administrator_that_is_not_an_arn_is_refused(administrators, message)
 
 def run_command(*args: str) -> subprocess.CompletedProcess:
     return subprocess.run(
-        [sys.executable, "-m", "sagemaker_notebook_access.tag_guard", *args],
+        [sys.executable, "-m", "sagemaker_notebook_access.notebook.tag_guard", *args],
         capture_output=True,
         text=True,
         timeout=120,

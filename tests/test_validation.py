@@ -29,8 +29,8 @@ from sagemaker_notebook_access import (
     PresignedUrlApi,
     ValidationError,
 )
+from sagemaker_notebook_access.api.waf import ApiWebAcl
 from sagemaker_notebook_access.validation import CheckedRange, normalize_cidrs, recording_ranges
-from sagemaker_notebook_access.waf import ApiWebAcl
 
 # ----------------------------------------------------------------- allow-lists
 

@@ -43,7 +43,7 @@ CONSUMER_APP = textwrap.dedent(
     from constructs import Construct
     from sagemaker_notebook_access import IpRestrictedNotebook
     from sagemaker_notebook_access.lambda_assets import lambda_code_path
-    from sagemaker_notebook_access.url_api import handler_code_path
+    from sagemaker_notebook_access.api.presigned_url_api import handler_code_path
 
     ALLOWED = ["203.0.113.0/24"]
 

@@ -8,14 +8,14 @@ import importlib as _importlib
 import typing as _typing
 
 _PUBLIC = {
-    "DenyReason": ".operations",
-    "IpRestrictedNotebook": ".restricted_notebook",
-    "NotebookInstance": ".notebook",
-    "NotebookIpPolicy": ".ip_policy",
-    "NotebookPortal": ".portal",
-    "PresignedUrlApi": ".url_api",
-    "SignIn": ".portal",
-    "TagGuardPolicy": ".tag_guard",
+    "DenyReason": ".monitoring.operations",
+    "IpRestrictedNotebook": ".patterns.restricted_notebook",
+    "NotebookInstance": ".notebook.instance",
+    "NotebookIpPolicy": ".notebook.ip_policy",
+    "NotebookPortal": ".portal.notebook_portal",
+    "PresignedUrlApi": ".api.presigned_url_api",
+    "SignIn": ".portal.notebook_portal",
+    "TagGuardPolicy": ".notebook.tag_guard",
     "ValidationError": ".validation",
 }
 
@@ -32,13 +32,13 @@ __all__ = [
 ]
 
 if _typing.TYPE_CHECKING:
-    from .ip_policy import NotebookIpPolicy
-    from .notebook import NotebookInstance
-    from .operations import DenyReason
-    from .portal import NotebookPortal, SignIn
-    from .restricted_notebook import IpRestrictedNotebook
-    from .tag_guard import TagGuardPolicy
-    from .url_api import PresignedUrlApi
+    from .api.presigned_url_api import PresignedUrlApi
+    from .monitoring.operations import DenyReason
+    from .notebook.instance import NotebookInstance
+    from .notebook.ip_policy import NotebookIpPolicy
+    from .notebook.tag_guard import TagGuardPolicy
+    from .patterns.restricted_notebook import IpRestrictedNotebook
+    from .portal.notebook_portal import NotebookPortal, SignIn
     from .validation import ValidationError
 
 

@@ -191,7 +191,7 @@ ROWS: list[Row] = [
         via="sagemaker_endpoint",
         expect=IMPLICIT_DENY,
         by=(IDENTITY,),
-        source=f"{SAR_SAGEMAKER} (notebook-instance); url_api.py allow_start=False",
+        source=f"{SAR_SAGEMAKER} (notebook-instance); api/presigned_url_api.py allow_start=False",
         opens_with=(
             (
                 IDENTITY,
@@ -327,7 +327,8 @@ ROWS: list[Row] = [
         via="sagemaker_endpoint",
         expect=ALLOWED,
         by=(IDENTITY, ENDPOINT),
-        source=f"{SAR_SAGEMAKER} (notebook-instance); url_api.py notebook_name_prefix",
+        source=f"{SAR_SAGEMAKER} (notebook-instance);"
+        f" api/presigned_url_api.py notebook_name_prefix",
     ),
     Row(
         id="Fleet/minting/start-by-prefix",
@@ -350,7 +351,7 @@ ROWS: list[Row] = [
         via="sagemaker_endpoint",
         expect=ALLOWED,
         by=(IDENTITY, ENDPOINT),
-        source=f"{SAR_SAGEMAKER} (notebook-instance); url_api.py add_notebook(name)",
+        source=f"{SAR_SAGEMAKER} (notebook-instance); api/presigned_url_api.py add_notebook(name)",
     ),
     Row(
         id="Fleet/minting/describe-object-served",
@@ -536,7 +537,7 @@ ROWS: list[Row] = [
         via="logs_endpoint",
         expect=ALLOWED,
         by=(IDENTITY, ENDPOINT),
-        source=f"{SAR_LOGS} (log-stream); notebook.py _log_statements (*/jupyter.log)",
+        source=f"{SAR_LOGS} (log-stream); notebook/instance.py _log_statements (*/jupyter.log)",
     ),
     Row(
         id="NonDefaults/notebook/create-log-group-through-nat",
@@ -605,7 +606,7 @@ ROWS: list[Row] = [
             expect=expect,
             by=by,
             source=f"{SAR_SAGEMAKER} (notebook-instance; aws:TagKeys, aws:RequestTag); "
-            f"{TAGGING_GUIDE}; tag_guard.py",
+            f"{TAGGING_GUIDE}; notebook/tag_guard.py",
             why="writing a notebook-access: tag is granting access (tag guard); sagemaker:* "
             "on the role is assumed",
         )
@@ -650,7 +651,7 @@ ROWS: list[Row] = [
         via="sagemaker_endpoint",
         expect=ALLOWED,
         by=(IDENTITY, ENDPOINT),
-        source=f"{SAR_SAGEMAKER} (notebook-instance); idle_stop.py sagemaker_stopper()",
+        source=f"{SAR_SAGEMAKER} (notebook-instance); runtime/idle_stop.py sagemaker_stopper()",
     ),
     Row(
         id="Demo/notebook/describes-itself",
@@ -661,7 +662,8 @@ ROWS: list[Row] = [
         via="sagemaker_endpoint",
         expect=ALLOWED,
         by=(IDENTITY, ENDPOINT),
-        source=f"{SAR_SAGEMAKER} (notebook-instance); notebook.py _self_management_statement",
+        source=f"{SAR_SAGEMAKER} (notebook-instance);"
+        f" notebook/instance.py _self_management_statement",
     ),
     Row(
         id="Defaults/notebook/describes-itself-generated-name",
@@ -674,7 +676,7 @@ ROWS: list[Row] = [
         by=(IDENTITY, ENDPOINT),
         source=f"{SAR_SAGEMAKER} (notebook-instance)",
     ),
-    # The notebook watch (notebook_watch.py): running time from SageMaker's own status.
+    # The notebook watch (monitoring/notebook_watch.py): running time from SageMaker's own status.
     Row(
         id="NonDefaults/watch/describes-the-watched-notebook",
         where="NonDefaults",
@@ -1018,7 +1020,8 @@ ROWS: list[Row] = [
         ip=FLEET_INSIDE,
         expect=ALLOWED,
         by=(IDENTITY,),
-        source=f"{SAR_EXECUTE_API} (execute-api-general); url_api.py grant_open(notebook)",
+        source=f"{SAR_EXECUTE_API} (execute-api-general);"
+        f" api/presigned_url_api.py grant_open(notebook)",
     ),
     Row(
         id="Fleet/user/invoke-own-start",
@@ -1030,7 +1033,8 @@ ROWS: list[Row] = [
         ip=FLEET_INSIDE,
         expect=ALLOWED,
         by=(IDENTITY,),
-        source=f"{SAR_EXECUTE_API} (execute-api-general); url_api.py grant_open(notebook)",
+        source=f"{SAR_EXECUTE_API} (execute-api-general);"
+        f" api/presigned_url_api.py grant_open(notebook)",
     ),
     Row(
         id="Fleet/user/invoke-another-notebook",
@@ -1042,7 +1046,8 @@ ROWS: list[Row] = [
         ip=FLEET_INSIDE,
         expect=IMPLICIT_DENY,
         by=(IDENTITY, RESOURCE),
-        source=f"{SAR_EXECUTE_API} (execute-api-general); url_api.py grant_open(notebook)",
+        source=f"{SAR_EXECUTE_API} (execute-api-general);"
+        f" api/presigned_url_api.py grant_open(notebook)",
         why="a grant for one notebook names that notebook's routes only",
     ),
     Row(
@@ -1094,7 +1099,8 @@ ROWS: list[Row] = [
             ip=ip,
             expect=expect,
             by=(RESOURCE,),
-            source=f"{APIGW_POLICY_FLOW} (non-IAM methods need an explicit Allow); portal.py",
+            source=f"{APIGW_POLICY_FLOW} (non-IAM methods need an explicit Allow);"
+            f" portal/notebook_portal.py",
         )
         for route in (
             "GET/portal/notebooks",
@@ -1113,7 +1119,7 @@ ROWS: list[Row] = [
         ip="198.51.100.10",
         expect=IMPLICIT_DENY,
         by=(IDENTITY, RESOURCE),
-        source=f"{APIGW_POLICY_FLOW}; portal.py (start only with allow_start)",
+        source=f"{APIGW_POLICY_FLOW}; portal/notebook_portal.py (start only with allow_start)",
     ),
     Row(
         id="Portal/outsider/invoke-sigv4-route-from-another-account",
@@ -1129,7 +1135,8 @@ ROWS: list[Row] = [
         },
         expect=IMPLICIT_DENY,
         by=(RESOURCE,),
-        source=f"{APIGW_POLICY_FLOW}; portal.py (the Allow names the browser routes only)",
+        source=f"{APIGW_POLICY_FLOW};"
+        f" portal/notebook_portal.py (the Allow names the browser routes only)",
         why="the portal's Allow to * covers its Cognito routes, not the SigV4 ones",
     ),
     # ------------------------------------------------ API Gateway's CloudWatch logging role

@@ -26,7 +26,7 @@ from compliance_stacks import (
 )
 
 from sagemaker_notebook_access import IpRestrictedNotebook, NotebookInstance, PresignedUrlApi
-from sagemaker_notebook_access.restricted_notebook import create_private_vpc
+from sagemaker_notebook_access.patterns.restricted_notebook import create_private_vpc
 
 from .cfn import (
     ACCOUNT,

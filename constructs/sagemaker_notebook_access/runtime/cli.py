@@ -33,7 +33,7 @@ from botocore.exceptions import (
     NoRegionError,
 )
 
-from .limits import (
+from ..limits import (
     NOTEBOOK_NAME_MAX_LENGTH,
     SESSION_DURATION_FIELD,
     SESSION_DURATION_MAX_SECONDS,

@@ -13,8 +13,8 @@ from aws_cdk import aws_apigateway as apigw
 from aws_cdk import aws_iam as iam
 from constructs import Construct
 
-from .acknowledgments import acknowledge
-from .singleton import stack_singleton
+from ..acknowledgments import acknowledge
+from ..singleton import stack_singleton
 
 SINGLETON_ID = "SageMakerNotebookAccessApiGatewayLoggingRole"
 # What AWS's AmazonAPIGatewayPushToCloudWatchLogs grants, as a customer-managed policy.

@@ -18,7 +18,7 @@ from __future__ import annotations
 
 from collections.abc import Mapping, Sequence
 
-from .limits import NOTEBOOK_NAME_MAX_LENGTH
+from ..limits import NOTEBOOK_NAME_MAX_LENGTH
 
 ENVIRONMENT_LIMIT_BYTES = 4096
 # Room left for what a user adds (AWS_ENDPOINT_URL_SAGEMAKER, tracing options).

@@ -1,6 +1,6 @@
 """The OnStart lifecycle script that installs the idle auto-stop checker on a notebook instance.
 
-The checker (``idle_stop.py``) travels inside the script, so booting needs no download:
+The checker (``runtime/idle_stop.py``) travels inside the script, so booting needs no download:
 gzipped and base64-encoded, since SageMaker caps the script at 16 KiB of base64 and the
 checker verbatim took 16,236 of the 16,384 characters (compressed: 9,716).
 """
@@ -13,9 +13,10 @@ from pathlib import Path
 
 from aws_cdk import Fn, Token
 
-from .limits import NOTEBOOK_LOG_GROUP
+from ..limits import NOTEBOOK_LOG_GROUP
 
-CHECKER_SOURCE = Path(__file__).with_name("idle_stop.py")
+# The checker is runtime code (it runs on the notebook), kept with the other runtimes.
+CHECKER_SOURCE = Path(__file__).resolve().parent.parent / "runtime" / "idle_stop.py"
 CHECKER_PATH = "/usr/local/bin/sagemaker-idle-stop.py"
 LOG_FILE = "/var/log/jupyter.log"
 CHECK_EVERY_MINUTES = 5

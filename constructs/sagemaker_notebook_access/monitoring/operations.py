@@ -45,15 +45,15 @@ from aws_cdk import aws_logs as logs
 from aws_cdk import aws_sns as sns
 from constructs import Construct
 
-from .lambda_src.presigned_url import contract
-from .limits import NOTEBOOK_LOG_GROUP
-from .notebook_watch import NotebookWatch
-from .singleton import child_singleton, stack_singleton
-from .validation import ValidationError, validate_int_range, validating
+from ..lambda_src.presigned_url import contract
+from ..limits import NOTEBOOK_LOG_GROUP
+from ..monitoring.notebook_watch import NotebookWatch
+from ..singleton import child_singleton, stack_singleton
+from ..validation import ValidationError, validate_int_range, validating
 
 if TYPE_CHECKING:
-    from .notebook import NotebookInstance
-    from .url_api import PresignedUrlApi
+    from ..api.presigned_url_api import PresignedUrlApi
+    from ..notebook.instance import NotebookInstance
 
 NAMESPACE_ROOT = "SageMakerNotebookAccess"
 FIVE_MINUTES = Duration.minutes(5)

@@ -21,9 +21,9 @@ from aws_cdk import aws_lambda as lambda_
 from aws_cdk import aws_logs as logs
 from constructs import Construct
 
-from .account_logging import ApiGatewayLoggingRole
-from .acknowledgments import LAMBDA_PERMISSION_RULE, acknowledge
-from .capacity import (
+from ..acknowledgments import LAMBDA_PERMISSION_RULE, acknowledge
+from ..api.account_logging import ApiGatewayLoggingRole
+from ..api.capacity import (
     ENVIRONMENT_LIMIT_BYTES,
     MANAGED_POLICY_MAX_CHARS,
     MAX_SERVED_NOTEBOOK_POLICIES,
@@ -33,34 +33,35 @@ from .capacity import (
     environment_bytes,
     first_policy_room,
 )
-from .endpoint_reach import EndpointReach
-from .function_permissions import (
+from ..api.gateway_responses import ACCESS_LOG_FIELDS, add_gateway_responses
+from ..api.grants import ManagedPolicyPrincipal, managed_policy_target, warn_if_not_applied
+from ..api.waf import DEFAULT_RATE_LIMIT_PER_5_MINUTES, ApiWebAcl
+from ..function_permissions import (
     network_interfaces_statement,
     own_logs_statement,
     traces_statement,
 )
-from .gateway_responses import ACCESS_LOG_FIELDS, add_gateway_responses
-from .grants import ManagedPolicyPrincipal, managed_policy_target, warn_if_not_applied
-from .ip_policy import PRESIGN_ACTION, deny_presign_outside_cidrs
-from .lambda_assets import lambda_code_path
-from .lambda_src.presigned_url.contract import (
+from ..lambda_assets import lambda_code_path
+from ..lambda_src.presigned_url.contract import (
     NAME_PARAMETER,
     NAME_SEGMENT,
     START_RESOURCE,
     URL_RESOURCE,
     Env,
 )
-from .limits import (
+from ..limits import (
     NOTEBOOK_NAME_MAX_LENGTH,
     SESSION_DURATION_MAX_SECONDS,
     SESSION_DURATION_MIN_SECONDS,
 )
-from .log_key import create_log_key
-from .notebook import NotebookInstance, private_subnet_selection
-from .operations import ApiOperations
-from .security_groups import closed_security_group
-from .tag_guard import tag_guard_statements
-from .validation import (
+from ..log_key import create_log_key
+from ..monitoring.operations import ApiOperations
+from ..network.endpoint_reach import EndpointReach
+from ..network.security_groups import closed_security_group
+from ..notebook.instance import NotebookInstance, private_subnet_selection
+from ..notebook.ip_policy import PRESIGN_ACTION, deny_presign_outside_cidrs
+from ..notebook.tag_guard import tag_guard_statements
+from ..validation import (
     THROTTLING_BURST_MAX,
     THROTTLING_RATE_MAX,
     ValidationError,
@@ -73,7 +74,6 @@ from .validation import (
     validating,
     warn_if_open,
 )
-from .waf import DEFAULT_RATE_LIMIT_PER_5_MINUTES, ApiWebAcl
 
 DESCRIBE_ACTION = "sagemaker:DescribeNotebookInstance"
 START_ACTION = "sagemaker:StartNotebookInstance"
@@ -692,7 +692,7 @@ class PresignedUrlApi(ApiOperations, Construct):
         )
         path_parameters = {f"method.request.path.{NAME_PARAMETER}": True}
         # Only POST is defined. Another method on a route gets API Gateway's own answer for
-        # an undefined method, 403 MISSING_AUTHENTICATION_TOKEN (gateway_responses.py): a
+        # an undefined method, 403 MISSING_AUTHENTICATION_TOKEN (api/gateway_responses.py): a
         # catch-all method cannot answer 405, because a method without IAM authorization
         # behind a resource policy with no explicit Allow is denied ("How API Gateway
         # resource policies affect authorization workflow", API Gateway developer guide).

@@ -17,19 +17,19 @@ from aws_cdk import aws_kms as kms
 from aws_cdk import aws_logs as logs
 from constructs import Construct
 
-from .acknowledgments import acknowledge
-from .endpoint_reach import EndpointReach
-from .ip_policy import NotebookIpPolicy
-from .log_key import create_log_key
-from .notebook import (
+from ..acknowledgments import acknowledge
+from ..api.presigned_url_api import PresignedUrlApi
+from ..log_key import create_log_key
+from ..network.endpoint_reach import EndpointReach
+from ..notebook.instance import (
     DEFAULT_IDLE_TIMEOUT_MINUTES,
     DEFAULT_INSTANCE_TYPE,
     DEFAULT_VOLUME_SIZE_GB,
     NotebookInstance,
 )
-from .portal import NotebookPortal, SignIn
-from .url_api import PresignedUrlApi
-from .validation import ValidationError, is_token, normalize_cidrs, validating, warn_if_open
+from ..notebook.ip_policy import NotebookIpPolicy
+from ..portal.notebook_portal import NotebookPortal, SignIn
+from ..validation import ValidationError, is_token, normalize_cidrs, validating, warn_if_open
 
 # Amazon Linux 2023's package repositories are S3 buckets owned by AWS, read without
 # credentials, so the account condition below cannot admit them. Bucket name pattern:
@@ -120,7 +120,7 @@ def create_private_vpc(
     restrict_s3_endpoint(s3_endpoint)
     # The notebook has no internet; SageMaker ships its LifecycleConfigOnStart and
     # jupyter.log streams through this endpoint. Its group admits the notebooks the
-    # library creates in this VPC (endpoint_reach.py), not the whole VPC.
+    # library creates in this VPC (network/endpoint_reach.py), not the whole VPC.
     logs_endpoint = vpc.add_interface_endpoint(
         LOGS_ENDPOINT_ID,
         service=ec2.InterfaceVpcEndpointAwsService.CLOUDWATCH_LOGS,

@@ -10,15 +10,15 @@ from __future__ import annotations
 import re
 from collections.abc import Sequence
 
-from .lambda_src.presigned_url.contract import GROUPS_TAG, OWNERS_TAG
-from .validation import ValidationError, is_token
+from ..lambda_src.presigned_url.contract import GROUPS_TAG, OWNERS_TAG
+from ..validation import ValidationError, is_token
 
 # SageMaker tag values: up to 256 of letters, digits, spaces and _ . : / = + - @ (Tag,
 # SageMaker API reference); entries are space-separated, so an entry holds no space.
 TAG_VALUE_MAX_LENGTH = 256
 _TAG_ENTRY = re.compile(r"[\w.:/=+\-@]+")
 # The portal compares owners lower-cased and in printable ASCII only (lambda/presigned_url/
-# portal.py): Unicode case mapping folds different characters together
+# portal/notebook_portal.py): Unicode case mapping folds different characters together
 # ("\u212aate@corp.com".lower() == "kate@corp.com"), so any other entry would match no one.
 _ASCII_OWNER = re.compile(r"[\x21-\x7e]+")
 # Cognito puts every person federated through an IdP into a group named

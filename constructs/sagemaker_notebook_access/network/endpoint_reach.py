@@ -17,7 +17,7 @@ from __future__ import annotations
 from aws_cdk import aws_ec2 as ec2
 from constructs import Construct
 
-from .singleton import stack_singleton
+from ..singleton import stack_singleton
 
 REGISTRY_ID = "SageMakerNotebookAccessEndpointReach"
 

@@ -16,21 +16,21 @@ from aws_cdk import aws_kms as kms
 from aws_cdk import aws_sagemaker as sagemaker
 from constructs import Construct
 
-from .acknowledgments import (
+from ..acknowledgments import (
     DESCRIBE_LOG_STREAMS_RULE,
     GENERATED_NAME_STREAM_RULES,
     acknowledge,
 )
-from .endpoint_reach import EndpointReach
-from .entitlement import entitlement_tags
-from .idle_stop_lifecycle import on_start_content
-from .limits import NOTEBOOK_LOG_GROUP, NOTEBOOK_LOG_STREAM_SUFFIXES
-from .log_key import grants_only_for_aws_services
-from .operations import NotebookOperations
-from .security_groups import https_out_security_group
-from .singleton import stack_singleton
-from .tag_guard import tag_guard_statements
-from .validation import (
+from ..limits import NOTEBOOK_LOG_GROUP, NOTEBOOK_LOG_STREAM_SUFFIXES
+from ..log_key import grants_only_for_aws_services
+from ..monitoring.operations import NotebookOperations
+from ..network.endpoint_reach import EndpointReach
+from ..network.security_groups import https_out_security_group
+from ..notebook.entitlement import entitlement_tags
+from ..notebook.idle_stop_lifecycle import on_start_content
+from ..notebook.tag_guard import tag_guard_statements
+from ..singleton import stack_singleton
+from ..validation import (
     VOLUME_SIZE_MAX_GB,
     VOLUME_SIZE_MIN_GB,
     ValidationError,
@@ -179,7 +179,7 @@ class NotebookInstance(NotebookOperations, Resource):
         )
         self.connections = ec2.Connections(security_groups=[self.security_group])
         # Idle stop and the notebook's logs reach AWS through the VPC's SageMaker API and
-        # Logs endpoints this stack knows of (endpoint_reach.py).
+        # Logs endpoints this stack knows of (network/endpoint_reach.py).
         EndpointReach.of(self).add_notebook(vpc, self.connections)
         self.role: iam.IRole = role or iam.Role(
             self,

@@ -30,14 +30,15 @@ from aws_cdk import aws_cognito as cognito
 from aws_cdk import aws_iam as iam
 from constructs import Construct
 
-from .acknowledgments import PORTAL_TAGS_RULE, acknowledge
-from .capacity import (
+from ..acknowledgments import PORTAL_TAGS_RULE, acknowledge
+from ..api.capacity import (
     COGNITO_CLIENT_ID_MAX_CHARS,
     LONGEST_REGION,
     NOTEBOOK_ARN_PREFIX_MAX_CHARS,
     REST_API_ID_CHARS,
 )
-from .lambda_src.presigned_url.contract import (
+from ..api.presigned_url_api import PresignedUrlApi, _notebook_arn
+from ..lambda_src.presigned_url.contract import (
     NAME_SEGMENT,
     PAGE_RESOURCE,
     PORTAL_LIST_RESOURCE,
@@ -46,8 +47,7 @@ from .lambda_src.presigned_url.contract import (
     PORTAL_START_RESOURCE,
     Env,
 )
-from .url_api import PresignedUrlApi, _notebook_arn
-from .validation import (
+from ..validation import (
     ValidationError,
     is_number_token,
     is_token,
@@ -328,7 +328,7 @@ class NotebookPortal(Construct):
         )
         acknowledge(api.function_policy, PORTAL_TAGS_RULE)
         stack = Stack.of(self)
-        # Token values at the longest they resolve to (capacity.py counts them so).
+        # Token values at the longest they resolve to (api/capacity.py counts them so).
         longest_host = f".{LONGEST_REGION}.amazonaws.com.cn"
         api._set_environment(
             Env.PORTAL_URL,

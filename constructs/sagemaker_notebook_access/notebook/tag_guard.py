@@ -19,7 +19,7 @@ context keys", IAM user guide; "SCP syntax", AWS Organizations user guide).
 
 Three ways to use it, all from ``tag_guard_document``:
 
-- a service control policy: ``python -m sagemaker_notebook_access.tag_guard --administrator
+- a service control policy: ``python -m sagemaker_notebook_access.notebook.tag_guard --administrator
   ARN ...`` prints the JSON (``aws organizations create-policy --type SERVICE_CONTROL_POLICY``);
 - ``TagGuardPolicy``: a managed policy on the roles, users and groups an app names;
 - ``TagGuardPolicy.permissions_boundary``: the same denies under an allow-all, as a boundary.
@@ -38,7 +38,7 @@ from collections.abc import Sequence
 from aws_cdk import aws_iam as iam
 from constructs import Construct
 
-from .validation import ValidationError, is_token, validating
+from ..validation import ValidationError, is_token, validating
 
 TAG_KEY_PREFIX = "notebook-access:"
 GUARDED_TAG_KEYS = f"{TAG_KEY_PREFIX}*"
@@ -160,7 +160,7 @@ class TagGuardPolicy(iam.ManagedPolicy):
 
 def main(argv: Sequence[str] | None = None) -> int:
     parser = argparse.ArgumentParser(
-        prog="python -m sagemaker_notebook_access.tag_guard",
+        prog="python -m sagemaker_notebook_access.notebook.tag_guard",
         description="Print the tag guard as a policy document, e.g. for a service control "
         "policy: writing a notebook-access: tag grants notebook access.",
     )

@@ -11,7 +11,7 @@ from collections.abc import Sequence
 from aws_cdk import aws_iam as iam
 from constructs import Construct
 
-from .validation import normalize_cidrs, validating, warn_if_open
+from ..validation import normalize_cidrs, validating, warn_if_open
 
 PRESIGN_ACTION = "sagemaker:CreatePresignedNotebookInstanceUrl"
 

@@ -22,20 +22,20 @@ from aws_cdk import aws_logs as logs
 from aws_cdk import aws_sns as sns
 from constructs import Construct
 
-from .acknowledgments import acknowledge
-from .capacity import ENVIRONMENT_HEADROOM_BYTES, ENVIRONMENT_LIMIT_BYTES
-from .endpoint_reach import EndpointReach
-from .function_permissions import (
+from ..acknowledgments import acknowledge
+from ..api.capacity import ENVIRONMENT_HEADROOM_BYTES, ENVIRONMENT_LIMIT_BYTES
+from ..function_permissions import (
     network_interfaces_statement,
     own_logs_statement,
     traces_statement,
 )
-from .lambda_assets import lambda_code_path
-from .limits import NOTEBOOK_NAME_MAX_LENGTH
-from .log_key import create_log_key
-from .security_groups import https_out_security_group
-from .singleton import stack_singleton
-from .validation import ValidationError, is_token
+from ..lambda_assets import lambda_code_path
+from ..limits import NOTEBOOK_NAME_MAX_LENGTH
+from ..log_key import create_log_key
+from ..network.endpoint_reach import EndpointReach
+from ..network.security_groups import https_out_security_group
+from ..singleton import stack_singleton
+from ..validation import ValidationError, is_token
 
 WATCH_ID = "SageMakerNotebookWatch"
 PERIOD_MINUTES = 5

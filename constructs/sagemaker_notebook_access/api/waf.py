@@ -14,7 +14,7 @@ from aws_cdk import aws_logs as logs
 from aws_cdk import aws_wafv2 as wafv2
 from constructs import Construct
 
-from .validation import validate_int_range, validating
+from ..validation import validate_int_range, validating
 
 # (rule group, priority). Each is free to use beyond the per-rule WAF charge.
 MANAGED_RULE_GROUPS = (

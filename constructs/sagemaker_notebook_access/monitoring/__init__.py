@@ -1,0 +1,1 @@
+"""Metrics, alarms and the dashboard; the notebook watch."""

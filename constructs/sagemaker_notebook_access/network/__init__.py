@@ -1,0 +1,4 @@
+"""Reaching AWS from private subnets.
+
+Endpoint reach between notebooks and interface endpoints; security groups closed in EC2.
+"""

@@ -1,0 +1,5 @@
+"""The notebook instance.
+
+The construct, its IP policy, idle-stop lifecycle script, entitlement tags and the tag
+guard.
+"""

@@ -1,0 +1,1 @@
+"""Compositions of the rooms: IpRestrictedNotebook and the private VPC it creates."""

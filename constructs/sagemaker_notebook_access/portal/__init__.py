@@ -1,0 +1,1 @@
+"""Browser sign-in (Cognito) on a PresignedUrlApi."""

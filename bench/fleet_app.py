@@ -11,8 +11,12 @@ from aws_cdk import aws_ec2 as ec2
 from aws_cdk import aws_iam as iam
 from aws_cdk import aws_kms as kms
 
-from sagemaker_notebook_access import NotebookInstance, NotebookIpPolicy, PresignedUrlApi
-from sagemaker_notebook_access.patterns.restricted_notebook import create_private_vpc
+from sagemaker_notebook_access import (
+    NotebookInstance,
+    NotebookIpPolicy,
+    PresignedUrlApi,
+    PrivateVpc,
+)
 
 ALLOWED = ["203.0.113.0/24"]
 
@@ -20,7 +24,7 @@ ALLOWED = ["203.0.113.0/24"]
 def build(app: cdk.App, count: int) -> cdk.Stack:
     stack = cdk.Stack(app, f"Fleet{count}")
     # The VPC IpRestrictedNotebook creates by default: isolated subnets, endpoints, flow log.
-    vpc = create_private_vpc(stack, "Vpc")
+    vpc = PrivateVpc(stack, "Vpc")
     api = PresignedUrlApi(stack, "Api", vpc=vpc, allowed_cidrs=ALLOWED)
     key = kms.Key(stack, "NotebookKey", enable_key_rotation=True)
     group = ec2.SecurityGroup(stack, "NotebookSecurityGroup", vpc=vpc, allow_all_outbound=False)

@@ -36,9 +36,13 @@ from compliance import (
     synth_with_control_tower,
     unacknowledged,
 )
-from sagemaker_notebook_access import IpRestrictedNotebook, NotebookInstance, PresignedUrlApi
+from sagemaker_notebook_access import (
+    IpRestrictedNotebook,
+    NotebookInstance,
+    PresignedUrlApi,
+    PrivateVpc,
+)
 from sagemaker_notebook_access.acknowledgments import ACKNOWLEDGED_RULES, LAMBDA_PERMISSION_RULE
-from sagemaker_notebook_access.patterns.restricted_notebook import create_private_vpc
 
 OPERATIONS_STACK = "Operations"
 STACKS = (DEFAULT_STACK, CUSTOM_STACK, DEMO_STACK, PORTAL_STACK, OPERATIONS_STACK)
@@ -71,7 +75,7 @@ def add_operations_stack(app: cdk.App) -> None:
     team.api.add_alarms(topic)
     team.notebook.add_alarms(topic, running_hours=8)
     team.api.add_dashboard(dashboard_name="team-notebooks", notebooks=[team.notebook])
-    vpc = create_private_vpc(stack, "Vpc")
+    vpc = PrivateVpc(stack, "Vpc")
     first = NotebookInstance(stack, "First", vpc=vpc, notebook_instance_name="first-nb")
     second = NotebookInstance(stack, "Second", vpc=vpc, idle_timeout_minutes=None)
     api = PresignedUrlApi(stack, "ApiA", vpc=vpc, allowed_cidrs=CIDRS, notebooks=[first])

@@ -1,5 +1,5 @@
-"""The private VPC's endpoints, notebooks' reach to them, the notebook log policy, and the
-API Gateway account setting opt-out on IpRestrictedNotebook."""
+"""PrivateVpc and its attributes; the private VPC's endpoints, notebooks' reach to them, the
+notebook log policy, and the API Gateway account setting opt-out on IpRestrictedNotebook."""
 
 from __future__ import annotations
 
@@ -11,6 +11,8 @@ import aws_cdk as cdk
 import pytest
 from aws_cdk import aws_ec2 as ec2
 from aws_cdk import aws_iam as iam
+from aws_cdk import aws_kms as kms
+from aws_cdk import aws_logs as logs
 from aws_cdk.assertions import Template
 from conftest import TEST_ENV
 from vpcs import make_vpc
@@ -19,6 +21,7 @@ from sagemaker_notebook_access import (
     IpRestrictedNotebook,
     NotebookInstance,
     PresignedUrlApi,
+    PrivateVpc,
     ValidationError,
 )
 
@@ -581,3 +584,105 @@ def test_bad_availability_zones_are_refused_before_anything_is_built(zones, give
             stack, "Access", allowed_cidrs=ALLOWED, availability_zones=zones, **props
         )
     assert stack.node.try_find_child("Access") is None
+
+
+# ------------------------------------------------------------ PrivateVpc on its own
+
+
+@pytest.fixture(scope="module")
+def own_vpc() -> tuple[Synth, PrivateVpc, kms.Key]:
+    """A PrivateVpc in a stack of its own: one with a given key and two-week retention."""
+    stack = new_stack(cdk.App(), "OwnVpc")
+    key = kms.Key(stack, "GivenKey")
+    vpc = PrivateVpc(
+        stack,
+        "Vpc",
+        flow_logs_key=key,
+        log_retention=logs.RetentionDays.TWO_WEEKS,
+        removal_policy=cdk.RemovalPolicy.DESTROY,
+    )
+    return Synth(stack, Template.from_stack(stack)), vpc, key
+
+
+def test_private_vpc_is_a_vpc_found_at_its_own_path(own_vpc):
+    # Found in the tree, it is the same object, attributes and all (tests/iam_matrix).
+    synth, vpc, _ = own_vpc
+    assert isinstance(vpc, ec2.Vpc)
+    assert synth.stack.node.find_child("Vpc") is vpc
+    assert synth.stack.node.find_child("Vpc").s3_endpoint is vpc.s3_endpoint
+
+
+def test_private_vpc_attributes_are_its_endpoints(own_vpc):
+    synth, vpc, _ = own_vpc
+    s3_id, s3 = endpoint_with_service(synth, S3_SERVICE)
+    logs_id, _ = endpoint_with_service(synth, f"com.amazonaws.{REGION}.logs")
+    assert synth.logical_id(vpc.s3_endpoint) == s3_id
+    assert synth.logical_id(vpc.logs_endpoint) == logs_id
+    assert [s["Sid"] for s in statements(s3["Properties"]["PolicyDocument"])] == [
+        "BucketsOfThisAccount",
+        "ReadAmazonLinuxRepositories",
+    ]
+
+
+def test_private_vpc_flow_log_writes_to_its_group_with_its_role_and_key(own_vpc):
+    synth, vpc, key = own_vpc
+    (flow_log_id,) = synth.resources("AWS::EC2::FlowLog")
+    assert synth.logical_id(vpc.flow_log) == flow_log_id
+    props = synth.resource(flow_log_id)["Properties"]
+    assert props["TrafficType"] == "ALL"
+    assert props["ResourceId"] == {"Ref": synth.logical_id(vpc)}
+    assert props["LogGroupName"] == {"Ref": synth.logical_id(vpc.flow_log_group)}
+    assert props["DeliverLogsPermissionArn"] == {
+        "Fn::GetAtt": [synth.logical_id(vpc.flow_logs_role), "Arn"]
+    }
+    group = synth.resource(synth.logical_id(vpc.flow_log_group))
+    assert group["Properties"]["KmsKeyId"] == {"Fn::GetAtt": [synth.logical_id(key), "Arn"]}
+    assert group["Properties"]["RetentionInDays"] == 14
+    assert group["DeletionPolicy"] == "Delete"
+    assert vpc.flow_logs_key is key
+
+
+def test_private_vpc_creates_no_key_when_given_one(own_vpc):
+    synth, _, _ = own_vpc
+    assert len(synth.resources("AWS::KMS::Key")) == 1  # the given one
+
+
+def test_private_vpc_defaults_create_its_own_retained_key():
+    stack = new_stack(cdk.App(), "DefaultVpc")
+    vpc = PrivateVpc(stack, "Vpc")
+    resources = Template.from_stack(stack).to_json()["Resources"]
+    key_id = stack.get_logical_id(vpc.flow_logs_key.node.default_child)
+    assert resources[key_id]["Type"] == "AWS::KMS::Key"
+    assert resources[key_id]["DeletionPolicy"] == "RetainExceptOnCreate"
+    group = resources[stack.get_logical_id(vpc.flow_log_group.node.default_child)]
+    assert group["Properties"]["RetentionInDays"] == 365
+    subnets = [r for r in resources.values() if r["Type"] == "AWS::EC2::Subnet"]
+    assert len(subnets) == 2
+    assert all(r["Type"] != "AWS::EC2::NatGateway" for r in resources.values())
+    assert all(r["Type"] != "AWS::EC2::InternetGateway" for r in resources.values())
+
+
+def test_private_vpc_places_named_availability_zones():
+    stack = cdk.Stack(cdk.App(), "PlacedVpc")
+    PrivateVpc(stack, "Vpc", availability_zones=["us-east-1b", "us-east-1d", "us-east-1f"])
+    zones = [
+        r["Properties"]["AvailabilityZone"]
+        for r in Template.from_stack(stack).find_resources("AWS::EC2::Subnet").values()
+    ]
+    assert sorted(zones) == ["us-east-1b", "us-east-1d", "us-east-1f"]
+
+
+@pytest.mark.parametrize(
+    ("zones", "message"),
+    [
+        (["us-east-1b"], r"must name 2 to 6 different AZs"),
+        ("us-east-1b", r"a list of AZ names, not one string 'us-east-1b'"),
+        (["use1-az3", "us-east-1b"], r"entry 'use1-az3' is not an AZ name"),
+    ],
+)
+def test_private_vpc_refuses_bad_availability_zones_before_anything_is_built(zones, message):
+    stack = cdk.Stack(cdk.App(), "Refused")
+    with pytest.raises(ValidationError, match=message) as error:
+        PrivateVpc(stack, "Vpc", availability_zones=zones)
+    assert error.value.construct_path == "Refused/Vpc"
+    assert stack.node.children == []

@@ -17,6 +17,7 @@ CONSTRUCTS = [
     "NotebookIpPolicy",
     "NotebookPortal",
     "PresignedUrlApi",
+    "PrivateVpc",
     "TagGuardPolicy",
 ]
 PUBLIC = [*CONSTRUCTS, "DenyReason", "SignIn", "ValidationError"]

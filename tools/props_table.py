@@ -19,6 +19,7 @@ CLASSES = (
     "NotebookIpPolicy",
     "NotebookPortal",
     "PresignedUrlApi",
+    "PrivateVpc",
     "TagGuardPolicy",
 )
 PARAM = re.compile(r":param (\w+):(.*?)(?=\n\s*:param |\n\s*\n|\Z)", re.S)

@@ -14,6 +14,7 @@ _PUBLIC = {
     "NotebookIpPolicy": ".notebook.ip_policy",
     "NotebookPortal": ".portal.notebook_portal",
     "PresignedUrlApi": ".api.presigned_url_api",
+    "PrivateVpc": ".patterns.private_vpc",
     "SignIn": ".portal.notebook_portal",
     "TagGuardPolicy": ".notebook.tag_guard",
     "ValidationError": ".validation",
@@ -26,6 +27,7 @@ __all__ = [
     "NotebookIpPolicy",
     "NotebookPortal",
     "PresignedUrlApi",
+    "PrivateVpc",
     "SignIn",
     "TagGuardPolicy",
     "ValidationError",
@@ -37,6 +39,7 @@ if _typing.TYPE_CHECKING:
     from .notebook.instance import NotebookInstance
     from .notebook.ip_policy import NotebookIpPolicy
     from .notebook.tag_guard import TagGuardPolicy
+    from .patterns.private_vpc import PrivateVpc
     from .patterns.restricted_notebook import IpRestrictedNotebook
     from .portal.notebook_portal import NotebookPortal, SignIn
     from .validation import ValidationError

@@ -162,7 +162,7 @@ ACKNOWLEDGED_RULES: dict[str, str] = {
     # NotebookInstance: the execution role's log policy
     DESCRIBE_LOG_STREAMS_RULE: _DESCRIBE_LOG_STREAMS,
     **dict.fromkeys(GENERATED_NAME_STREAM_RULES, _GENERATED_NAME_STREAMS),
-    # create_private_vpc: the VPC the construct creates when none is given
+    # PrivateVpc: the VPC IpRestrictedNotebook creates when none is given
     "NIST.800.53.R5::NIST.800.53.R5-VPCDefaultSecurityGroupClosed": _DEFAULT_SG_UNUSED,
     "HIPAA.Security::HIPAA.Security-VPCDefaultSecurityGroupClosed": _DEFAULT_SG_UNUSED,
     "PCI.DSS.321::PCI.DSS.321-VPCDefaultSecurityGroupClosed": _DEFAULT_SG_UNUSED,

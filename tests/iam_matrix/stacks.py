@@ -25,8 +25,12 @@ from compliance_stacks import (
     new_app,
 )
 
-from sagemaker_notebook_access import IpRestrictedNotebook, NotebookInstance, PresignedUrlApi
-from sagemaker_notebook_access.patterns.restricted_notebook import create_private_vpc
+from sagemaker_notebook_access import (
+    IpRestrictedNotebook,
+    NotebookInstance,
+    PresignedUrlApi,
+    PrivateVpc,
+)
 
 from .cfn import (
     ACCOUNT,
@@ -51,7 +55,7 @@ FLEET_UNSERVED = "unserved-notebook"
 def add_fleet_stack(app: cdk.App) -> cdk.Stack:
     """One API for a fleet: notebooks served as objects, by name and by prefix; one unserved."""
     stack = cdk.Stack(app, FLEET_STACK)
-    vpc = create_private_vpc(stack, "Vpc")
+    vpc = PrivateVpc(stack, "Vpc")
     api = PresignedUrlApi(
         stack,
         "Api",
@@ -110,21 +114,21 @@ def _notebook_parts(notebook: NotebookInstance) -> dict:
     }
 
 
-def _private_vpc_parts(vpc) -> dict:
-    """What create_private_vpc adds: endpoints, flow log group and role (by construct id)."""
+def _private_vpc_parts(vpc: PrivateVpc) -> dict:
+    """What a PrivateVpc adds: endpoints, flow log group and role."""
     return {
         "vpc": vpc,
         "subnet": vpc.isolated_subnets[0],
-        "s3_endpoint": vpc.node.find_child("S3"),
-        "logs_endpoint": vpc.node.find_child("LogsEndpoint"),
-        "flow_logs": vpc.node.find_child("FlowLogs"),
-        "flow_logs_role": vpc.node.find_child("FlowLogsRole"),
+        "s3_endpoint": vpc.s3_endpoint,
+        "logs_endpoint": vpc.logs_endpoint,
+        "flow_logs": vpc.flow_log_group,
+        "flow_logs_role": vpc.flow_logs_role,
     }
 
 
 def _restricted(stack: cdk.Stack, access: IpRestrictedNotebook, **extra) -> Subject:
     parts = {**_notebook_parts(access.notebook), **_api_parts(access.api)}
-    if access.logs_endpoint is not None:
+    if isinstance(access.vpc, PrivateVpc):
         parts.update(_private_vpc_parts(access.vpc))
     else:
         parts.update(vpc=access.vpc, subnet=access.vpc.private_subnets[0])

@@ -81,6 +81,59 @@ def _on_start_hook(
     )
 
 
+def check_notebook_props(
+    *,
+    notebook_instance_name: str | None,
+    instance_type: str,
+    volume_size_in_gb: int,
+    idle_timeout_minutes: int | None,
+    owners: Sequence[str],
+    groups: Sequence[str],
+) -> dict[str, str]:
+    """Refuse a bad ``NotebookInstance`` prop; return the notebook's owner/group tags.
+
+    The ValidationError names no construct: call it inside ``validating(scope, id)``, as
+    ``NotebookInstance`` does, and as a construct that creates one does before it exists.
+    """
+    tags = entitlement_tags(owners, groups)
+    validate_notebook_name(notebook_instance_name)
+    validate_int_range(
+        idle_timeout_minutes,
+        prop="idle_timeout_minutes",
+        minimum=IDLE_TIMEOUT_MIN_MINUTES,
+        maximum=IDLE_TIMEOUT_MAX_MINUTES,
+        unit="minutes",
+    )
+    validate_instance_type(instance_type)
+    validate_int_range(
+        volume_size_in_gb,
+        prop="volume_size_in_gb",
+        minimum=VOLUME_SIZE_MIN_GB,
+        maximum=VOLUME_SIZE_MAX_GB,
+        unit="GB",
+    )
+    return tags
+
+
+def notebook_subnet(vpc: ec2.IVpc, vpc_subnets: ec2.SubnetSelection | None) -> ec2.ISubnet:
+    """The subnet a notebook goes into: the first ``vpc_subnets`` selects, never a public one."""
+    if vpc_subnets is None:
+        vpc_subnets = private_subnet_selection(vpc)
+    subnets = vpc.select_subnets(**_selection_kwargs(vpc_subnets)).subnets
+    if not subnets:
+        raise ValidationError(
+            "vpc_subnets selects no subnet in the vpc: the notebook needs a private "
+            "or isolated subnet"
+        )
+    public_ids = {s.subnet_id for s in vpc.public_subnets}
+    if subnets[0].subnet_id in public_ids:
+        raise ValidationError(
+            "vpc_subnets selects a public subnet; place the notebook in a private or "
+            "isolated subnet"
+        )
+    return subnets[0]
+
+
 class NotebookInstance(NotebookOperations, Resource):
     """A SageMaker notebook instance with secure defaults.
 
@@ -140,40 +193,21 @@ class NotebookInstance(NotebookOperations, Resource):
     ) -> None:
         # Checked before the construct exists, so a bad prop leaves nothing in the tree.
         with validating(scope, id):
-            tags = entitlement_tags(owners, groups)
-            validate_notebook_name(notebook_instance_name)
-            validate_int_range(
-                idle_timeout_minutes,
-                prop="idle_timeout_minutes",
-                minimum=IDLE_TIMEOUT_MIN_MINUTES,
-                maximum=IDLE_TIMEOUT_MAX_MINUTES,
-                unit="minutes",
+            tags = check_notebook_props(
+                notebook_instance_name=notebook_instance_name,
+                instance_type=instance_type,
+                volume_size_in_gb=volume_size_in_gb,
+                idle_timeout_minutes=idle_timeout_minutes,
+                owners=owners,
+                groups=groups,
             )
-            validate_instance_type(instance_type)
-            validate_int_range(
-                volume_size_in_gb,
-                prop="volume_size_in_gb",
-                minimum=VOLUME_SIZE_MIN_GB,
-                maximum=VOLUME_SIZE_MAX_GB,
-                unit="GB",
-            )
+            subnet = notebook_subnet(vpc, vpc_subnets)
         super().__init__(scope, id, physical_name=notebook_instance_name)
 
-        with validating(self):
-            subnet = self._choose_subnet(vpc, vpc_subnets)
         # Where the notebook sits; the stack's notebook watch goes there too.
         self.vpc: ec2.IVpc = vpc
         self.subnet: ec2.ISubnet = subnet
-        if encryption_key is None:
-            encryption_key = kms.Key(
-                self,
-                "Key",
-                description=f"Encrypts the storage volume of notebook {self.node.path}",
-                enable_key_rotation=True,
-                removal_policy=removal_policy,
-            )
-            grants_only_for_aws_services(encryption_key)
-        self.encryption_key: kms.IKey = encryption_key
+        self.encryption_key: kms.IKey = encryption_key or self._create_volume_key(removal_policy)
         self.security_group: ec2.ISecurityGroup = security_group or self._default_security_group(
             vpc
         )
@@ -181,19 +215,54 @@ class NotebookInstance(NotebookOperations, Resource):
         # Idle stop and the notebook's logs reach AWS through the VPC's SageMaker API and
         # Logs endpoints this stack knows of (network/endpoint_reach.py).
         EndpointReach.of(self).add_notebook(vpc, self.connections)
-        self.role: iam.IRole = role or iam.Role(
+        self.role: iam.IRole = role or self._create_role()
+        self.idle_timeout_minutes = idle_timeout_minutes
+        self.lifecycle_config: sagemaker.CfnNotebookInstanceLifecycleConfig | None = (
+            None
+            if idle_timeout_minutes is None
+            else idle_stop_lifecycle_config(self, idle_timeout_minutes)
+        )
+        self.cfn_notebook_instance = self._create_resource(
+            notebook_instance_name, instance_type, volume_size_in_gb, tags
+        )
+        # A given name is known at synth time; keeping it concrete lets routes,
+        # outputs and policies show it. Otherwise CloudFormation generates it.
+        self.notebook_instance_name: str = (
+            notebook_instance_name or self.cfn_notebook_instance.attr_notebook_instance_name
+        )
+        self.notebook_instance_arn: str = self.cfn_notebook_instance.attr_notebook_instance_arn
+        self.execution_policy = self._create_execution_policy(notebook_instance_name)
+        # Kept for callers of the earlier separate key policy: the same policy now.
+        self.key_policy = self.execution_policy
+        self.self_management_policy = self._create_self_management_policy()
+
+    def _create_volume_key(self, removal_policy: RemovalPolicy) -> kms.Key:
+        key = kms.Key(
+            self,
+            "Key",
+            description=f"Encrypts the storage volume of notebook {self.node.path}",
+            enable_key_rotation=True,
+            removal_policy=removal_policy,
+        )
+        grants_only_for_aws_services(key)
+        return key
+
+    def _create_role(self) -> iam.Role:
+        return iam.Role(
             self,
             "Role",
             assumed_by=iam.ServicePrincipal("sagemaker.amazonaws.com"),
             description=f"Execution role of notebook {self.node.path}",
         )
 
-        self.idle_timeout_minutes = idle_timeout_minutes
-        self.lifecycle_config: sagemaker.CfnNotebookInstanceLifecycleConfig | None = None
-        if idle_timeout_minutes is not None:
-            self.lifecycle_config = idle_stop_lifecycle_config(self, idle_timeout_minutes)
-
-        resource = sagemaker.CfnNotebookInstance(
+    def _create_resource(
+        self,
+        notebook_instance_name: str | None,
+        instance_type: str,
+        volume_size_in_gb: int,
+        tags: dict[str, str],
+    ) -> sagemaker.CfnNotebookInstance:
+        return sagemaker.CfnNotebookInstance(
             self,
             "Resource",
             notebook_instance_name=notebook_instance_name,
@@ -201,7 +270,7 @@ class NotebookInstance(NotebookOperations, Resource):
             volume_size_in_gb=volume_size_in_gb,
             role_arn=self.role.role_arn,
             kms_key_id=self.encryption_key.key_id,
-            subnet_id=subnet.subnet_id,
+            subnet_id=self.subnet.subnet_id,
             security_group_ids=[self.security_group.security_group_id],
             direct_internet_access="Disabled",
             root_access="Disabled",
@@ -216,51 +285,49 @@ class NotebookInstance(NotebookOperations, Resource):
             ),
             tags=[CfnTag(key=key, value=value) for key, value in tags.items()] or None,
         )
-        self.cfn_notebook_instance = resource
-        # A given name is known at synth time; keeping it concrete lets routes,
-        # outputs and policies show it. Otherwise CloudFormation generates it.
-        self.notebook_instance_name: str = (
-            notebook_instance_name or resource.attr_notebook_instance_name
-        )
-        self.notebook_instance_arn: str = resource.attr_notebook_instance_arn
 
-        # What the role needs while SageMaker creates and first boots the notebook, in one
-        # policy the notebook waits for: the volume key (SageMaker creates the volume with
-        # it) and the log streams (SageMaker writes the first boot's LifecycleConfigOnStart
-        # and jupyter.log while CloudFormation still waits for InService). It names the
-        # notebook, not its attributes (a generated name is unknown until it exists). A
-        # managed policy, not key.grant's inline one.
-        self.execution_policy = iam.ManagedPolicy(
+    def _create_execution_policy(self, given_name: str | None) -> iam.ManagedPolicy:
+        """What the role needs while SageMaker creates and first boots the notebook.
+
+        In one policy the notebook waits for: the volume key (SageMaker creates the volume
+        with it) and the log streams (SageMaker writes the first boot's
+        LifecycleConfigOnStart and jupyter.log while CloudFormation still waits for
+        InService). It names the notebook, not its attributes (a generated name is unknown
+        until it exists). A managed policy, not key.grant's inline one.
+        """
+        policy = iam.ManagedPolicy(
             self,
             "ExecutionPolicy",
             description=f"Least privilege for notebook {self.node.path}: its volume key and "
             "logs; no notebook-access: tags",
             statements=[
                 *self._volume_key_statements(),
-                *self._log_statements(notebook_instance_name),
+                *self._log_statements(given_name),
                 # Every user of the notebook holds this role: none may grant access.
                 *tag_guard_statements(),
             ],
         )
-        # Kept for callers of the earlier separate key policy: the same policy now.
-        self.key_policy = self.execution_policy
-        self._attach(self.execution_policy)
-        resource.node.add_dependency(self.execution_policy)
+        self._attach(policy)
+        self.cfn_notebook_instance.node.add_dependency(policy)
         acknowledge(
-            self.execution_policy,
+            policy,
             DESCRIBE_LOG_STREAMS_RULE,
-            *(() if notebook_instance_name else GENERATED_NAME_STREAM_RULES),
+            *(() if given_name else GENERATED_NAME_STREAM_RULES),
         )
+        return policy
+
+    def _create_self_management_policy(self) -> iam.ManagedPolicy:
         # Describing and stopping itself names the notebook's ARN, so this policy follows
         # the notebook; idle stop needs it only after idle_timeout_minutes.
-        self.self_management_policy = iam.ManagedPolicy(
+        policy = iam.ManagedPolicy(
             self,
             "SelfManagementPolicy",
             description=f"Notebook {self.node.path} may describe"
             + (" and stop itself" if self.lifecycle_config is not None else " itself"),
             statements=[self._self_management_statement()],
         )
-        self._attach(self.self_management_policy)
+        self._attach(policy)
+        return policy
 
     def _volume_key_statements(self) -> list[iam.PolicyStatement]:
         key = [self.encryption_key.key_arn]
@@ -291,23 +358,6 @@ class NotebookInstance(NotebookOperations, Resource):
         else:
             # An imported role: add_managed_policy leaves a mutable=False role untouched.
             self.role.add_managed_policy(policy)
-
-    def _choose_subnet(self, vpc: ec2.IVpc, vpc_subnets: ec2.SubnetSelection | None) -> ec2.ISubnet:
-        if vpc_subnets is None:
-            vpc_subnets = private_subnet_selection(vpc)
-        subnets = vpc.select_subnets(**_selection_kwargs(vpc_subnets)).subnets
-        if not subnets:
-            raise ValidationError(
-                "vpc_subnets selects no subnet in the vpc: the notebook needs a private "
-                "or isolated subnet"
-            )
-        public_ids = {s.subnet_id for s in vpc.public_subnets}
-        if subnets[0].subnet_id in public_ids:
-            raise ValidationError(
-                "vpc_subnets selects a public subnet; place the notebook in a private or "
-                "isolated subnet"
-            )
-        return subnets[0]
 
     def _default_security_group(self, vpc: ec2.IVpc) -> ec2.SecurityGroup:
         # HTTPS reaches the VPC endpoints (and, in a VPC with NAT, package mirrors).

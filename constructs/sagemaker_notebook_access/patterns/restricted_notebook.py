@@ -1,240 +1,39 @@
 """IpRestrictedNotebook: a hardened notebook that only opens from an IP allow-list.
 
 Composes NotebookInstance, NotebookIpPolicy and PresignedUrlApi, and creates a
-private VPC (no NAT, SageMaker API, CloudWatch Logs and S3 endpoints, flow logs) when
+PrivateVpc (no NAT, SageMaker API, CloudWatch Logs and S3 endpoints, flow logs) when
 none is given.
 """
 
 from __future__ import annotations
 
-import re
 from collections.abc import Sequence
 
-from aws_cdk import Annotations, RemovalPolicy, Stack
+from aws_cdk import Annotations, RemovalPolicy
 from aws_cdk import aws_ec2 as ec2
 from aws_cdk import aws_iam as iam
 from aws_cdk import aws_kms as kms
-from aws_cdk import aws_logs as logs
 from constructs import Construct
 
-from ..acknowledgments import acknowledge
 from ..api.presigned_url_api import PresignedUrlApi
 from ..log_key import create_log_key
-from ..network.endpoint_reach import EndpointReach
 from ..notebook.instance import (
     DEFAULT_IDLE_TIMEOUT_MINUTES,
     DEFAULT_INSTANCE_TYPE,
     DEFAULT_VOLUME_SIZE_GB,
     NotebookInstance,
+    check_notebook_props,
+    notebook_subnet,
 )
 from ..notebook.ip_policy import NotebookIpPolicy
 from ..portal.notebook_portal import NotebookPortal, SignIn
-from ..validation import ValidationError, is_token, normalize_cidrs, validating, warn_if_open
-
-# Amazon Linux 2023's package repositories are S3 buckets owned by AWS, read without
-# credentials, so the account condition below cannot admit them. Bucket name pattern:
-# aws-samples/data-perimeter-policy-examples, vpc_endpoint_policies/s3_endpoint_policy.json
-# ("AllowRequestsToAWSOwnedResources": "Amazon EC2 makes an unauthenticated call to Amazon S3"
-# to download packages from the Amazon Linux repositories).
-AMAZON_LINUX_2023_REPOSITORY_BUCKETS = ("al2023-repos-{region}-de612dc2",)
+from ..validation import ValidationError, normalize_cidrs, validating, warn_if_open
+from .private_vpc import PrivateVpc, validate_availability_zones
 
 
-# Children of the VPC create_private_vpc returns; IpRestrictedNotebook exposes them.
-S3_ENDPOINT_ID = "S3"
-LOGS_ENDPOINT_ID = "LogsEndpoint"
-
-
-def restrict_s3_endpoint(endpoint: ec2.GatewayVpcEndpoint) -> None:
-    """Replace the gateway endpoint's default full-access policy: no way out through S3.
-
-    Allowed: any bucket of this account (``aws:ResourceAccount``, as in the S3 user guide's
-    "Restricting access to buckets in a specific account from a VPC endpoint"), and reads
-    of the Amazon Linux 2023 repositories. Foreign credentials cannot write to a bucket of
-    another account from the VPC. Add statements for other buckets with
-    ``endpoint.add_to_policy``.
-    """
-    stack = Stack.of(endpoint)
-    endpoint.add_to_policy(
-        iam.PolicyStatement(
-            sid="BucketsOfThisAccount",
-            principals=[iam.AnyPrincipal()],
-            actions=["s3:*"],
-            resources=["*"],
-            conditions={"StringEquals": {"aws:ResourceAccount": stack.account}},
-        )
-    )
-    endpoint.add_to_policy(
-        iam.PolicyStatement(
-            sid="ReadAmazonLinuxRepositories",
-            principals=[iam.AnyPrincipal()],
-            actions=["s3:GetObject"],
-            resources=[
-                f"arn:{stack.partition}:s3:::{bucket.format(region=stack.region)}/*"
-                for bucket in AMAZON_LINUX_2023_REPOSITORY_BUCKETS
-            ],
-        )
-    )
-
-
-def create_private_vpc(
-    scope: Construct,
-    id: str,
-    *,
-    flow_logs_key: kms.IKey | None = None,
-    log_retention: logs.RetentionDays = logs.RetentionDays.ONE_YEAR,
-    removal_policy: RemovalPolicy = RemovalPolicy.RETAIN_ON_UPDATE_OR_DELETE,
-    availability_zones: Sequence[str] | None = None,
-) -> ec2.Vpc:
-    """Two AZs of isolated subnets: nothing in them reaches or is reached from the internet.
-
-    ``availability_zones`` names them (default: the region's first two), for regions and
-    accounts where an endpoint service is not offered in one of the first two (README,
-    "Before the first deploy").
-
-    Endpoints: S3 (gateway; policy as in ``restrict_s3_endpoint``) and CloudWatch Logs
-    (interface, private DNS) for the notebooks' own logs. A ``PresignedUrlApi`` in the VPC
-    adds the SageMaker API endpoint.
-
-    All traffic is recorded by a VPC flow log into a KMS-encrypted log group
-    (``flow_logs_key``; default: a new key) kept for ``log_retention``.
-    """
-    placement = (
-        {"availability_zones": list(availability_zones)} if availability_zones else {"max_azs": 2}
-    )
-    vpc = ec2.Vpc(
-        scope,
-        id,
-        **placement,
-        nat_gateways=0,
-        subnet_configuration=[
-            ec2.SubnetConfiguration(
-                name="Isolated", subnet_type=ec2.SubnetType.PRIVATE_ISOLATED, cidr_mask=24
-            )
-        ],
-        restrict_default_security_group=False,
-    )
-    # Same construct id as the Vpc prop's gateway_endpoints={"S3": ...} had: same logical id.
-    s3_endpoint = vpc.add_gateway_endpoint(
-        S3_ENDPOINT_ID, service=ec2.GatewayVpcEndpointAwsService.S3
-    )
-    restrict_s3_endpoint(s3_endpoint)
-    # The notebook has no internet; SageMaker ships its LifecycleConfigOnStart and
-    # jupyter.log streams through this endpoint. Its group admits the notebooks the
-    # library creates in this VPC (network/endpoint_reach.py), not the whole VPC.
-    logs_endpoint = vpc.add_interface_endpoint(
-        LOGS_ENDPOINT_ID,
-        service=ec2.InterfaceVpcEndpointAwsService.CLOUDWATCH_LOGS,
-        private_dns_enabled=True,
-        open=False,
-    )
-    # Not a way out either: only this account's principals, only this account's log groups.
-    logs_endpoint.add_to_policy(
-        iam.PolicyStatement(
-            sid="LogsOfThisAccountOnly",
-            principals=[iam.AnyPrincipal()],
-            actions=["logs:*"],
-            resources=["*"],
-            conditions={
-                "StringEquals": {
-                    "aws:PrincipalAccount": Stack.of(vpc).account,
-                    "aws:ResourceAccount": Stack.of(vpc).account,
-                }
-            },
-        )
-    )
-    EndpointReach.of(vpc).add_endpoint(
-        vpc, logs_endpoint, description="Notebook to CloudWatch Logs"
-    )
-    acknowledge(
-        vpc,
-        "NIST.800.53.R5::NIST.800.53.R5-VPCDefaultSecurityGroupClosed",
-        "HIPAA.Security::HIPAA.Security-VPCDefaultSecurityGroupClosed",
-        "PCI.DSS.321::PCI.DSS.321-VPCDefaultSecurityGroupClosed",
-    )
-    key = flow_logs_key or create_log_key(
-        vpc,
-        "FlowLogsKey",
-        description=f"Encrypts the flow logs of {vpc.node.path}",
-        removal_policy=removal_policy,
-    )
-    log_group = logs.LogGroup(
-        vpc,
-        "FlowLogs",
-        encryption_key=key,
-        retention=log_retention,
-        removal_policy=removal_policy,
-    )
-    stack = Stack.of(vpc)
-    # Only this account's flow logs may use the role (confused-deputy guard).
-    role = iam.Role(
-        vpc,
-        "FlowLogsRole",
-        description=f"Delivers the flow logs of {vpc.node.path}",
-        assumed_by=iam.ServicePrincipal(
-            "vpc-flow-logs.amazonaws.com",
-            conditions={
-                "StringEquals": {"aws:SourceAccount": stack.account},
-                "ArnLike": {
-                    "aws:SourceArn": stack.format_arn(
-                        service="ec2", resource="vpc-flow-log", resource_name="*"
-                    )
-                },
-            },
-        ),
-    )
-    # The log group's Arn attribute ends in ":*": its own streams, no other group's.
-    policy = iam.ManagedPolicy(
-        vpc,
-        "FlowLogsPolicy",
-        description=f"Writes the flow logs of {vpc.node.path}",
-        statements=[
-            iam.PolicyStatement(
-                actions=["logs:CreateLogStream", "logs:PutLogEvents", "logs:DescribeLogStreams"],
-                resources=[log_group.log_group_arn],
-            )
-        ],
-        roles=[role],
-    )
-    flow_log = vpc.add_flow_log(
-        "FlowLog",
-        # Immutable: the policy above has the statements CDK would add inline.
-        destination=ec2.FlowLogDestination.to_cloud_watch_logs(
-            log_group, role.without_policy_updates()
-        ),
-        traffic_type=ec2.FlowLogTrafficType.ALL,
-    )
-    flow_log.node.add_dependency(policy)
-    return vpc
-
-
-# An AZ name: region name and a letter ("us-east-1b", "ap-northeast-1d").
-_AZ_NAME = re.compile(r"[a-z]{2}(-[a-z]+)+-\d[a-z]")
-AVAILABILITY_ZONES_MIN, AVAILABILITY_ZONES_MAX = 2, 6
-
-
-def validate_availability_zones(availability_zones: Sequence[str], *, creates_vpc: bool) -> None:
-    if not creates_vpc:
-        raise ValidationError(
-            "availability_zones places the VPC this construct creates; with vpc or api "
-            "given, place your own subnets and endpoints"
-        )
-    if isinstance(availability_zones, str):
-        raise ValidationError(
-            f"availability_zones must be a list of AZ names, not one string {availability_zones!r}"
-        )
-    names = list(availability_zones)
-    for name in names:
-        if not is_token(name) and not (isinstance(name, str) and _AZ_NAME.fullmatch(name)):
-            raise ValidationError(
-                f"availability_zones entry {name!r} is not an AZ name such as 'us-east-1b'"
-            )
-    if len(set(names)) != len(names) or not (
-        AVAILABILITY_ZONES_MIN <= len(names) <= AVAILABILITY_ZONES_MAX
-    ):
-        raise ValidationError(
-            f"availability_zones {names} must name {AVAILABILITY_ZONES_MIN} to "
-            f"{AVAILABILITY_ZONES_MAX} different AZs"
-        )
+def create_private_vpc(scope: Construct, id: str, **props) -> PrivateVpc:
+    """Kept for earlier callers: ``PrivateVpc(scope, id, **props)``."""
+    return PrivateVpc(scope, id, **props)
 
 
 class IpRestrictedNotebook(Construct):
@@ -301,75 +100,50 @@ class IpRestrictedNotebook(Construct):
         groups: Sequence[str] = (),
         availability_zones: Sequence[str] | None = None,
     ) -> None:
-        if availability_zones is not None:
-            with validating(scope, id):
-                validate_availability_zones(
-                    availability_zones, creates_vpc=vpc is None and api is None
-                )
-        super().__init__(scope, id)
-        if api is not None and sign_in is not None:
-            raise ValidationError(
-                "sign_in adds a portal to the API this construct creates; with a shared api, "
-                f"create one NotebookPortal(api={api.node.path}) for all its notebooks",
-                self,
-            )
-        with validating(self):
-            cidrs = normalize_cidrs(allowed_cidrs, allow_all_ips=allow_all_ips)
-        # The allow-list warnings once, here, for the policy and the API this construct
-        # creates: warn_if_open skips them inside a construct that warned about the same
-        # list (a shared api warned where it was created, about its own list).
-        warn_if_open(
-            self,
-            cidrs,
-            what=(
-                "any network can call its API, open the URLs it mints and open the notebook "
-                "from the console"
-                if api is None
-                else "its IP policy lets its holders open the notebook from any network"
-            ),
+        notebook_props = dict(
+            notebook_instance_name=notebook_instance_name,
+            instance_type=instance_type,
+            volume_size_in_gb=volume_size_in_gb,
+            idle_timeout_minutes=idle_timeout_minutes,
+            owners=owners,
+            groups=groups,
         )
-        if api is not None and allow_start and not api.allow_start:
-            raise ValidationError(
-                "allow_start=True needs an api created with allow_start=True; "
-                f"{api.node.path} has no start route",
-                self,
-            )
-        # One key for every log group the construct creates (flow, API, Lambda, WAF logs).
-        logs_key: kms.IKey | None = None
-        # The endpoints of the VPC this construct created (None for a given VPC): add
-        # buckets the notebook may use with s3_endpoint.add_to_policy.
-        self.s3_endpoint: ec2.GatewayVpcEndpoint | None = None
-        self.logs_endpoint: ec2.InterfaceVpcEndpoint | None = None
-        if vpc is None and api is None:
-            logs_key = create_log_key(
-                self,
-                "LogsKey",
-                description=f"Encrypts the log groups of {self.node.path}",
-                removal_policy=removal_policy,
-            )
-            vpc = create_private_vpc(
-                self,
-                "Vpc",
-                flow_logs_key=logs_key,
-                removal_policy=removal_policy,
+        # Every prop is checked before the construct exists: a bad one leaves nothing behind.
+        with validating(scope, id):
+            cidrs = _check_network_and_api(
+                allowed_cidrs,
+                allow_all_ips=allow_all_ips,
+                vpc=vpc,
+                api=api,
+                allow_start=allow_start,
+                sign_in=sign_in,
                 availability_zones=availability_zones,
             )
-            self.s3_endpoint = vpc.node.find_child(S3_ENDPOINT_ID)
-            self.logs_endpoint = vpc.node.find_child(LOGS_ENDPOINT_ID)
-        self.vpc: ec2.IVpc = vpc or api.vpc
+            check_notebook_props(**notebook_props)
+        super().__init__(scope, id)
+        self._warn_if_open(cidrs, shares_api=api is not None)
+        private_vpc = (
+            self._create_private_vpc(removal_policy, availability_zones)
+            if vpc is None and api is None
+            else None
+        )
+        self.vpc: ec2.IVpc = vpc or private_vpc or api.vpc
+        # The endpoints of the VPC this construct created (None for a given VPC): add
+        # buckets the notebook may use with s3_endpoint.add_to_policy.
+        self.s3_endpoint: ec2.GatewayVpcEndpoint | None = (
+            private_vpc.s3_endpoint if private_vpc else None
+        )
+        self.logs_endpoint: ec2.InterfaceVpcEndpoint | None = (
+            private_vpc.logs_endpoint if private_vpc else None
+        )
         self.notebook = NotebookInstance(
             self,
             "Notebook",
             vpc=self.vpc,
-            notebook_instance_name=notebook_instance_name,
-            instance_type=instance_type,
-            volume_size_in_gb=volume_size_in_gb,
             role=role,
             encryption_key=encryption_key,
-            idle_timeout_minutes=idle_timeout_minutes,
             removal_policy=removal_policy,
-            owners=owners,
-            groups=groups,
+            **notebook_props,
         )
         self.ip_policy = NotebookIpPolicy(
             self,
@@ -378,31 +152,125 @@ class IpRestrictedNotebook(Construct):
             notebooks=[self.notebook],
             allow_all_ips=allow_all_ips,
         )
-        if api is None:
-            api = PresignedUrlApi(
-                self,
-                "Api",
-                vpc=self.vpc,
-                allowed_cidrs=cidrs,
-                allow_start=allow_start,
-                allow_all_ips=allow_all_ips,
-                encryption_key=logs_key,
-                removal_policy=removal_policy,
-                configure_api_gateway_logging_role=configure_api_gateway_logging_role,
-            )
-        elif sorted(api.allowed_cidrs) != sorted(cidrs):
-            Annotations.of(self).add_warning_v2(
-                "sagemaker-notebook-access:shared-api-cidrs",
-                f"the shared api {api.node.path} admits {api.allowed_cidrs}, this notebook's "
-                f"allow-list is {cidrs}: callers need an address on both to open it",
-            )
-        self.api = api
+        self.api: PresignedUrlApi = api or self._create_api(
+            cidrs,
+            allow_start=allow_start,
+            allow_all_ips=allow_all_ips,
+            # One key for every log group the construct creates (flow, API, Lambda, WAF).
+            encryption_key=private_vpc.flow_logs_key if private_vpc else None,
+            removal_policy=removal_policy,
+            configure_api_gateway_logging_role=configure_api_gateway_logging_role,
+        )
+        if api is not None:
+            self._warn_if_cidrs_differ(api, cidrs)
         self.api.add_notebook(self.notebook)
         self.portal: NotebookPortal | None = (
-            NotebookPortal(self, "Portal", api=api, **sign_in.options()) if sign_in else None
+            NotebookPortal(self, "Portal", api=self.api, **sign_in.options()) if sign_in else None
         )
         self.allowed_cidrs = cidrs
 
     def grant_open(self, grantee: iam.IGrantable) -> iam.Grant:
         """Let ``grantee`` request URLs for this notebook through the API (and only this one)."""
         return self.api.grant_open(grantee, self.notebook)
+
+    def _warn_if_open(self, cidrs: list[str], *, shares_api: bool) -> None:
+        # The allow-list warnings once, here, for the policy and the API this construct
+        # creates: warn_if_open skips them inside a construct that warned about the same
+        # list (a shared api warned where it was created, about its own list).
+        warn_if_open(
+            self,
+            cidrs,
+            what=(
+                "its IP policy lets its holders open the notebook from any network"
+                if shares_api
+                else "any network can call its API, open the URLs it mints and open the "
+                "notebook from the console"
+            ),
+        )
+
+    def _create_private_vpc(
+        self, removal_policy: RemovalPolicy, availability_zones: Sequence[str] | None
+    ) -> PrivateVpc:
+        # Its flow logs key is this construct's logs key, which the API's log groups use too.
+        logs_key = create_log_key(
+            self,
+            "LogsKey",
+            description=f"Encrypts the log groups of {self.node.path}",
+            removal_policy=removal_policy,
+        )
+        return PrivateVpc(
+            self,
+            "Vpc",
+            flow_logs_key=logs_key,
+            removal_policy=removal_policy,
+            availability_zones=availability_zones,
+        )
+
+    def _create_api(
+        self,
+        cidrs: list[str],
+        *,
+        allow_start: bool,
+        allow_all_ips: bool,
+        encryption_key: kms.IKey | None,
+        removal_policy: RemovalPolicy,
+        configure_api_gateway_logging_role: bool,
+    ) -> PresignedUrlApi:
+        return PresignedUrlApi(
+            self,
+            "Api",
+            vpc=self.vpc,
+            allowed_cidrs=cidrs,
+            allow_start=allow_start,
+            allow_all_ips=allow_all_ips,
+            encryption_key=encryption_key,
+            removal_policy=removal_policy,
+            configure_api_gateway_logging_role=configure_api_gateway_logging_role,
+        )
+
+    def _warn_if_cidrs_differ(self, api: PresignedUrlApi, cidrs: list[str]) -> None:
+        if sorted(api.allowed_cidrs) != sorted(cidrs):
+            Annotations.of(self).add_warning_v2(
+                "sagemaker-notebook-access:shared-api-cidrs",
+                f"the shared api {api.node.path} admits {api.allowed_cidrs}, this notebook's "
+                f"allow-list is {cidrs}: callers need an address on both to open it",
+            )
+
+
+def _check_network_and_api(
+    allowed_cidrs: Sequence[str],
+    *,
+    allow_all_ips: bool,
+    vpc: ec2.IVpc | None,
+    api: PresignedUrlApi | None,
+    allow_start: bool,
+    sign_in: SignIn | None,
+    availability_zones: Sequence[str] | None,
+) -> list[str]:
+    """Refuse what ``IpRestrictedNotebook`` cannot build; return the allow-list, canonical.
+
+    The ValidationError names no construct: call it inside ``validating(scope, id)``.
+    """
+    if availability_zones is not None:
+        if vpc is not None or api is not None:
+            raise ValidationError(
+                "availability_zones places the VPC this construct creates; with vpc or "
+                "api given, place your own subnets and endpoints"
+            )
+        validate_availability_zones(availability_zones)
+    if api is not None and sign_in is not None:
+        raise ValidationError(
+            "sign_in adds a portal to the API this construct creates; with a shared api, "
+            f"create one NotebookPortal(api={api.node.path}) for all its notebooks"
+        )
+    cidrs = normalize_cidrs(allowed_cidrs, allow_all_ips=allow_all_ips)
+    if api is not None and allow_start and not api.allow_start:
+        raise ValidationError(
+            "allow_start=True needs an api created with allow_start=True; "
+            f"{api.node.path} has no start route"
+        )
+    given_vpc = vpc or (api.vpc if api is not None else None)
+    if given_vpc is not None:
+        # The notebook's subnet, chosen as NotebookInstance will choose it.
+        notebook_subnet(given_vpc, None)
+    return cidrs

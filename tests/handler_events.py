@@ -22,7 +22,7 @@ from typing import Any
 import boto3
 from botocore.stub import Stubber
 from local_server import LocalServer, Reply
-from presigned_url import handler, portal
+from presigned_url import contract, handler, portal, sagemaker_calls
 
 REGION = "eu-west-1"
 ACCOUNT_ID = "123456789012"
@@ -53,12 +53,12 @@ HANDLER_ENV = {
 CONTRACT_STATUSES = {200, 202, 400, 403, 404, 405, 409, 413, 500, 502, 503, 504}
 NOT_IN_SERVICE = ("Pending", "Stopping", "Stopped", "Failed", "Updating", "Deleting")
 RESOURCES = {
-    "url": handler.URL_RESOURCE,
-    "start": handler.START_RESOURCE,
-    "page": handler.PAGE_RESOURCE,
-    "list": handler.PORTAL_LIST_RESOURCE,
-    "open": handler.PORTAL_OPEN_RESOURCE,
-    "portal-start": handler.PORTAL_START_RESOURCE,
+    "url": contract.URL_RESOURCE,
+    "start": contract.START_RESOURCE,
+    "page": contract.PAGE_RESOURCE,
+    "list": contract.PORTAL_LIST_RESOURCE,
+    "open": contract.PORTAL_OPEN_RESOURCE,
+    "portal-start": contract.PORTAL_START_RESOURCE,
 }
 # The browser routes: what NotebookPortal gives the function, and a signed-in person.
 NOTEBOOK_ARN_PREFIX = f"arn:aws:sagemaker:{REGION}:{ACCOUNT_ID}:notebook-instance/"
@@ -248,12 +248,12 @@ class OperationStubber(Stubber):
 def stub_presign(
     *responses: dict[str, Any] | None, name: str = SERVED, duration: int | None = None
 ) -> Iterator[OperationStubber]:
-    """Stub CreatePresignedNotebookInstanceUrl on handler.sagemaker.
+    """Stub CreatePresignedNotebookInstanceUrl on the handler's client.
 
     Each item is None for a successful URL, or add_client_error keyword arguments.
     With ``duration``, the call must carry exactly that name and session duration.
     """
-    stubber = OperationStubber(handler.sagemaker, "create_presigned_notebook_instance_url")
+    stubber = OperationStubber(sagemaker_calls.sagemaker, "create_presigned_notebook_instance_url")
     expected = (
         None
         if duration is None
@@ -275,7 +275,7 @@ def stub_presign(
 @contextlib.contextmanager
 def stub_describe(*statuses_or_errors: str | dict[str, Any]) -> Iterator[OperationStubber]:
     """Stub DescribeNotebookInstance: a status string, or add_client_error keyword arguments."""
-    stubber = OperationStubber(handler.sagemaker, "describe_notebook_instance")
+    stubber = OperationStubber(sagemaker_calls.sagemaker, "describe_notebook_instance")
     for item in statuses_or_errors:
         if isinstance(item, str):
             stubber.add_response(
@@ -296,7 +296,7 @@ def count_sagemaker_calls() -> Iterator[list[str]]:
     def record(model: Any, **_: Any) -> None:
         calls.append(model.name)
 
-    events = handler.sagemaker.meta.events
+    events = sagemaker_calls.sagemaker.meta.events
     events.register_first("before-parameter-build.sagemaker.*", record, unique_id="test-count")
     try:
         yield calls
@@ -314,7 +314,7 @@ def only_local_endpoints() -> Iterator[list[str]]:
             escaped.append(request.url)
             raise RuntimeError("a test tried to reach a non-local endpoint")
 
-    events = handler.sagemaker.meta.events
+    events = sagemaker_calls.sagemaker.meta.events
     events.register_first("before-send.sagemaker.*", guard, unique_id="test-local-only")
     try:
         yield escaped
@@ -438,10 +438,11 @@ class LocalSageMaker:
 
 @contextlib.contextmanager
 def local_sagemaker() -> Iterator[LocalSageMaker]:
-    """Run moto's server and reload the handler with AWS_ENDPOINT_URL_SAGEMAKER pointing at it.
+    """Run moto's server and reload the handler's client (sagemaker_calls, where it is made)
+    with AWS_ENDPOINT_URL_SAGEMAKER pointing at it.
 
-    On exit the variable is restored and the handler reloaded again, so later tests see
-    the module as it was imported.
+    On exit the variable is restored and the module reloaded again, so later tests see
+    the client as it was made on import.
     """
     from moto.server import ThreadedMotoServer
 
@@ -452,7 +453,7 @@ def local_sagemaker() -> Iterator[LocalSageMaker]:
     previous = os.environ.get("AWS_ENDPOINT_URL_SAGEMAKER")
     os.environ["AWS_ENDPOINT_URL_SAGEMAKER"] = url
     try:
-        importlib.reload(handler)
+        importlib.reload(sagemaker_calls)
         setup = boto3.client("sagemaker", region_name=REGION, endpoint_url=url)
         yield LocalSageMaker(url=url, client=setup)
     finally:
@@ -460,7 +461,7 @@ def local_sagemaker() -> Iterator[LocalSageMaker]:
             os.environ.pop("AWS_ENDPOINT_URL_SAGEMAKER", None)
         else:
             os.environ["AWS_ENDPOINT_URL_SAGEMAKER"] = previous
-        importlib.reload(handler)
+        importlib.reload(sagemaker_calls)
         server.stop()
 
 

@@ -59,7 +59,7 @@ from joserfc import errors as jose_errors
 from joserfc import jwt
 from joserfc.jwk import KeySet, RSAKey
 from local_server import LocalServer, Reply
-from presigned_url import handler
+from presigned_url import contract, handler, sagemaker_calls
 
 from sagemaker_notebook_access.portal.notebook_portal import SIGNED_OUT_QUERY
 
@@ -291,10 +291,10 @@ class _Resource:
 
 
 RESOURCES = (
-    _Resource(handler.PAGE_RESOURCE, "GET", cognito=False),
-    _Resource(handler.PORTAL_LIST_RESOURCE, "GET", cognito=True),
-    _Resource(handler.PORTAL_OPEN_RESOURCE, "POST", cognito=True),
-    _Resource(handler.PORTAL_START_RESOURCE, "POST", cognito=True),
+    _Resource(contract.PAGE_RESOURCE, "GET", cognito=False),
+    _Resource(contract.PORTAL_LIST_RESOURCE, "GET", cognito=True),
+    _Resource(contract.PORTAL_OPEN_RESOURCE, "POST", cognito=True),
+    _Resource(contract.PORTAL_START_RESOURCE, "POST", cognito=True),
 )
 
 
@@ -531,16 +531,16 @@ def running_portal(
         "PORTAL_SIGN_IN_URL": pool.origin,
         "NOTEBOOK_ARN_PREFIX": NOTEBOOK_ARN_PREFIX,
     }
-    original_client = handler.sagemaker
+    original_client = sagemaker_calls.sagemaker
     with contextlib.ExitStack() as stack:
         stack.enter_context(handler_environment(**environment))
         for server in (pool, api, jupyter, elsewhere, shim):
             stack.enter_context(server)
         # The handler's client, same configuration, aimed at the presign shim in front of moto.
-        handler.sagemaker = boto3.client(
+        sagemaker_calls.sagemaker = boto3.client(
             "sagemaker", endpoint_url=shim.url, config=original_client.meta.config
         )
-        stack.callback(setattr, handler, "sagemaker", original_client)
+        stack.callback(setattr, sagemaker_calls, "sagemaker", original_client)
         escaped = stack.enter_context(only_local_endpoints())
         logs = stack.enter_context(capture_all_logs())
         api.trust(pool)

@@ -8,9 +8,15 @@ log line at any level holds the URL and that each request wrote one audit record
 
 from __future__ import annotations
 
+import ast
 import json
 import logging
+import os
+import subprocess
+import sys
+import textwrap
 import threading
+from pathlib import Path
 
 import pytest
 from handler_events import (
@@ -23,20 +29,24 @@ from handler_events import (
     DENIED_IPV4,
     DENIED_IPV6,
     DENIED_MAPPED,
+    HANDLER_ENV,
     NAME_PREFIX,
     NOT_IN_SERVICE,
     REGION,
     SERVED,
     URL_TOKEN,
     LocalSageMaker,
+    PresignShim,
     b64,
     count_sagemaker_calls,
     invoke,
     proxy_event,
     stub_presign,
 )
-from presigned_url import handler
+from presigned_url import sagemaker_calls
 
+# The function's asset: Lambda's top level, with handler.py's handler as the entry point.
+LAMBDA_FOLDER = Path(sagemaker_calls.__file__).resolve().parent
 DURATION = "SessionExpirationDurationInSeconds"
 # The keys Lambda's JSON log format writes itself; an extra with one of these names is
 # dropped by the runtime's formatter (awslambdaric lambda_runtime_log_utils.JsonFormatter).
@@ -462,7 +472,7 @@ def test_describe_and_presign_overlap(moto: LocalSageMaker) -> None:
         arrived.append(model.name)
         barrier.wait()
 
-    events = handler.sagemaker.meta.events
+    events = sagemaker_calls.sagemaker.meta.events
     with stub_presign(None):
         for operation in ("DescribeNotebookInstance", "CreatePresignedNotebookInstanceUrl"):
             events.register_first(f"before-call.sagemaker.{operation}", meet, unique_id=operation)
@@ -586,8 +596,8 @@ def test_start_from_a_denied_address_is_403(moto: LocalSageMaker) -> None:
 
 
 def test_client_honours_endpoint_and_region_from_the_environment(moto: LocalSageMaker) -> None:
-    assert handler.sagemaker.meta.endpoint_url == moto.url
-    assert handler.sagemaker.meta.region_name == REGION
+    assert sagemaker_calls.sagemaker.meta.endpoint_url == moto.url
+    assert sagemaker_calls.sagemaker.meta.region_name == REGION
     moto.set_status(SERVED, "Stopped")
     response, body, _ = start()
     assert response["statusCode"] == 202, body
@@ -595,16 +605,16 @@ def test_client_honours_endpoint_and_region_from_the_environment(moto: LocalSage
 
 
 def test_client_uses_bounded_standard_retries_and_timeouts() -> None:
-    config = handler.sagemaker.meta.config
+    config = sagemaker_calls.sagemaker.meta.config
     assert config.retries == {"mode": "standard", "total_max_attempts": 2}
-    assert config.connect_timeout == handler.CONNECT_TIMEOUT_SECONDS == 1
-    assert config.read_timeout == handler.READ_TIMEOUT_SECONDS == 3
+    assert config.connect_timeout == 1
+    assert config.read_timeout == 3
 
 
 def test_worst_case_fits_lambda_timeout_which_fits_api_gateway() -> None:
     from sagemaker_notebook_access.api.presigned_url_api import LAMBDA_TIMEOUT
 
-    config = handler.sagemaker.meta.config
+    config = sagemaker_calls.sagemaker.meta.config
     attempts = config.retries["total_max_attempts"]
     # Standard mode waits at most random() * 2 ** (n - 1) s before attempt n + 1.
     backoff = sum(2 ** (n - 1) for n in range(1, attempts))
@@ -730,3 +740,68 @@ def test_audit_clips_oversized_identity_text(logs) -> None:
     invoke(proxy_event(user_arn="arn:" + "x" * 5000, source_ip="1" * 5000))
     audit = audit_of(logs)
     assert len(audit["callerArn"]) <= 256 and len(audit["sourceIp"]) <= 256
+
+
+# ---------------------------------------------------------------- as Lambda imports it
+
+LAMBDA_RUN = textwrap.dedent(
+    """
+    import json, sys
+    folder = sys.argv[1]
+    sys.path.insert(0, folder)  # what Lambda does with the function's code
+    import handler
+    response = handler.handler(json.loads(sys.stdin.read()), None)
+    loaded = [
+        name
+        for name, module in sys.modules.items()
+        if (getattr(module, "__file__", None) or "").startswith(folder)
+    ]
+    print(json.dumps({"response": response, "loaded": sorted(loaded)}))
+    """
+)
+
+
+def test_the_folder_works_as_lambdas_top_level(moto: LocalSageMaker) -> None:
+    """Lambda imports ``handler`` with this folder as the top level, not as a package: every
+    module is loaded under its own name, and a request is served end to end that way."""
+    with PresignShim(moto.url) as shim:
+        result = subprocess.run(
+            [sys.executable, "-I", "-c", LAMBDA_RUN, str(LAMBDA_FOLDER)],
+            input=json.dumps(proxy_event()),
+            env={**os.environ, **HANDLER_ENV, "AWS_ENDPOINT_URL_SAGEMAKER": shim.url},
+            capture_output=True,
+            text=True,
+            timeout=60,
+            check=False,
+        )
+    assert result.returncode == 0, result.stderr
+    ran = json.loads(result.stdout)
+    assert ran["response"]["statusCode"] == 200, ran["response"]
+    assert json.loads(ran["response"]["body"])["AuthorizedUrl"] == AUTHORIZED_URL
+    assert shim.presign_requests == 1
+    assert ran["loaded"] == sorted(path.stem for path in LAMBDA_FOLDER.glob("*.py"))
+
+
+def test_the_handler_modules_import_each_other_without_a_circle() -> None:
+    modules = {path.stem: path for path in LAMBDA_FOLDER.glob("*.py")}
+    imports: dict[str, set[str]] = {}
+    for name, path in modules.items():
+        found: set[str] = set()
+        for node in ast.walk(ast.parse(path.read_text())):
+            if isinstance(node, ast.Import):
+                found |= {alias.name for alias in node.names}
+            elif isinstance(node, ast.ImportFrom):
+                found |= {node.module or ""} | {alias.name for alias in node.names}
+        imports[name] = found & set(modules)
+    assert imports["contract"] == set()
+    done: set[str] = set()
+
+    def visit(name: str, path: tuple[str, ...]) -> None:
+        assert name not in path, " -> ".join((*path, name))
+        if name not in done:
+            for imported in sorted(imports[name]):
+                visit(imported, (*path, name))
+            done.add(name)
+
+    for name in sorted(modules):
+        visit(name, ())

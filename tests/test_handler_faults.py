@@ -9,6 +9,7 @@ local shim in front of moto (moto does not implement that operation).
 
 from __future__ import annotations
 
+import importlib
 import json
 import logging
 
@@ -30,7 +31,7 @@ from handler_events import (
     stub_describe,
     stub_presign,
 )
-from presigned_url import handler
+from presigned_url import handler, sagemaker_calls
 
 # What AWS might say; none of it may reach a response body or a log line.
 FOREIGN_ACCOUNT = "999988887777"
@@ -46,6 +47,8 @@ LEAK_MARKERS = (
     "ZZ-AWS-SAID-THIS",
     "Traceback",
 )
+# The client's total_max_attempts (test_handler checks its configuration).
+ATTEMPTS = 2
 
 
 # Every test runs in the construct's environment and under the `logs` checks (conftest.py).
@@ -138,7 +141,7 @@ def test_presign_error_after_in_service_describe(moto: LocalSageMaker) -> None:
 def test_start_errors_map_to_the_contract(moto: LocalSageMaker) -> None:
     moto.client.stop_notebook_instance(NotebookInstanceName=SERVED)
     # moto answers the describe ("Stopped"); only the start call is stubbed, to throttle.
-    start = OperationStubber(handler.sagemaker, "start_notebook_instance")
+    start = OperationStubber(sagemaker_calls.sagemaker, "start_notebook_instance")
     start.add_client_error("start_notebook_instance", **aws_error("ThrottlingException"))
     with start:
         response, body = invoke(proxy_event(route="start"))
@@ -161,10 +164,9 @@ def fail_every_send(operation: str, error: Exception):
         raise error
 
     event = f"before-send.sagemaker.{operation}"
-    handler.sagemaker.meta.events.register_first(event, fail, unique_id=f"fail-{operation}")
-    return attempts, lambda: handler.sagemaker.meta.events.unregister(
-        event, fail, unique_id=f"fail-{operation}"
-    )
+    events = sagemaker_calls.sagemaker.meta.events
+    events.register_first(event, fail, unique_id=f"fail-{operation}")
+    return attempts, lambda: events.unregister(event, fail, unique_id=f"fail-{operation}")
 
 
 @pytest.mark.parametrize(
@@ -195,7 +197,7 @@ def test_timeouts_are_retried_a_bounded_number_of_times_then_504(
     finally:
         remove()
     assert_clean_error(response, body, 504, "UpstreamTimeout")
-    assert len(attempts) == handler.MAX_ATTEMPTS == 2
+    assert len(attempts) == ATTEMPTS
     assert all(url.startswith(moto.url) for url in attempts)
 
 
@@ -235,9 +237,9 @@ def shim(moto: LocalSageMaker, monkeypatch: pytest.MonkeyPatch):
     """The handler's client, same configuration, aimed at the presign shim in front of moto."""
     with PresignShim(moto.url) as server:
         client = boto3.client(
-            "sagemaker", endpoint_url=server.url, config=handler.sagemaker.meta.config
+            "sagemaker", endpoint_url=server.url, config=sagemaker_calls.sagemaker.meta.config
         )
-        monkeypatch.setattr(handler, "sagemaker", client)
+        monkeypatch.setattr(sagemaker_calls, "sagemaker", client)
         with only_local_endpoints() as escaped:
             yield server
         assert escaped == []
@@ -260,7 +262,7 @@ def test_throttling_over_real_http_is_retried_then_503(shim: PresignShim) -> Non
     response, body = invoke(proxy_event())
     assert_clean_error(response, body, 503, "Throttled")
     assert response["headers"]["Retry-After"] == "5"
-    assert shim.presign_requests == handler.MAX_ATTEMPTS
+    assert shim.presign_requests == ATTEMPTS
 
 
 def test_access_denied_over_real_http_is_not_retried(shim: PresignShim) -> None:
@@ -274,7 +276,7 @@ def test_server_error_over_real_http_is_retried_then_502(shim: PresignShim) -> N
     shim.presign_error = (500, "InternalFailure", AWS_TEXT)
     response, body = invoke(proxy_event())
     assert_clean_error(response, body, 502, "UpstreamError")
-    assert shim.presign_requests == handler.MAX_ATTEMPTS
+    assert shim.presign_requests == ATTEMPTS
 
 
 def test_production_log_levels_keep_aws_text_out_of_every_line(shim: PresignShim, logs) -> None:
@@ -282,7 +284,7 @@ def test_production_log_levels_keep_aws_text_out_of_every_line(shim: PresignShim
     shim.presign_error = (400, "AccessDeniedException", AWS_TEXT)
     botocore_logger = logging.getLogger("botocore")
     forced = botocore_logger.level
-    handler._guard_sdk_logs()  # what the module does when Lambda imports it
+    importlib.reload(handler)  # what Lambda does first: import the handler
     try:
         assert botocore_logger.level == logging.WARNING
         first = len(logs.lines)
@@ -315,19 +317,24 @@ def test_body_log_guard_survives_a_reload() -> None:
 # ---------------------------------------------------------------- unexpected exceptions
 
 
-@pytest.mark.parametrize("where", ["describe_status", "presign"])
-def test_unexpected_exception_in_a_call_is_500(
-    monkeypatch: pytest.MonkeyPatch, logs, where: str
-) -> None:
-    """A fake: a bug inside our call wrappers (not an SDK error) must not surface its text."""
+@pytest.mark.parametrize(
+    "operation", ["DescribeNotebookInstance", "CreatePresignedNotebookInstanceUrl"]
+)
+def test_unexpected_exception_in_a_call_is_500(moto: LocalSageMaker, logs, operation: str) -> None:
+    """A bug in the call path (not an SDK error: raised from inside the client's call)
+    must not surface its text."""
 
-    def explode(*_args):
+    def explode(**_):
         raise RuntimeError(AWS_TEXT)
 
-    monkeypatch.setattr(handler, "describe_status", lambda _name: "InService")
-    monkeypatch.setattr(handler, "presign", lambda _name, _duration: AUTHORIZED_URL)
-    monkeypatch.setattr(handler, where, explode)
-    response, body = invoke(proxy_event())
+    event = f"before-call.sagemaker.{operation}"
+    events = sagemaker_calls.sagemaker.meta.events
+    events.register_first(event, explode, unique_id="test-explode")
+    try:
+        with stub_presign(None):
+            response, body = invoke(proxy_event())
+    finally:
+        events.unregister(event, explode, unique_id="test-explode")
     assert_clean_error(response, body, 500, "InternalError")
     (record,) = logs.audit_records()
     assert record.exceptionType == "RuntimeError"
@@ -336,7 +343,7 @@ def test_unexpected_exception_in_a_call_is_500(
 
 def test_malformed_sagemaker_answer_is_500(moto: LocalSageMaker) -> None:
     """A presign answer without AuthorizedUrl (valid per the model, all members optional)."""
-    presign = OperationStubber(handler.sagemaker, "create_presigned_notebook_instance_url")
+    presign = OperationStubber(sagemaker_calls.sagemaker, "create_presigned_notebook_instance_url")
     presign.add_response("create_presigned_notebook_instance_url", {})
     with presign:
         response, body = invoke(proxy_event())

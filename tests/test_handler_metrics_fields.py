@@ -1,34 +1,41 @@
 """The audit line carries what monitoring/operations.py's metric filters read, for every outcome.
 
-Each case runs the real handler, turns its audit record into the JSON line Lambda's JSON
-log format writes (extras as top-level keys, None values left out: awslambdaric
-``lambda_runtime_log_utils.JsonFormatter``, mirrored below), and asks which of the
-audit-line filters match it (tests/filter_patterns.py evaluates the patterns).
+Each case runs the real handler against SageMaker as the other handler tests do (moto
+over HTTP; botocore's Stubber for the presign, and for the failures moto cannot make),
+turns its audit record into the JSON line Lambda's JSON log format writes (extras as
+top-level keys, None values left out: awslambdaric ``lambda_runtime_log_utils.JsonFormatter``,
+mirrored below), and asks which of the audit-line filters match it
+(tests/filter_patterns.py evaluates the patterns).
 """
 
 from __future__ import annotations
 
+import contextlib
 import json
 import logging
+from collections.abc import Callable, Iterator
 from typing import Any
 
 import pytest
-from botocore.exceptions import ClientError, ReadTimeoutError
+from botocore.exceptions import ReadTimeoutError
 from filter_patterns import matches
 from handler_events import (
     ALICE,
     AUTHORIZED_URL,
     DENIED_IPV4,
     PORTAL_ENV,
+    SERVED,
+    LocalSageMaker,
+    OperationStubber,
     browser_event,
     handler_environment,
     invoke,
     proxy_event,
+    stub_presign,
 )
-from presigned_url import handler
+from presigned_url import sagemaker_calls
 
 from sagemaker_notebook_access.monitoring.operations import API_METRICS
-from sagemaker_notebook_access.notebook.entitlement import OWNERS_TAG
 
 pytestmark = pytest.mark.usefixtures("handler_env", "logs")
 
@@ -63,26 +70,45 @@ def audit_metrics(line: dict[str, Any]) -> set[str]:
     }
 
 
-def throttling(*_: Any) -> str:
-    raise ClientError({"Error": {"Code": "ThrottlingException", "Message": "x"}}, "Op")
+def presign_url() -> contextlib.AbstractContextManager:
+    return stub_presign(None)
 
 
-def refusing(*_: Any) -> str:
-    raise ClientError({"Error": {"Code": "AccessDeniedException", "Message": "x"}}, "Op")
+def presign_error(code: str) -> Callable[[], contextlib.AbstractContextManager]:
+    error = {"service_error_code": code, "service_message": "x", "http_status_code": 400}
+    return lambda: stub_presign(error)
 
 
-def timing_out(*_: Any) -> str:
-    raise ReadTimeoutError(endpoint_url="https://api.sagemaker.eu-west-1.amazonaws.com")
+@contextlib.contextmanager
+def presign_times_out() -> Iterator[None]:
+    """Every attempt of the presign times out on the wire (botocore retries as usual)."""
+    operation = "before-send.sagemaker.CreatePresignedNotebookInstanceUrl"
+
+    def time_out(request: Any, **_: Any) -> None:
+        raise ReadTimeoutError(endpoint_url=request.url)
+
+    events = sagemaker_calls.sagemaker.meta.events
+    events.register_first(operation, time_out, unique_id="test-time-out")
+    try:
+        yield
+    finally:
+        events.unregister(operation, time_out, unique_id="test-time-out")
 
 
-def broken(*_: Any) -> str:
-    raise RuntimeError("unexpected")
+@contextlib.contextmanager
+def describe_without_status() -> Iterator[None]:
+    """A describe answer without NotebookInstanceStatus: the handler fails unexpectedly."""
+    stubber = OperationStubber(sagemaker_calls.sagemaker, "describe_notebook_instance")
+    stubber.add_response("describe_notebook_instance", {})
+    with stubber, stub_presign(None):
+        yield
 
 
 DENIED = {"Denied", "DeniedByReason"}
-# (event, describe_status, presign, outcome, status, metrics besides Latency)
+# (event, the notebook's status in moto, what else SageMaker answers (None: moto alone),
+# outcome, status, metrics besides Latency)
 CASES = {
-    "url minted": ({}, "InService", None, "ok", 200, {"UrlsMinted"}),
+    "url minted": ({}, "InService", presign_url, "ok", 200, {"UrlsMinted"}),
     "started": ({"route": "start"}, "Stopped", None, "ok", 202, set()),
     "outside allow-list": ({"source_ip": DENIED_IPV4}, None, None, "Forbidden", 403, DENIED),
     "unsigned": (
@@ -101,11 +127,32 @@ CASES = {
         403,
         DENIED | {"DeniedInsideAllowList"},
     ),
-    "not in service": ({}, "Stopped", None, "NotebookNotInService", 409, {"NotInService"}),
-    "upstream error": ({}, "InService", refusing, "UpstreamError", 502, {"UpstreamErrors"}),
-    "upstream timeout": ({}, "InService", timing_out, "UpstreamTimeout", 504, {"UpstreamErrors"}),
-    "throttled": ({}, "InService", throttling, "Throttled", 503, {"Throttled"}),
-    "internal error": ({}, broken, None, "InternalError", 500, set()),
+    "not in service": ({}, "Stopped", presign_url, "NotebookNotInService", 409, {"NotInService"}),
+    "upstream error": (
+        {},
+        "InService",
+        presign_error("AccessDeniedException"),
+        "UpstreamError",
+        502,
+        {"UpstreamErrors"},
+    ),
+    "upstream timeout": (
+        {},
+        "InService",
+        presign_times_out,
+        "UpstreamTimeout",
+        504,
+        {"UpstreamErrors"},
+    ),
+    "throttled": (
+        {},
+        "InService",
+        presign_error("ThrottlingException"),
+        "Throttled",
+        503,
+        {"Throttled"},
+    ),
+    "internal error": ({}, "InService", describe_without_status, "InternalError", 500, set()),
     "validation": ({"body": "not json"}, None, None, "ValidationError", 400, set()),
     "too large": ({"body": "x" * 5000}, None, None, "PayloadTooLarge", 413, set()),
     "method": ({"method": "GET"}, None, None, "MethodNotAllowed", 405, set()),
@@ -115,14 +162,10 @@ CASES = {
 
 
 @pytest.mark.parametrize("case", sorted(CASES))
-def test_every_outcome_writes_the_fields_its_metrics_read(case, logs, monkeypatch):
-    event_overrides, status_of, presign, outcome, status, metrics = CASES[case]
-    if callable(status_of):
-        monkeypatch.setattr(handler, "describe_status", status_of)
-    elif status_of is not None:
-        monkeypatch.setattr(handler, "describe_status", lambda name: status_of)
-    monkeypatch.setattr(handler, "presign", presign or (lambda name, duration: AUTHORIZED_URL))
-    monkeypatch.setattr(handler.sagemaker, "start_notebook_instance", lambda **_: {})
+def test_every_outcome_writes_the_fields_its_metrics_read(case, moto: LocalSageMaker, logs):
+    event_overrides, notebook_status, answers, outcome, status, metrics = CASES[case]
+    if notebook_status is not None:
+        moto.set_status(SERVED, notebook_status)
     event = proxy_event(**{k: v for k, v in event_overrides.items() if v is not None})
     for key, value in event_overrides.items():
         if value is None:  # None: the field is missing from the event
@@ -130,7 +173,8 @@ def test_every_outcome_writes_the_fields_its_metrics_read(case, logs, monkeypatc
             identity.pop({"user_arn": "userArn", "source_ip": "sourceIp"}[key])
             if key == "user_arn":
                 identity.pop("caller")
-    response, _ = invoke(event)
+    with answers() if answers else contextlib.nullcontext():
+        response, _ = invoke(event)
     assert response["statusCode"] == status
 
     (record,) = logs.audit_records()
@@ -146,10 +190,9 @@ def test_every_outcome_writes_the_fields_its_metrics_read(case, logs, monkeypatc
     assert audit_metrics(line) == metrics | {"Latency"}
 
 
-def test_a_minted_url_carries_its_session_length(logs, monkeypatch):
-    monkeypatch.setattr(handler, "describe_status", lambda name: "InService")
-    monkeypatch.setattr(handler, "presign", lambda name, duration: AUTHORIZED_URL)
-    invoke(proxy_event(body=json.dumps({"SessionExpirationDurationInSeconds": 3600})))
+def test_a_minted_url_carries_its_session_length(moto: LocalSageMaker, logs):
+    with stub_presign(None, duration=3600):
+        invoke(proxy_event(body=json.dumps({"SessionExpirationDurationInSeconds": 3600})))
     (record,) = logs.audit_records()
     line = lambda_json_line(record)
     assert line["sessionDurationSeconds"] == 3600
@@ -179,18 +222,10 @@ PORTAL_CASES = {
 
 
 @pytest.mark.parametrize("case", sorted(PORTAL_CASES))
-def test_every_browser_outcome_writes_the_fields_its_metrics_read(case, logs, monkeypatch):
+def test_every_browser_outcome_writes_the_fields_its_metrics_read(case, moto: LocalSageMaker, logs):
     route, tags, overrides, status, metrics = PORTAL_CASES[case]
-    monkeypatch.setattr(handler, "describe_status", lambda name: "InService")
-    monkeypatch.setattr(handler, "presign", lambda name, duration: AUTHORIZED_URL)
-    monkeypatch.setattr(handler, "notebook_tags", lambda arn: {OWNERS_TAG: tags["owners"]})
-    listed = {"NotebookInstances": [{"NotebookInstanceName": "nb-1", "NotebookInstanceArn": "a"}]}
-    monkeypatch.setattr(
-        handler.sagemaker,
-        "get_paginator",
-        lambda _: type("P", (), {"paginate": lambda self, **__: [listed]})(),
-    )
-    with handler_environment(**PORTAL_ENV):
+    moto.tag(SERVED, owners=tags["owners"])
+    with handler_environment(**PORTAL_ENV), stub_presign(None):
         response, _ = invoke(browser_event(route, claims=ALICE, **overrides))
     assert response["statusCode"] == status
     (record,) = logs.audit_records()

@@ -39,7 +39,7 @@ from handler_events import (
 )
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
-from presigned_url import handler
+from presigned_url import sagemaker_calls
 
 PROPERTY_SETTINGS = settings(
     max_examples=300,
@@ -102,7 +102,7 @@ def fake_sagemaker(monkeypatch: pytest.MonkeyPatch):
     @contextlib.contextmanager
     def install(fake: FakeSageMaker) -> Iterator[FakeSageMaker]:
         with monkeypatch.context() as patch:
-            patch.setattr(handler, "sagemaker", fake)
+            patch.setattr(sagemaker_calls, "sagemaker", fake)
             yield fake
 
     return install

@@ -14,6 +14,7 @@ import json
 import re
 
 import pytest
+from botocore.exceptions import ClientError
 from handler_events import (
     ALICE,
     AUTHORIZED_URL,
@@ -33,7 +34,7 @@ from handler_events import (
     stub_presign,
     unsigned_token,
 )
-from presigned_url import handler, portal
+from presigned_url import configuration, handler, portal, portal_listing, sagemaker_calls
 
 PORTAL_URL = PORTAL_ENV["PORTAL_URL"]
 SIGN_IN_URL = PORTAL_ENV["PORTAL_SIGN_IN_URL"]
@@ -542,7 +543,7 @@ def test_no_client_id_configured_admits_no_one() -> None:
 def test_the_listing_limit_counts_entitled_notebooks_not_served_ones(
     moto: LocalSageMaker, monkeypatch: pytest.MonkeyPatch, logs
 ) -> None:
-    monkeypatch.setattr(handler, "PORTAL_LIST_LIMIT", 2)
+    monkeypatch.setattr(portal_listing, "PORTAL_LIST_LIMIT", 2)
     for name in ("team-a", "team-b", "team-c", "team-d"):
         moto.create(name)
     moto.tag("team-c", owners=ALICE["sub"])
@@ -557,16 +558,16 @@ def test_the_listing_limit_counts_entitled_notebooks_not_served_ones(
 def test_the_listing_stops_at_its_time_budget(
     moto: LocalSageMaker, monkeypatch: pytest.MonkeyPatch, logs
 ) -> None:
-    monkeypatch.setattr(handler, "TAG_READS_AT_ONCE", 1)
+    monkeypatch.setattr(portal_listing, "TAG_READS_AT_ONCE", 1)
     for name in ("team-a", "team-b"):
         moto.create(name)
         moto.tag(name, owners=ALICE["sub"])
     # The clock: the deadline is set at 0; the first batch starts at 0, the second after it.
-    ticks = iter([0.0, 0.0, handler.PORTAL_LIST_BUDGET_SECONDS + 1, 99.0, 99.0])
+    ticks = iter([0.0, 0.0, portal_listing.PORTAL_LIST_BUDGET_SECONDS + 1, 99.0, 99.0])
     user = portal.user_of(ALICE, CLIENT_ID)
     with count_sagemaker_calls() as calls:
-        shown, complete = handler.listing_for(
-            user, handler.load_settings(), clock=lambda: next(ticks)
+        shown, complete = portal_listing.listing_for(
+            user, configuration.load_settings(), clock=lambda: next(ticks)
         )
     assert complete is False
     # One tag read (nb-1's, not hers) ran; after the deadline no further call started.
@@ -574,21 +575,22 @@ def test_the_listing_stops_at_its_time_budget(
     assert shown == []
 
 
-def test_a_notebook_whose_tags_cannot_be_read_is_left_out(
-    moto: LocalSageMaker, monkeypatch: pytest.MonkeyPatch, logs
-) -> None:
+def test_a_notebook_whose_tags_cannot_be_read_is_left_out(moto: LocalSageMaker, logs) -> None:
     moto.create("team-a")
     moto.tag("team-a", owners=ALICE["sub"])
     moto.tag(SERVED, owners=ALICE["sub"])
-    real = handler.notebook_tags
 
-    def throttled_for_team_a(arn: str) -> dict:
-        if arn.endswith("/team-a"):
-            raise handler.Throttled()
-        return real(arn)
+    def throttled_for_team_a(params: dict, **_) -> None:
+        if params["ResourceArn"].endswith("/team-a"):
+            raise ClientError({"Error": {"Code": "ThrottlingException"}}, "ListTags")
 
-    monkeypatch.setattr(handler, "notebook_tags", throttled_for_team_a)
-    _, body = invoke(browser_event("list", claims=ALICE, name=None))
+    events = sagemaker_calls.sagemaker.meta.events
+    event = "before-parameter-build.sagemaker.ListTags"
+    events.register_first(event, throttled_for_team_a, unique_id="test-throttle-team-a")
+    try:
+        _, body = invoke(browser_event("list", claims=ALICE, name=None))
+    finally:
+        events.unregister(event, throttled_for_team_a, unique_id="test-throttle-team-a")
     assert [nb["NotebookInstanceName"] for nb in body["notebooks"]] == [SERVED]
     assert body["complete"] is False
 
@@ -596,9 +598,9 @@ def test_a_notebook_whose_tags_cannot_be_read_is_left_out(
 def test_the_listing_budget_plus_one_call_in_flight_fits_the_lambda_timeout() -> None:
     from sagemaker_notebook_access.api.presigned_url_api import LAMBDA_TIMEOUT
 
-    config = handler.sagemaker.meta.config
+    config = sagemaker_calls.sagemaker.meta.config
     attempts = config.retries["total_max_attempts"]
     backoff = sum(2 ** (n - 1) for n in range(1, attempts))
     per_call = attempts * (config.connect_timeout + config.read_timeout) + backoff
     # No call starts after the budget; the last one started may take per_call.
-    assert handler.PORTAL_LIST_BUDGET_SECONDS + per_call < LAMBDA_TIMEOUT.to_seconds()
+    assert portal_listing.PORTAL_LIST_BUDGET_SECONDS + per_call < LAMBDA_TIMEOUT.to_seconds()

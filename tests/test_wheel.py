@@ -325,8 +325,26 @@ def test_two_url_functions_with_handler_in_their_asset(consumer):
         asset = files[asset_hash]
         assert asset["source"]["packaging"] == "zip"
         folder = consumer["out"] / asset["source"]["path"]
-        # The handler and its portal page: what the wheel ships is the whole Lambda asset.
-        shipped = ["contract.py", "handler.py", "portal.css", "portal.js", "portal.py"]
+        # The handler package and its portal page: what the wheel ships is the whole asset.
+        shipped = [
+            "audit_line.py",
+            "authorization.py",
+            "configuration.py",
+            "contract.py",
+            "errors.py",
+            "handler.py",
+            "parsing.py",
+            "portal.css",
+            "portal.js",
+            "portal.py",
+            "portal_listing.py",
+            "responses.py",
+            "routes.py",
+            "routing.py",
+            "sagemaker_calls.py",
+            "sdk_logs.py",
+            "validation.py",
+        ]
         assert sorted(p.name for p in folder.iterdir()) == shipped
         for name in shipped:
             assert (folder / name).read_bytes() == (installed.parent / name).read_bytes()

@@ -23,10 +23,10 @@ from typing import Any
 # `aws sagemaker add-tags` and the next request sees them (no redeploy).
 # SageMaker tag values allow letters, digits, spaces and _ . : / = + - @ (no commas),
 # so the lists are space-separated.
-try:  # in the Lambda, this folder is the top level; in the source tree, a package
+if "." in __name__:  # a package: the source tree (tests) and the wheel
     from .contract import GROUPS_TAG, OWNERS_TAG, PORTAL_SCOPES
-except ImportError:
-    from contract import GROUPS_TAG, OWNERS_TAG, PORTAL_SCOPES  # type: ignore[no-redef]
+else:  # the Lambda: this folder is the top level (handler string "handler.handler")
+    from contract import GROUPS_TAG, OWNERS_TAG, PORTAL_SCOPES
 USER_CLAIM_LIMIT = 256
 
 _HERE = Path(__file__).resolve().parent

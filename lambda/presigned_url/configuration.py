@@ -1,0 +1,89 @@
+"""The function's configuration: what the constructs wrote into its environment, read once.
+
+The variable names are the contract's (contract.Env); the values only change on a
+redeploy, so the parsed Settings are cached for the life of the process.
+"""
+
+from __future__ import annotations
+
+import ipaddress
+import os
+from dataclasses import dataclass
+from functools import lru_cache
+
+if "." in __name__:  # a package: the source tree (tests) and the wheel
+    from . import contract, portal
+else:  # the Lambda: this folder is the top level (handler string "handler.handler")
+    import contract
+    import portal
+
+
+@dataclass(frozen=True)
+class Settings:
+    notebook_names: frozenset[str]
+    notebook_name_prefix: str
+    allowed_networks: tuple[ipaddress.IPv4Network | ipaddress.IPv6Network, ...]
+    allow_start: bool
+    max_duration_seconds: int
+    default_duration_seconds: int
+    rest_api_id: str  # REST_API_ID: the API the function is deployed behind; "" if unset
+    notebook_arn_prefix: str  # NOTEBOOK_ARN_PREFIX: arn:...:notebook-instance/ (portal tags)
+    portal: portal.PortalSettings
+
+    def serves(self, name: str) -> bool:
+        if name in self.notebook_names:
+            return True
+        return bool(self.notebook_name_prefix) and name.startswith(self.notebook_name_prefix)
+
+
+@lru_cache(maxsize=4)
+def _settings_from(
+    names: str,
+    prefix: str,
+    cidrs: str,
+    allow_start: str,
+    max_duration: str,
+    default_duration: str,
+    rest_api_id: str,
+    notebook_arn_prefix: str,
+    portal_settings: portal.PortalSettings,
+) -> Settings:
+    networks = tuple(ipaddress.ip_network(c.strip()) for c in cidrs.split(",") if c.strip())
+    maximum = int(max_duration or contract.SESSION_DURATION_MAX_SECONDS)
+    return Settings(
+        notebook_names=frozenset(n.strip() for n in names.split(",") if n.strip()),
+        notebook_name_prefix=prefix.strip(),
+        allowed_networks=networks,
+        allow_start=allow_start.strip().lower() == "true",
+        max_duration_seconds=maximum,
+        default_duration_seconds=int(default_duration or maximum),
+        rest_api_id=rest_api_id,
+        notebook_arn_prefix=notebook_arn_prefix,
+        portal=portal_settings,
+    )
+
+
+def load_settings(env: os._Environ | dict[str, str] = os.environ) -> Settings:
+    """Read the construct's configuration; cached, since it only changes on redeploy."""
+    return _settings_from(
+        env.get(contract.Env.NOTEBOOK_NAMES, ""),
+        env.get(contract.Env.NOTEBOOK_NAME_PREFIX, ""),
+        env.get(contract.Env.ALLOWED_CIDRS, ""),
+        env.get(contract.Env.ALLOW_START, "false"),
+        env.get(contract.Env.MAX_SESSION_DURATION_SECONDS, ""),
+        env.get(contract.Env.DEFAULT_SESSION_DURATION_SECONDS, ""),
+        env.get(contract.Env.REST_API_ID, ""),
+        env.get(contract.Env.NOTEBOOK_ARN_PREFIX, ""),
+        portal.PortalSettings(
+            portal_url=env.get(contract.Env.PORTAL_URL, ""),
+            client_id=env.get(contract.Env.PORTAL_CLIENT_ID, ""),
+            sign_in_url=env.get(contract.Env.PORTAL_SIGN_IN_URL, ""),
+            notebook_session_seconds=60
+            * int(
+                env.get(contract.Env.PORTAL_NOTEBOOK_SESSION_MINUTES)
+                or portal.DEFAULT_NOTEBOOK_SESSION_MINUTES
+            ),
+            # Lambda sets AWS_REGION for every function.
+            region=env.get("AWS_REGION") or env.get("AWS_DEFAULT_REGION", ""),
+        ),
+    )

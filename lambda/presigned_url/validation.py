@@ -1,0 +1,94 @@
+"""Validate: the method, the notebook name and the body's fields, each against one rule.
+
+Every refusal is a 400 ValidationError (405 for a method) whose message names the rule;
+the name rule and SageMaker's limits are the contract's.
+"""
+
+from __future__ import annotations
+
+import json
+import re
+from typing import Any
+
+if "." in __name__:  # a package: the source tree (tests) and the wheel
+    from . import configuration, contract, errors
+else:  # the Lambda: this folder is the top level (handler string "handler.handler")
+    import configuration
+    import contract
+    import errors
+
+DURATION_FIELD = contract.SESSION_DURATION_FIELD
+DURATION_MIN_SECONDS = contract.SESSION_DURATION_MIN_SECONDS
+
+
+def validate_method(method: Any, allowed: str) -> None:
+    if method == allowed:
+        return
+    # Echo the method only when it is plainly one; anything else could be arbitrary text.
+    shown = method if isinstance(method, str) and re.fullmatch(r"[A-Z]{1,10}", method) else None
+    raise errors.MethodNotAllowed(
+        f"method {shown or '(invalid)'} is not allowed here; this route accepts {allowed} only",
+        allowed=allowed,
+    )
+
+
+def validate_name(name: Any) -> str:
+    if not isinstance(name, str) or not name:
+        raise errors.ValidationFailed(
+            "the path must name a notebook instance: POST /notebooks/{name}/url"
+        )
+    if not contract.is_notebook_name(name):
+        raise errors.ValidationFailed(
+            f"the notebook instance name is not valid: use 1..{contract.NOTEBOOK_NAME_MAX_LENGTH} "
+            "letters, digits and hyphens, starting and ending with a letter or digit"
+        )
+    return name
+
+
+def validate_duration(body: dict[str, Any], settings: configuration.Settings) -> int:
+    _reject_unknown_fields(body, allowed={DURATION_FIELD})
+    if DURATION_FIELD not in body:
+        return settings.default_duration_seconds
+    value = body[DURATION_FIELD]
+    allowed = f"{DURATION_MIN_SECONDS}..{settings.max_duration_seconds}"
+    # bool is an int in Python; a float like 3600.0 is not an integer here.
+    if isinstance(value, bool) or not isinstance(value, int):
+        raise errors.ValidationFailed(
+            f"{DURATION_FIELD} must be a JSON integer number of seconds, {allowed} "
+            f"(got {_json_type(value)})"
+        )
+    if not DURATION_MIN_SECONDS <= value <= settings.max_duration_seconds:
+        raise errors.ValidationFailed(
+            f"{DURATION_FIELD} must be between {DURATION_MIN_SECONDS} and "
+            f"{settings.max_duration_seconds} seconds (got {value})"
+        )
+    return value
+
+
+def validate_start_body(body: dict[str, Any]) -> None:
+    _reject_unknown_fields(body, allowed=set())
+
+
+def _reject_unknown_fields(body: dict[str, Any], *, allowed: set[str]) -> None:
+    unknown = sorted(set(body) - allowed)
+    if not unknown:
+        return
+    shown = ", ".join(json.dumps(key[:40]) for key in unknown[:5])
+    expected = (
+        f"the only field allowed is {next(iter(allowed))!r}"
+        if allowed
+        else "this route takes no body fields"
+    )
+    raise errors.ValidationFailed(f"unknown field(s) {shown}; {expected}")
+
+
+def _json_type(value: Any) -> str:
+    if isinstance(value, bool):
+        return "a boolean"
+    if isinstance(value, float):
+        return "a number with a fraction or exponent"
+    if isinstance(value, str):
+        return "a string"
+    if value is None:
+        return "null"
+    return "an array" if isinstance(value, list) else "an object"

@@ -1,4 +1,5 @@
 """Reaching AWS from private subnets.
 
-Endpoint reach between notebooks and interface endpoints; security groups closed in EC2.
+Endpoint reach between notebooks and interface endpoints; security groups closed in EC2;
+the subnets notebooks and the URL function go into.
 """

@@ -1,4 +1,5 @@
-"""The OnStart lifecycle script that installs the idle auto-stop checker on a notebook instance.
+"""The OnStart lifecycle script that installs the idle auto-stop checker on a notebook instance,
+and the lifecycle configuration that carries it (one per stack and idle time).
 
 The checker (``runtime/idle_stop.py``) travels inside the script, so booting needs no download:
 gzipped and base64-encoded, since SageMaker caps the script at 16 KiB of base64 and the
@@ -12,8 +13,11 @@ import gzip
 from pathlib import Path
 
 from aws_cdk import Fn, Token
+from aws_cdk import aws_sagemaker as sagemaker
+from constructs import Construct
 
 from ..limits import NOTEBOOK_LOG_GROUP
+from ..singleton import stack_singleton
 
 # The checker is runtime code (it runs on the notebook), kept with the other runtimes.
 CHECKER_SOURCE = Path(__file__).resolve().parent.parent / "runtime" / "idle_stop.py"
@@ -144,3 +148,35 @@ def on_start_content(idle_minutes: int | str) -> str:
             f"SageMaker allows {CONTENT_MAX_CHARS}"
         )
     return content
+
+
+def idle_stop_lifecycle_config(
+    scope: Construct, idle_timeout_minutes: int
+) -> sagemaker.CfnNotebookInstanceLifecycleConfig:
+    """One lifecycle config per stack and idle time, shared by every notebook that uses it.
+
+    The script embeds the checker (about 10 KB of base64, gzipped); one copy per notebook
+    would cost a fleet that much template per notebook against CloudFormation's 1 MB.
+    The script reads the notebook's own name from the instance metadata, so sharing is
+    safe.
+    """
+    if Token.is_unresolved(idle_timeout_minutes):
+        return sagemaker.CfnNotebookInstanceLifecycleConfig(
+            scope, "IdleStop", on_start=[_on_start_hook(idle_timeout_minutes)]
+        )
+    return stack_singleton(
+        scope,
+        f"NotebookIdleStop{idle_timeout_minutes}Minutes",
+        sagemaker.CfnNotebookInstanceLifecycleConfig,
+        lambda stack, id: sagemaker.CfnNotebookInstanceLifecycleConfig(
+            stack, id, on_start=[_on_start_hook(idle_timeout_minutes)]
+        ),
+    )
+
+
+def _on_start_hook(
+    idle_timeout_minutes: int,
+) -> sagemaker.CfnNotebookInstanceLifecycleConfig.NotebookInstanceLifecycleHookProperty:
+    return sagemaker.CfnNotebookInstanceLifecycleConfig.NotebookInstanceLifecycleHookProperty(
+        content=on_start_content(idle_timeout_minutes)
+    )

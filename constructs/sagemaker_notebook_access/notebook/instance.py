@@ -9,7 +9,7 @@ from __future__ import annotations
 
 from collections.abc import Sequence
 
-from aws_cdk import ArnFormat, CfnTag, RemovalPolicy, Resource, Stack, Token
+from aws_cdk import ArnFormat, CfnTag, RemovalPolicy, Resource, Stack
 from aws_cdk import aws_ec2 as ec2
 from aws_cdk import aws_iam as iam
 from aws_cdk import aws_kms as kms
@@ -26,14 +26,15 @@ from ..log_key import grants_only_for_aws_services
 from ..monitoring.operations import NotebookOperations
 from ..network.endpoint_reach import EndpointReach
 from ..network.security_groups import https_out_security_group
+
+# Re-exported: api/ imports private_subnet_selection from here (move it to network.subnets).
+from ..network.subnets import notebook_subnet, private_subnet_selection  # noqa: F401
 from ..notebook.entitlement import entitlement_tags
-from ..notebook.idle_stop_lifecycle import on_start_content
+from ..notebook.idle_stop_lifecycle import idle_stop_lifecycle_config
 from ..notebook.tag_guard import tag_guard_statements
-from ..singleton import stack_singleton
 from ..validation import (
     VOLUME_SIZE_MAX_GB,
     VOLUME_SIZE_MIN_GB,
-    ValidationError,
     validate_instance_type,
     validate_int_range,
     validate_notebook_name,
@@ -47,38 +48,6 @@ DEFAULT_IDLE_TIMEOUT_MINUTES = 60
 # The checker runs every 5 minutes: a shorter timeout could not be honoured.
 IDLE_TIMEOUT_MIN_MINUTES = 5
 IDLE_TIMEOUT_MAX_MINUTES = 1440
-
-
-def idle_stop_lifecycle_config(
-    scope: Construct, idle_timeout_minutes: int
-) -> sagemaker.CfnNotebookInstanceLifecycleConfig:
-    """One lifecycle config per stack and idle time, shared by every notebook that uses it.
-
-    The script embeds the checker (about 10 KB of base64, gzipped); one copy per notebook
-    would cost a fleet that much template per notebook against CloudFormation's 1 MB.
-    The script reads the notebook's own name from the instance metadata, so sharing is
-    safe.
-    """
-    if Token.is_unresolved(idle_timeout_minutes):
-        return sagemaker.CfnNotebookInstanceLifecycleConfig(
-            scope, "IdleStop", on_start=[_on_start_hook(idle_timeout_minutes)]
-        )
-    return stack_singleton(
-        scope,
-        f"NotebookIdleStop{idle_timeout_minutes}Minutes",
-        sagemaker.CfnNotebookInstanceLifecycleConfig,
-        lambda stack, id: sagemaker.CfnNotebookInstanceLifecycleConfig(
-            stack, id, on_start=[_on_start_hook(idle_timeout_minutes)]
-        ),
-    )
-
-
-def _on_start_hook(
-    idle_timeout_minutes: int,
-) -> sagemaker.CfnNotebookInstanceLifecycleConfig.NotebookInstanceLifecycleHookProperty:
-    return sagemaker.CfnNotebookInstanceLifecycleConfig.NotebookInstanceLifecycleHookProperty(
-        content=on_start_content(idle_timeout_minutes)
-    )
 
 
 def check_notebook_props(
@@ -113,25 +82,6 @@ def check_notebook_props(
         unit="GB",
     )
     return tags
-
-
-def notebook_subnet(vpc: ec2.IVpc, vpc_subnets: ec2.SubnetSelection | None) -> ec2.ISubnet:
-    """The subnet a notebook goes into: the first ``vpc_subnets`` selects, never a public one."""
-    if vpc_subnets is None:
-        vpc_subnets = private_subnet_selection(vpc)
-    subnets = vpc.select_subnets(**_selection_kwargs(vpc_subnets)).subnets
-    if not subnets:
-        raise ValidationError(
-            "vpc_subnets selects no subnet in the vpc: the notebook needs a private "
-            "or isolated subnet"
-        )
-    public_ids = {s.subnet_id for s in vpc.public_subnets}
-    if subnets[0].subnet_id in public_ids:
-        raise ValidationError(
-            "vpc_subnets selects a public subnet; place the notebook in a private or "
-            "isolated subnet"
-        )
-    return subnets[0]
 
 
 class NotebookInstance(NotebookOperations, Resource):
@@ -427,33 +377,3 @@ class NotebookInstance(NotebookOperations, Resource):
             + (["sagemaker:StopNotebookInstance"] if stops_itself else []),
             resources=[self.notebook_instance_arn],
         )
-
-
-def _selection_kwargs(selection: ec2.SubnetSelection) -> dict:
-    names = (
-        "availability_zones",
-        "one_per_az",
-        "subnet_filters",
-        "subnet_group_name",
-        "subnets",
-        "subnet_type",
-    )
-    return {
-        name: getattr(selection, name) for name in names if getattr(selection, name) is not None
-    }
-
-
-def private_subnet_selection(vpc: ec2.IVpc) -> ec2.SubnetSelection:
-    """The VPC's private subnets, else its isolated ones; a VPC with neither is refused.
-
-    Checked here because CDK's own error for a missing subnet type is a jsii RuntimeError
-    that names neither the prop nor what would do.
-    """
-    if vpc.private_subnets:
-        return ec2.SubnetSelection(subnet_type=ec2.SubnetType.PRIVATE_WITH_EGRESS)
-    if vpc.isolated_subnets:
-        return ec2.SubnetSelection(subnet_type=ec2.SubnetType.PRIVATE_ISOLATED)
-    raise ValidationError(
-        "vpc has no private or isolated subnet, only public ones: the notebook and the URL "
-        "Lambda must not sit in a public subnet; give a vpc with private or isolated subnets"
-    )

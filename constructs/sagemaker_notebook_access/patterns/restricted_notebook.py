@@ -17,13 +17,13 @@ from constructs import Construct
 
 from ..api.presigned_url_api import PresignedUrlApi
 from ..log_key import create_log_key
+from ..network.subnets import notebook_subnet
 from ..notebook.instance import (
     DEFAULT_IDLE_TIMEOUT_MINUTES,
     DEFAULT_INSTANCE_TYPE,
     DEFAULT_VOLUME_SIZE_GB,
     NotebookInstance,
     check_notebook_props,
-    notebook_subnet,
 )
 from ..notebook.ip_policy import NotebookIpPolicy
 from ..portal.notebook_portal import NotebookPortal, SignIn

@@ -129,7 +129,7 @@ ROWS: list[Row] = [
         via="sagemaker_endpoint",
         expect=ALLOWED,
         by=(IDENTITY, ENDPOINT),
-        source=f"{SAR_SAGEMAKER} (notebook-instance); handler.py presign(); {GLOBAL_KEYS}",
+        source=f"{SAR_SAGEMAKER} (notebook-instance); sagemaker_calls.py presign(); {GLOBAL_KEYS}",
         why="the Lambda's own call passes the SageMaker API endpoint: aws:SourceVpce, no "
         "aws:SourceIp",
     ),
@@ -142,7 +142,7 @@ ROWS: list[Row] = [
         via="sagemaker_endpoint",
         expect=ALLOWED,
         by=(IDENTITY, ENDPOINT),
-        source=f"{SAR_SAGEMAKER} (notebook-instance); handler.py describe_status()",
+        source=f"{SAR_SAGEMAKER} (notebook-instance); sagemaker_calls.py describe_status()",
     ),
     Row(
         id="Demo/minting/url-opened-inside-allow-list",
@@ -339,7 +339,7 @@ ROWS: list[Row] = [
         via="sagemaker_endpoint",
         expect=ALLOWED,
         by=(IDENTITY, ENDPOINT),
-        source=f"{SAR_SAGEMAKER} (notebook-instance); handler.py start_notebook()",
+        source=f"{SAR_SAGEMAKER} (notebook-instance); sagemaker_calls.py start_notebook()",
     ),
     Row(
         id="Fleet/minting/presign-existing-by-name",
@@ -362,7 +362,7 @@ ROWS: list[Row] = [
         via="sagemaker_endpoint",
         expect=ALLOWED,
         by=(IDENTITY, ENDPOINT),
-        source=f"{SAR_SAGEMAKER} (notebook-instance); handler.py describe_status()",
+        source=f"{SAR_SAGEMAKER} (notebook-instance); sagemaker_calls.py describe_status()",
     ),
     Row(
         id="Fleet/minting/presign-unserved-notebook",
@@ -385,7 +385,7 @@ ROWS: list[Row] = [
         via="sagemaker_endpoint",
         expect=ALLOWED,
         by=(IDENTITY, ENDPOINT),
-        source=f"{SAR_SAGEMAKER} (no resource types); handler.py listing_for()",
+        source=f"{SAR_SAGEMAKER} (no resource types); portal_listing.py listing_for()",
     ),
     Row(
         id="Portal/minting/list-tags",
@@ -396,7 +396,7 @@ ROWS: list[Row] = [
         via="sagemaker_endpoint",
         expect=ALLOWED,
         by=(IDENTITY, ENDPOINT),
-        source=f"{SAR_SAGEMAKER} (notebook-instance); handler.py notebook_tags()",
+        source=f"{SAR_SAGEMAKER} (notebook-instance); sagemaker_calls.py notebook_tags()",
     ),
     Row(
         id="Portal/minting/start",
@@ -407,7 +407,7 @@ ROWS: list[Row] = [
         via="sagemaker_endpoint",
         expect=ALLOWED,
         by=(IDENTITY, ENDPOINT),
-        source=f"{SAR_SAGEMAKER} (notebook-instance); handler.py start_notebook()",
+        source=f"{SAR_SAGEMAKER} (notebook-instance); sagemaker_calls.py start_notebook()",
     ),
     Row(
         id="Portal/minting/start-other-api-notebook",

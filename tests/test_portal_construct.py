@@ -385,6 +385,10 @@ def test_one_portal_per_api(api):
     NotebookPortal(api.node.scope, "Portal", api=api, domain_prefix="team")
     with pytest.raises(ValidationError, match="api already has a portal \\(Bad/Portal\\)"):
         NotebookPortal(api.node.scope, "Portal2", api=api, domain_prefix="team2")
+    # Refused before it exists: the second portal leaves nothing, and the first stays.
+    assert api.node.scope.node.try_find_child("Portal2") is None
+    with pytest.raises(ValidationError, match="api already has a portal \\(Bad/Portal\\)"):
+        NotebookPortal(api.node.scope, "Portal3", api=api, sign_in_url="https://x.example")
 
 
 def test_sign_in_with_a_shared_api_points_to_notebook_portal(api):

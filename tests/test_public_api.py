@@ -2,8 +2,10 @@
 
 from __future__ import annotations
 
+import ast
 import inspect
 import re
+import textwrap
 import types
 
 import pytest
@@ -108,3 +110,55 @@ def test_public_methods_and_properties_have_docstrings(name):
         and not (inspect.getdoc(value) or "").strip()
     ]
     assert not undocumented, f"{name}: {undocumented} have no docstring"
+
+
+def declared_attributes(cls: type) -> dict[str, str]:
+    """``name: Type`` declarations in the class body and the docstring under each."""
+    body = ast.parse(textwrap.dedent(inspect.getsource(cls))).body[0].body
+    return {
+        node.target.id: (following.value.value if isinstance(following, ast.Expr) else "")
+        for node, following in zip(body, [*body[1:], None], strict=True)
+        if isinstance(node, ast.AnnAssign) and node.value is None
+    }
+
+
+def attributes_set_outside_init(cls: type) -> list[str]:
+    assigned = []
+    for node in ast.parse(textwrap.dedent(inspect.getsource(cls))).body[0].body:
+        if isinstance(node, ast.FunctionDef) and node.name != "__init__":
+            for target in ast.walk(node):
+                if (
+                    isinstance(target, ast.Attribute)
+                    and isinstance(target.ctx, ast.Store)
+                    and isinstance(target.value, ast.Name)
+                    and target.value.id == "self"
+                    and not target.attr.startswith("_")
+                ):
+                    assigned.append(f"{node.name}: self.{target.attr}")
+    return assigned
+
+
+@pytest.fixture(scope="module")
+def built() -> dict[str, object]:
+    import aws_cdk as cdk
+    from vpcs import make_vpc
+
+    stack = cdk.Stack(cdk.App(), "Attributes")
+    api = package.PresignedUrlApi(
+        stack, "Api", vpc=make_vpc(stack, max_azs=1), allowed_cidrs=["8.8.8.0/24"]
+    )
+    portal = package.NotebookPortal(stack, "Portal", api=api, domain_prefix="team")
+    return {"PresignedUrlApi": api, "NotebookPortal": portal}
+
+
+# issue 20: like aws-cdk's `public readonly x` with its doc comment, each public attribute is
+# declared and documented on the class and set in __init__, never first inside a builder.
+@pytest.mark.parametrize("name", ["PresignedUrlApi", "NotebookPortal"])
+def test_public_attributes_are_declared_documented_and_set_in_init(built, name):
+    cls = getattr(package, name)
+    instance = built[name]
+    public = {attribute for attribute in vars(instance) if not attribute.startswith("_")}
+    declared = declared_attributes(cls)
+    assert public == set(declared)
+    assert [attribute for attribute, doc in declared.items() if not doc.strip()] == []
+    assert attributes_set_outside_init(cls) == []

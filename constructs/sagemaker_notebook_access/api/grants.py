@@ -10,11 +10,12 @@ from __future__ import annotations
 from collections.abc import Callable
 
 import jsii
-from aws_cdk import Annotations
+from aws_cdk import Annotations, Names
 from aws_cdk import aws_iam as iam
 from constructs import Dependable, IConstruct
 
 GRANT_NOT_APPLIED_WARNING = "sagemaker-notebook-access:grant-not-applied"
+INVOKE_ACTION = "execute-api:Invoke"
 
 
 @jsii.implements(iam.IPrincipal)
@@ -66,6 +67,41 @@ def managed_policy_target(
     if isinstance(principal, iam.Role):
         return lambda policy: policy.attach_to_role(principal)
     return None
+
+
+class InvokePolicies:
+    """Where ``grant_open`` lands ``execute-api:Invoke`` for one API: a customer-managed
+    policy per user, group or role of this app (statements accumulate in it) instead of
+    CDK's inline default policy; any other principal (an imported role, a service) gets
+    the usual ``Grant.add_to_principal``."""
+
+    def __init__(self, api: IConstruct) -> None:
+        self._api = api
+        self._policies: dict[str, iam.ManagedPolicy] = {}  # by the principal's path
+
+    def grant(self, grantee: iam.IGrantable, resource_arns: list[str]) -> iam.Grant:
+        """Allow ``grantee`` ``execute-api:Invoke`` on ``resource_arns``."""
+        principal = grantee.grant_principal
+        attach = managed_policy_target(principal)
+        if attach is None:
+            return iam.Grant.add_to_principal(
+                grantee=grantee, actions=[INVOKE_ACTION], resource_arns=resource_arns
+            )
+        key = principal.node.path
+        policy = self._policies.get(key)
+        if policy is None:
+            policy = iam.ManagedPolicy(
+                principal,
+                f"OpenNotebooks{Names.unique_id(self._api)[-40:]}",
+                description=f"Lets the holder request notebook URLs from {self._api.node.path}",
+            )
+            attach(policy)
+            self._policies[key] = policy
+        return iam.Grant.add_to_principal(
+            grantee=ManagedPolicyPrincipal(principal, policy),
+            actions=[INVOKE_ACTION],
+            resource_arns=resource_arns,
+        )
 
 
 def warn_if_not_applied(

@@ -56,13 +56,7 @@ class ApiWebAcl(Construct):
         removal_policy: RemovalPolicy = RemovalPolicy.RETAIN_ON_UPDATE_OR_DELETE,
     ) -> None:
         with validating(scope, id):
-            validate_int_range(
-                rate_limit_per_5_minutes,
-                prop="rate_limit_per_5_minutes",
-                minimum=RATE_LIMIT_MIN,
-                maximum=RATE_LIMIT_MAX,
-                unit="requests",
-            )
+            validate_rate_limit(rate_limit_per_5_minutes)
         super().__init__(scope, id)
         metric_prefix = Names.unique_id(self)[-200:]
         rules = [
@@ -154,6 +148,13 @@ class ApiWebAcl(Construct):
 # CommonRuleSet blocks bodies over 8 KB with a 403; the contract answers a body over
 # 4 KiB with 413 PayloadTooLarge (the handler checks), so that one rule only counts.
 COUNT_ONLY_RULES = {"AWSManagedRulesCommonRuleSet": ("SizeRestrictions_BODY",)}
+
+
+def validate_rate_limit(value: int, *, prop: str = "rate_limit_per_5_minutes") -> None:
+    """WAF's range for a rate-based rule's limit; ``prop`` names it as the caller takes it."""
+    validate_int_range(
+        value, prop=prop, minimum=RATE_LIMIT_MIN, maximum=RATE_LIMIT_MAX, unit="requests"
+    )
 
 
 def _overrides(group: str) -> list[wafv2.CfnWebACL.RuleActionOverrideProperty] | None:

@@ -15,6 +15,10 @@ What it adds to the API (issue 11; docs/portal.md):
   workflow", API Gateway developer guide); an Allow to every principal on the SigV4
   routes would admit other accounts, so it names only these. The IP deny still covers
   the whole API, and the URLs the browser routes mint carry the minting role's deny.
+
+It adds to the API through the API's public ``rest_api`` and ``function_policy`` and its
+two internal seams, ``_attach_portal`` (one portal an API) and ``_add_environment`` (the
+function's variables, within their 4 KiB); it writes none of the API's private fields.
 """
 
 from __future__ import annotations
@@ -37,7 +41,8 @@ from ..api.capacity import (
     NOTEBOOK_ARN_PREFIX_MAX_CHARS,
     REST_API_ID_CHARS,
 )
-from ..api.presigned_url_api import PresignedUrlApi, _notebook_arn
+from ..api.presigned_url_api import PresignedUrlApi
+from ..api.served_notebooks import notebook_arn
 from ..lambda_src.presigned_url.contract import (
     NAME_SEGMENT,
     PAGE_RESOURCE,
@@ -157,6 +162,21 @@ class NotebookPortal(Construct):
     sagemaker add-tags`` changes them with no redeploy). docs/portal.md: the threat model.
     """
 
+    api: PresignedUrlApi
+    """The API the portal adds its routes to (``api``)."""
+    portal_url: str
+    """The page's URL: the API's stage URL, the client's callback URL."""
+    user_pool: cognito.IUserPool
+    """The pool people sign in with (``user_pool``, or a new one)."""
+    domain: cognito.UserPoolDomain | None
+    """The managed login domain created from ``domain_prefix``; None with ``sign_in_url``."""
+    sign_in_url: str
+    """The sign-in domain's base URL (``sign_in_url``, or the created domain's)."""
+    client: cognito.UserPoolClient
+    """The page's app client: authorization code with PKCE, no secret."""
+    branding: cognito.CfnManagedLoginBranding | None
+    """The managed login style of the client, on the created domain only (else None)."""
+
     def __init__(
         self,
         scope: Construct,
@@ -181,15 +201,15 @@ class NotebookPortal(Construct):
                 unit="minutes",
             )
         super().__init__(scope, id)
-        api._portal = self
+        api._attach_portal(self)
         stack = Stack.of(self)
         self.api = api
-        self.portal_url: str = (
+        self.portal_url = (
             f"https://{api.rest_api.rest_api_id}.execute-api.{stack.region}."
             f"{stack.url_suffix}/{api.stage_name}/"
         )
-        self.user_pool: cognito.IUserPool = user_pool or self._create_user_pool(removal_policy)
-        self.domain: cognito.UserPoolDomain | None = None
+        self.user_pool = user_pool or self._create_user_pool(removal_policy)
+        self.domain = None
         if sign_in_url is None:
             self.domain = cognito.UserPoolDomain(
                 self,
@@ -199,9 +219,11 @@ class NotebookPortal(Construct):
                 managed_login_version=cognito.ManagedLoginVersion.NEWER_MANAGED_LOGIN,
             )
             sign_in_url = self.domain.base_url()
-        self.sign_in_url: str = sign_in_url
+        self.sign_in_url = sign_in_url
         self.client = self._create_client(identity_providers, session_minutes)
-        self._configure_api(notebook_session_minutes)
+        self.branding = self._create_branding() if self.domain is not None else None
+        self._add_routes()
+        self._configure_function(notebook_session_minutes)
 
     def _create_user_pool(self, removal_policy: RemovalPolicy) -> cognito.UserPool:
         pool = cognito.UserPool(
@@ -269,22 +291,23 @@ class NotebookPortal(Construct):
             prevent_user_existence_errors=True,
             enable_token_revocation=True,
         )
+        return client
+
+    def _create_branding(self) -> cognito.CfnManagedLoginBranding:
         # Clients made through CloudFormation get no login pages until a branding style
         # is applied (CLI reference, update-user-pool-client; the managed login guide).
         # Only on the managed login domain this construct creates: a given domain may be
         # the classic hosted UI (the only one on the Lite plan), where a style has no place.
-        self.branding: cognito.CfnManagedLoginBranding | None = None
-        if self.domain is not None:
-            self.branding = cognito.CfnManagedLoginBranding(
-                self,
-                "Branding",
-                user_pool_id=self.user_pool.user_pool_id,
-                client_id=client.user_pool_client_id,
-                use_cognito_provided_values=True,
-            )
-        return client
+        return cognito.CfnManagedLoginBranding(
+            self,
+            "Branding",
+            user_pool_id=self.user_pool.user_pool_id,
+            client_id=self.client.user_pool_client_id,
+            use_cognito_provided_values=True,
+        )
 
-    def _configure_api(self, notebook_session_minutes: int) -> None:
+    def _add_routes(self) -> None:
+        """The page and the Cognito-authorized routes, and the resource-policy Allow for them."""
         api = self.api
         rest_api = api.rest_api
         authorizer = apigw.CognitoUserPoolsAuthorizer(
@@ -315,6 +338,10 @@ class NotebookPortal(Construct):
                 resources=[f"execute-api:/{api.stage_name}/{path}" for path in paths],
             )
         )
+
+    def _configure_function(self, notebook_session_minutes: int) -> None:
+        """What the function needs for the browser routes: two permissions, five variables."""
+        api = self.api
         api.function_policy.add_statements(
             # ListNotebookInstances has no resource-level permissions (SageMaker developer
             # guide, API permissions reference); the handler keeps only served names.
@@ -323,38 +350,38 @@ class NotebookPortal(Construct):
             iam.PolicyStatement(
                 sid="ReadEntitlementTags",
                 actions=[TAGS_ACTION],
-                resources=[_notebook_arn(self, "*")],
+                resources=[notebook_arn(self, "*")],
             ),
         )
         acknowledge(api.function_policy, PORTAL_TAGS_RULE)
         stack = Stack.of(self)
         # Token values at the longest they resolve to (api/capacity.py counts them so).
         longest_host = f".{LONGEST_REGION}.amazonaws.com.cn"
-        api._set_environment(
+        api._add_environment(
             Env.PORTAL_URL,
             self.portal_url,
             max_chars=len(
                 f"https://{'x' * REST_API_ID_CHARS}.execute-api{longest_host}/{api.stage_name}/"
             ),
         )
-        api._set_environment(
+        api._add_environment(
             Env.PORTAL_CLIENT_ID,
             self.client.user_pool_client_id,
             max_chars=COGNITO_CLIENT_ID_MAX_CHARS,
         )
-        api._set_environment(
+        api._add_environment(
             Env.PORTAL_SIGN_IN_URL,
             self.sign_in_url,
             max_chars=len(f"https://{'x' * 63}.auth.{LONGEST_REGION}.amazoncognito.com"),
         )
-        api._set_environment(
+        api._add_environment(
             Env.PORTAL_NOTEBOOK_SESSION_MINUTES,
             Token.as_string(notebook_session_minutes)
             if is_number_token(notebook_session_minutes)
             else str(notebook_session_minutes),
             max_chars=len(str(NOTEBOOK_SESSION_MINUTES_MAX)),
         )
-        api._set_environment(
+        api._add_environment(
             Env.NOTEBOOK_ARN_PREFIX,
             f"arn:{stack.partition}:sagemaker:{stack.region}:{stack.account}:notebook-instance/",
             max_chars=NOTEBOOK_ARN_PREFIX_MAX_CHARS,
@@ -368,12 +395,7 @@ def _validate(
     session_minutes: int,
     removal_policy: RemovalPolicy,
 ) -> None:
-    if getattr(api, "_portal", None) is not None:
-        raise ValidationError(
-            f"api already has a portal ({api._portal.node.path}); one NotebookPortal per "
-            "PresignedUrlApi serves every notebook the API serves",
-            api,
-        )
+    api._check_portal_slot()
     if (domain_prefix is None) == (sign_in_url is None):
         raise ValidationError(
             "pass exactly one of domain_prefix (create a managed login domain) or "

@@ -505,6 +505,14 @@ def test_a_portal_on_a_full_api_is_refused_with_what_to_do():
     with pytest.raises(ValidationError, match=r"cannot set the Lambda's PORTAL_\w+: .* bytes") as e:
         NotebookPortal(stack, "Portal", api=api, domain_prefix="team-notebooks")
     assert "notebook_name_prefix" in str(e.value)
+    # Refused before it exists: no portal, and none of its routes or statements on the API.
+    assert stack.node.try_find_child("Portal") is None
+    resources = Template.from_stack(stack).to_json()["Resources"].values()
+    assert [r for r in resources if r["Type"].startswith("AWS::Cognito::")] == []
+    paths = [
+        r["Properties"]["PathPart"] for r in resources if r["Type"] == "AWS::ApiGateway::Resource"
+    ]
+    assert "portal" not in paths
 
 
 def test_api_at_capacity_stays_within_lambda_and_iam_limits(full):

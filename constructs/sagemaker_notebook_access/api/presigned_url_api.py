@@ -11,7 +11,7 @@ the props, composes the parts and owns the seams other constructs add through.
 
 from __future__ import annotations
 
-from collections.abc import Sequence
+from collections.abc import Mapping, Sequence
 
 from aws_cdk import Fn, RemovalPolicy
 from aws_cdk import aws_apigateway as apigw
@@ -314,11 +314,22 @@ class PresignedUrlApi(ApiOperations, Construct):
     def _attach_portal(self, portal: Construct) -> None:
         """Internal, for ``NotebookPortal``: record ``portal`` as this API's one portal.
 
-        The portal's entry points into the API are this and ``_add_environment``; it adds
-        its routes and statements through the public ``rest_api`` and ``function_policy``.
+        The portal's entry points into the API are this, ``_check_portal_slot``,
+        ``_check_environment`` and ``_add_environment``; it adds its routes and statements
+        through the public ``rest_api`` and ``function_policy``.
         """
         self._check_portal_slot()
         self._portal = portal
+
+    def _check_environment(self, variables: Mapping[str, tuple[str | None, int]]) -> None:
+        """Internal, for ``NotebookPortal``: raise what ``_add_environment`` would for
+        ``variables`` (name: value and ``max_chars``; a value that does not exist yet is
+        None, counted at ``max_chars``), recording nothing: the portal checks before it
+        exists."""
+        trial = self._environment.copy()
+        with validating(self):
+            for name, (value, max_chars) in variables.items():
+                trial.set(name, "x" * max_chars if value is None else value, max_chars=max_chars)
 
     def _add_environment(self, name: str, value: str, *, max_chars: int | None = None) -> None:
         """Internal, for this API and ``NotebookPortal``: set a function variable, within

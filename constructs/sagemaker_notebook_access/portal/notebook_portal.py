@@ -17,8 +17,9 @@ What it adds to the API (issue 11; docs/portal.md):
   the whole API, and the URLs the browser routes mint carry the minting role's deny.
 
 It adds to the API through the API's public ``rest_api`` and ``function_policy`` and its
-two internal seams, ``_attach_portal`` (one portal an API) and ``_add_environment`` (the
-function's variables, within their 4 KiB); it writes none of the API's private fields.
+internal seams: ``_check_portal_slot``/``_attach_portal`` (one portal an API) and
+``_check_environment``/``_add_environment`` (the function's variables, within their
+4 KiB), each check made before the portal exists; it writes none of the API's fields.
 """
 
 from __future__ import annotations
@@ -200,14 +201,20 @@ class NotebookPortal(Construct):
                 maximum=NOTEBOOK_SESSION_MINUTES_MAX,
                 unit="minutes",
             )
+            # Room in the function's environment, the client's id (not made yet) at its longest.
+            api._check_environment(
+                _function_variables(
+                    api,
+                    portal_url=_portal_url(api),
+                    client_id=None,
+                    sign_in_url=sign_in_url,
+                    notebook_session_minutes=notebook_session_minutes,
+                )
+            )
         super().__init__(scope, id)
         api._attach_portal(self)
-        stack = Stack.of(self)
         self.api = api
-        self.portal_url = (
-            f"https://{api.rest_api.rest_api_id}.execute-api.{stack.region}."
-            f"{stack.url_suffix}/{api.stage_name}/"
-        )
+        self.portal_url = _portal_url(api)
         self.user_pool = user_pool or self._create_user_pool(removal_policy)
         self.domain = None
         if sign_in_url is None:
@@ -354,38 +361,58 @@ class NotebookPortal(Construct):
             ),
         )
         acknowledge(api.function_policy, PORTAL_TAGS_RULE)
-        stack = Stack.of(self)
-        # Token values at the longest they resolve to (api/capacity.py counts them so).
-        longest_host = f".{LONGEST_REGION}.amazonaws.com.cn"
-        api._add_environment(
-            Env.PORTAL_URL,
-            self.portal_url,
-            max_chars=len(
-                f"https://{'x' * REST_API_ID_CHARS}.execute-api{longest_host}/{api.stage_name}/"
-            ),
+        variables = _function_variables(
+            api,
+            portal_url=self.portal_url,
+            client_id=self.client.user_pool_client_id,
+            sign_in_url=self.sign_in_url,
+            notebook_session_minutes=notebook_session_minutes,
         )
-        api._add_environment(
-            Env.PORTAL_CLIENT_ID,
-            self.client.user_pool_client_id,
-            max_chars=COGNITO_CLIENT_ID_MAX_CHARS,
-        )
-        api._add_environment(
-            Env.PORTAL_SIGN_IN_URL,
-            self.sign_in_url,
-            max_chars=len(f"https://{'x' * 63}.auth.{LONGEST_REGION}.amazoncognito.com"),
-        )
-        api._add_environment(
-            Env.PORTAL_NOTEBOOK_SESSION_MINUTES,
+        for name, (value, max_chars) in variables.items():
+            api._add_environment(name, value, max_chars=max_chars)
+
+
+def _portal_url(api: PresignedUrlApi) -> str:
+    stack = Stack.of(api)
+    return (
+        f"https://{api.rest_api.rest_api_id}.execute-api.{stack.region}."
+        f"{stack.url_suffix}/{api.stage_name}/"
+    )
+
+
+def _function_variables(
+    api: PresignedUrlApi,
+    *,
+    portal_url: str,
+    client_id: str | None,
+    sign_in_url: str | None,
+    notebook_session_minutes: int,
+) -> dict[str, tuple[str | None, int]]:
+    """The variables a portal gives the function: each value (None while what makes it does
+    not exist yet) and the longest a token value resolves to (api/capacity.py counts so)."""
+    stack = Stack.of(api)
+    longest_host = f".{LONGEST_REGION}.amazonaws.com.cn"
+    return {
+        Env.PORTAL_URL: (
+            portal_url,
+            len(f"https://{'x' * REST_API_ID_CHARS}.execute-api{longest_host}/{api.stage_name}/"),
+        ),
+        Env.PORTAL_CLIENT_ID: (client_id, COGNITO_CLIENT_ID_MAX_CHARS),
+        Env.PORTAL_SIGN_IN_URL: (
+            sign_in_url,
+            len(f"https://{'x' * 63}.auth.{LONGEST_REGION}.amazoncognito.com"),
+        ),
+        Env.PORTAL_NOTEBOOK_SESSION_MINUTES: (
             Token.as_string(notebook_session_minutes)
             if is_number_token(notebook_session_minutes)
             else str(notebook_session_minutes),
-            max_chars=len(str(NOTEBOOK_SESSION_MINUTES_MAX)),
-        )
-        api._add_environment(
-            Env.NOTEBOOK_ARN_PREFIX,
+            len(str(NOTEBOOK_SESSION_MINUTES_MAX)),
+        ),
+        Env.NOTEBOOK_ARN_PREFIX: (
             f"arn:{stack.partition}:sagemaker:{stack.region}:{stack.account}:notebook-instance/",
-            max_chars=NOTEBOOK_ARN_PREFIX_MAX_CHARS,
-        )
+            NOTEBOOK_ARN_PREFIX_MAX_CHARS,
+        ),
+    }
 
 
 def _validate(

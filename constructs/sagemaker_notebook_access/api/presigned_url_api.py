@@ -12,19 +12,30 @@ the props, composes the parts and owns the seams other constructs add through.
 from __future__ import annotations
 
 from collections.abc import Mapping, Sequence
+from typing import Any
 
 from aws_cdk import Fn, RemovalPolicy
 from aws_cdk import aws_apigateway as apigw
+from aws_cdk import aws_cloudwatch as cloudwatch
 from aws_cdk import aws_ec2 as ec2
 from aws_cdk import aws_iam as iam
 from aws_cdk import aws_kms as kms
 from aws_cdk import aws_lambda as lambda_
 from aws_cdk import aws_logs as logs
+from aws_cdk import aws_sns as sns
 from constructs import Construct
 
 from ..lambda_src.presigned_url.contract import NAME_SEGMENT, START_RESOURCE, URL_RESOURCE, Env
 from ..limits import SESSION_DURATION_MAX_SECONDS
-from ..monitoring.operations import ApiOperations
+from ..monitoring.operations import (
+    DEFAULT_DENIAL_PERIODS,
+    DEFAULT_DENIALS_PER_5_MINUTES,
+    DEFAULT_FUNCTION_ERRORS_PER_5_MINUTES,
+    DEFAULT_UPSTREAM_ERRORS_PER_5_MINUTES,
+    DEFAULT_WAF_BLOCKED_PER_5_MINUTES,
+    ApiMonitoring,
+)
+from ..notebook.instance import NotebookInstance
 from ..validation import ValidationError, validating, warn_if_open
 from .account_logging import ApiGatewayLoggingRole
 from .capacity import REST_API_ID_CHARS
@@ -50,7 +61,7 @@ DEFAULT_THROTTLING_RATE_LIMIT = 10
 DEFAULT_THROTTLING_BURST_LIMIT = 20
 
 
-class PresignedUrlApi(ApiOperations, Construct):
+class PresignedUrlApi(Construct):
     """REST API ``POST /notebooks/{NotebookInstanceName}/url`` that returns a presigned URL.
 
     :param vpc: the VPC the Lambda runs in; the construct adds a SageMaker API
@@ -241,6 +252,8 @@ class PresignedUrlApi(ApiOperations, Construct):
         )
         for notebook in notebooks:
             self.add_notebook(notebook)
+        # Metrics, alarms, dashboard: a plain factory the metric_* methods delegate to.
+        self._monitoring = ApiMonitoring(self)
 
     # ------------------------------------------------------------ public
 
@@ -295,6 +308,90 @@ class PresignedUrlApi(ApiOperations, Construct):
         return warn_if_not_applied(
             self, grant, grantee, granted=" or ".join(f"POST {path}" for path in paths)
         )
+
+    # ------------------------------------------------------------ metrics and alarms
+
+    @property
+    def metrics_namespace(self) -> str:
+        """The CloudWatch namespace of this API's metrics."""
+        return self._monitoring.metrics_namespace
+
+    def metric_urls_minted(self, **options: Any) -> cloudwatch.Metric:
+        """Presigned URLs minted (any route). Default: Sum over 5 minutes."""
+        return self._monitoring.metric_urls_minted(**options)
+
+    def metric_denied(self, reason: str | None = None, **options: Any) -> cloudwatch.Metric:
+        """403s: all of them, or those of one ``reason`` (a ``DenyReason`` value: the handler's
+        ``denyReason``, or API Gateway's response type; ``DenyReason.NOT_GRANTED`` for "not
+        granted"). Default: Sum over 5 minutes."""
+        return self._monitoring.metric_denied(reason, **options)
+
+    def metric_denied_inside_allow_list(self, **options: Any) -> cloudwatch.Metric:
+        """Handler 403s of callers the resource policy let in (every reason but
+        outsideAllowList). Default: Sum over 5 minutes."""
+        return self._monitoring.metric_denied_inside_allow_list(**options)
+
+    def metric_not_in_service(self, **options: Any) -> cloudwatch.Metric:
+        """409 NotebookNotInService: a URL asked for a notebook that is not InService."""
+        return self._monitoring.metric_not_in_service(**options)
+
+    def metric_upstream_errors(self, **options: Any) -> cloudwatch.Metric:
+        """SageMaker refused, failed or timed out (502 UpstreamError, 504 UpstreamTimeout)."""
+        return self._monitoring.metric_upstream_errors(**options)
+
+    def metric_throttled(self, **options: Any) -> cloudwatch.Metric:
+        """Callers told to retry: SageMaker throttling (503) and stage throttling (429)."""
+        return self._monitoring.metric_throttled(**options)
+
+    def metric_latency(self, **options: Any) -> cloudwatch.Metric:
+        """The handler's time per request (``durationMs``), in milliseconds. Default: p90
+        over 5 minutes."""
+        return self._monitoring.metric_latency(**options)
+
+    def metric_waf_blocked_requests(self, **options: Any) -> cloudwatch.Metric:
+        """Requests the web ACL blocked (``AWS/WAFV2`` ``BlockedRequests``, all rules)."""
+        return self._monitoring.metric_waf_blocked_requests(**options)
+
+    def add_alarms(
+        self,
+        topic: sns.ITopic,
+        *,
+        upstream_errors_per_5_minutes: int = DEFAULT_UPSTREAM_ERRORS_PER_5_MINUTES,
+        denials_per_5_minutes: int = DEFAULT_DENIALS_PER_5_MINUTES,
+        denial_periods: int = DEFAULT_DENIAL_PERIODS,
+        waf_blocked_per_5_minutes: int = DEFAULT_WAF_BLOCKED_PER_5_MINUTES,
+        function_errors_per_5_minutes: int = DEFAULT_FUNCTION_ERRORS_PER_5_MINUTES,
+    ) -> list[cloudwatch.Alarm]:
+        """Alarms that notify ``topic`` (on alarm and back to OK). Thresholds, each per
+        5-minute period:
+
+        - ``UpstreamErrors``: at least ``upstream_errors_per_5_minutes`` (default 5).
+        - ``SustainedDenials``: at least ``denials_per_5_minutes`` (default 10) of
+          ``metric_denied_inside_allow_list`` plus ``metric_denied(NOT_GRANTED)``, in each of
+          ``denial_periods`` (default 3) periods in a row.
+        - ``WafBlocks``: at least ``waf_blocked_per_5_minutes`` (default 100) blocked requests.
+        - ``FunctionErrors``: at least ``function_errors_per_5_minutes`` (default 1) of the
+          function's ``AWS/Lambda`` ``Errors``: crashes and timeouts, which write no audit
+          line (the handler answers every error it catches itself, so those are not Errors)
+          and reach callers as API Gateway's 5xx.
+
+        Missing data is not breaching: no traffic is not an alarm.
+        """
+        return self._monitoring.add_alarms(
+            topic,
+            upstream_errors_per_5_minutes=upstream_errors_per_5_minutes,
+            denials_per_5_minutes=denials_per_5_minutes,
+            denial_periods=denial_periods,
+            waf_blocked_per_5_minutes=waf_blocked_per_5_minutes,
+            function_errors_per_5_minutes=function_errors_per_5_minutes,
+        )
+
+    def add_dashboard(
+        self, *, dashboard_name: str | None = None, notebooks: Sequence[NotebookInstance] = ()
+    ) -> cloudwatch.Dashboard:
+        """A CloudWatch dashboard of this API and of ``notebooks`` (their running hours and
+        idle stops). Default name: CloudFormation's."""
+        return self._monitoring.add_dashboard(dashboard_name=dashboard_name, notebooks=notebooks)
 
     # ------------------------------------------------------------ seams (internal)
 

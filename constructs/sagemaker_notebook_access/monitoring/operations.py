@@ -36,7 +36,7 @@ from __future__ import annotations
 import re
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field
-from typing import TYPE_CHECKING, Any
+from typing import Any
 
 from aws_cdk import Duration, Names, Stack
 from aws_cdk import aws_cloudwatch as cloudwatch
@@ -50,10 +50,6 @@ from ..limits import NOTEBOOK_LOG_GROUP
 from ..monitoring.notebook_watch import NotebookWatch
 from ..singleton import child_singleton, stack_singleton
 from ..validation import ValidationError, validate_int_range, validating
-
-if TYPE_CHECKING:
-    from ..api.presigned_url_api import PresignedUrlApi
-    from ..notebook.instance import NotebookInstance
 
 NAMESPACE_ROOT = "SageMakerNotebookAccess"
 FIVE_MINUTES = Duration.minutes(5)
@@ -270,25 +266,31 @@ def _add_filters(
     return made
 
 
-class ApiOperations:
-    """Metrics, alarms and a dashboard for ``PresignedUrlApi`` (a mixin: it reads the API's
-    ``function_log_group``, ``access_log_group`` and ``web_acl``)."""
+class ApiMonitoring:
+    """Metrics, alarms and a dashboard for one ``PresignedUrlApi``: a plain factory the
+    construct holds and its ``metric_*``, ``add_alarms`` and ``add_dashboard`` delegate to
+    (cdk-monitoring-constructs' ``*MetricFactory`` pattern; CDK's metrics guideline keeps the
+    one-line ``metric_*`` methods on the construct). It reads the API's
+    ``function_log_group``, ``access_log_group``, ``web_acl`` and ``function``."""
+
+    def __init__(self, api: Any) -> None:
+        self.api = api
 
     @property
-    def metrics_namespace(self: PresignedUrlApi) -> str:
+    def metrics_namespace(self) -> str:
         """The CloudWatch namespace of this API's metrics."""
-        return namespace_for(self, per_construct=True)
+        return namespace_for(self.api, per_construct=True)
 
-    def _operations_scope(self: PresignedUrlApi) -> Construct:
-        return child_singleton(self, "Operations", Construct)
+    def _operations_scope(self) -> Construct:
+        return child_singleton(self.api, "Operations", Construct)
 
-    def _api_metric(self: PresignedUrlApi, name: str, **kwargs: Any) -> cloudwatch.Metric:
+    def _api_metric(self, name: str, **kwargs: Any) -> cloudwatch.Metric:
         _add_filters(
             self._operations_scope(),
             name,
             API_METRICS[name],
             self.metrics_namespace,
-            {"audit": self.function_log_group, "access": self.access_log_group},
+            {"audit": self.api.function_log_group, "access": self.api.access_log_group},
         )
         source = API_METRICS[name][0]
         return _metric(
@@ -307,7 +309,7 @@ class ApiOperations:
             return self._api_metric("Denied", options=options)
         if not isinstance(reason, str) or not reason:
             raise ValidationError(
-                f"reason must be a non-empty DenyReason value, got {reason!r}", self
+                f"reason must be a non-empty DenyReason value, got {reason!r}", self.api
             )
         return self._api_metric("DeniedByReason", dimensions={"Reason": reason}, options=options)
 
@@ -333,22 +335,22 @@ class ApiOperations:
         over 5 minutes."""
         return self._api_metric("Latency", statistic="p90", options=options)
 
-    def metric_waf_blocked_requests(self: PresignedUrlApi, **options: Any) -> cloudwatch.Metric:
+    def metric_waf_blocked_requests(self, **options: Any) -> cloudwatch.Metric:
         """Requests the web ACL blocked (``AWS/WAFV2`` ``BlockedRequests``, all rules)."""
-        visibility = self.web_acl.web_acl.visibility_config
+        visibility = self.api.web_acl.web_acl.visibility_config
         return _metric(
             "AWS/WAFV2",
             "BlockedRequests",
             dimensions={
                 "WebACL": visibility.metric_name,
                 "Rule": "ALL",
-                "Region": Stack.of(self).region,
+                "Region": Stack.of(self.api).region,
             },
             options=options,
         )
 
     def add_alarms(
-        self: PresignedUrlApi,
+        self,
         topic: sns.ITopic,
         *,
         upstream_errors_per_5_minutes: int = DEFAULT_UPSTREAM_ERRORS_PER_5_MINUTES,
@@ -372,7 +374,7 @@ class ApiOperations:
 
         Missing data is not breaching: no traffic is not an alarm.
         """
-        with validating(self):
+        with validating(self.api):
             for prop, value in (
                 ("upstream_errors_per_5_minutes", upstream_errors_per_5_minutes),
                 ("denials_per_5_minutes", denials_per_5_minutes),
@@ -399,7 +401,7 @@ class ApiOperations:
                 self.metric_upstream_errors(),
                 scope,
                 "UpstreamErrorsAlarm",
-                f"{self.node.path}: SageMaker errors and timeouts",
+                f"{self.api.node.path}: SageMaker errors and timeouts",
                 threshold=upstream_errors_per_5_minutes,
             ),
             _alarm(
@@ -407,7 +409,7 @@ class ApiOperations:
                 scope,
                 "SustainedDenialsAlarm",
                 (
-                    f"{self.node.path}: callers inside the allow-list (or signed callers the "
+                    f"{self.api.node.path}: callers inside the allow-list (or signed callers the "
                     "gateway refused) keep getting 403"
                 ),
                 threshold=denials_per_5_minutes,
@@ -417,16 +419,16 @@ class ApiOperations:
                 self.metric_waf_blocked_requests(),
                 scope,
                 "WafBlocksAlarm",
-                f"{self.node.path}: the web ACL blocks a spike of requests",
+                f"{self.api.node.path}: the web ACL blocks a spike of requests",
                 threshold=waf_blocked_per_5_minutes,
             ),
             # Lambda's Errors: invocations that ended in a function error, a timeout
             # included ("Types of metrics for Lambda functions", Lambda developer guide).
             _alarm(
-                self.function.metric_errors(period=FIVE_MINUTES, statistic="Sum"),
+                self.api.function.metric_errors(period=FIVE_MINUTES, statistic="Sum"),
                 scope,
                 "FunctionErrorsAlarm",
-                f"{self.node.path}: the function crashed or timed out (no audit line)",
+                f"{self.api.node.path}: the function crashed or timed out (no audit line)",
                 threshold=function_errors_per_5_minutes,
             ),
         ]
@@ -434,10 +436,10 @@ class ApiOperations:
         return alarms
 
     def add_dashboard(
-        self: PresignedUrlApi,
+        self,
         *,
         dashboard_name: str | None = None,
-        notebooks: Sequence[NotebookInstance] = (),
+        notebooks: Sequence[Any] = (),
     ) -> cloudwatch.Dashboard:
         """A CloudWatch dashboard of this API and of ``notebooks`` (their running hours and
         idle stops). Default name: CloudFormation's."""
@@ -487,8 +489,9 @@ class ApiOperations:
         return dashboard
 
 
-class NotebookOperations:
-    """Metrics and alarms for ``NotebookInstance`` (a mixin).
+class NotebookMonitoring:
+    """Metrics and alarms for one ``NotebookInstance``: a plain factory the construct holds
+    and its ``metric_*`` and ``add_alarms`` delegate to.
 
     - ``RunningMinutes`` comes from SageMaker's own view: the stack's ``NotebookWatch``
       describes the notebook every 5 minutes and publishes 5 while it is ``InService``.
@@ -505,27 +508,30 @@ class NotebookOperations:
       configurations): the filters wait for the notebook (``DependsOn``).
     """
 
-    def _notebook_metric(self: NotebookInstance, name: str, **kwargs: Any) -> cloudwatch.Metric:
-        if self.lifecycle_config is None:
+    def __init__(self, notebook: Any) -> None:
+        self.notebook = notebook
+
+    def _notebook_metric(self, name: str, **kwargs: Any) -> cloudwatch.Metric:
+        if self.notebook.lifecycle_config is None:
             raise ValidationError(
                 f"notebook metric {name} comes from the idle-stop checker, which "
                 "idle_timeout_minutes=None turns off; set idle_timeout_minutes (5..1440)",
-                self,
+                self.notebook,
             )
-        filters = stack_singleton(self, "NotebookMetricFilters", Construct)
+        filters = stack_singleton(self.notebook, "NotebookMetricFilters", Construct)
         log_group = filters.node.try_find_child("LogGroup") or logs.LogGroup.from_log_group_name(
             filters, "LogGroup", NOTEBOOK_LOG_GROUP
         )
-        namespace = namespace_for(self, per_construct=False)
+        namespace = namespace_for(self.notebook, per_construct=False)
         made = _add_filters(
             filters, name, NOTEBOOK_METRICS[name], namespace, {"notebook": log_group}
         )
         for metric_filter in made:
-            metric_filter.node.add_dependency(self.cfn_notebook_instance)
+            metric_filter.node.add_dependency(self.notebook.cfn_notebook_instance)
         return _metric(
             namespace,
             name,
-            dimensions={"NotebookInstanceName": self.notebook_instance_name},
+            dimensions={"NotebookInstanceName": self.notebook.notebook_instance_name},
             period=ONE_HOUR,
             **kwargs,
         )
@@ -535,17 +541,17 @@ class NotebookOperations:
         which the notebook's users could also write). Default: Sum per hour."""
         return self._notebook_metric("IdleStops", options=options)
 
-    def metric_running_minutes(self: NotebookInstance, **options: Any) -> cloudwatch.Metric:
+    def metric_running_minutes(self, **options: Any) -> cloudwatch.Metric:
         """Minutes SageMaker reported this notebook ``InService`` (5 per check of the stack's
         notebook watch, every 5 minutes). Default: Sum per hour, so a whole hour is 60."""
-        namespace = namespace_for(self, per_construct=False)
-        NotebookWatch.of(self, namespace=namespace, vpc=self.vpc, subnet=self.subnet).watch(
-            self.notebook_instance_name, self.notebook_instance_arn
-        )
+        namespace = namespace_for(self.notebook, per_construct=False)
+        NotebookWatch.of(
+            self.notebook, namespace=namespace, vpc=self.notebook.vpc, subnet=self.notebook.subnet
+        ).watch(self.notebook.notebook_instance_name, self.notebook.notebook_instance_arn)
         return _metric(
             namespace,
             "RunningMinutes",
-            dimensions={"NotebookInstanceName": self.notebook_instance_name},
+            dimensions={"NotebookInstanceName": self.notebook.notebook_instance_name},
             period=ONE_HOUR,
             options=options,
         )
@@ -560,7 +566,7 @@ class NotebookOperations:
         )
 
     def add_alarms(
-        self: NotebookInstance, topic: sns.ITopic, *, running_hours: int = DEFAULT_RUNNING_HOURS
+        self, topic: sns.ITopic, *, running_hours: int = DEFAULT_RUNNING_HOURS
     ) -> list[cloudwatch.Alarm]:
         """An alarm that notifies ``topic`` when this notebook has run ``running_hours``
         (1..24, default 12) whole clock hours in a row (at least 55 running minutes in each):
@@ -570,25 +576,25 @@ class NotebookOperations:
         the stack's notebook watch, so it holds with idle stop off and no notebook user can
         fake or silence it. The watch's own two alarms (failing; not running) come with it,
         once per stack, and are returned after this notebook's."""
-        with validating(self):
+        with validating(self.notebook):
             validate_int_range(
                 running_hours, prop="running_hours", minimum=1, maximum=RUNNING_HOURS_MAX
             )
         # A stopped notebook writes no check lines: no data is "not running".
         alarm = _alarm(
             self.metric_running_minutes(),
-            self,
+            self.notebook,
             "RunningTooLongAlarm",
-            f"Notebook {self.node.path} has run {running_hours} hours in a row",
+            f"Notebook {self.notebook.node.path} has run {running_hours} hours in a row",
             threshold=FULL_HOUR_MINUTES,
             periods=running_hours,
         )
         _notify([alarm], topic)
         watch = NotebookWatch.of(
-            self,
-            namespace=namespace_for(self, per_construct=False),
-            vpc=self.vpc,
-            subnet=self.subnet,
+            self.notebook,
+            namespace=namespace_for(self.notebook, per_construct=False),
+            vpc=self.notebook.vpc,
+            subnet=self.notebook.subnet,
         )
         return [alarm, *watch.add_alarms(topic)]
 
@@ -621,4 +627,4 @@ def _notify(alarms: Sequence[cloudwatch.Alarm], topic: sns.ITopic) -> None:
         alarm.add_ok_action(action)
 
 
-__all__ = ["ApiOperations", "DenyReason", "NotebookOperations", "namespace_for"]
+__all__ = ["ApiMonitoring", "DenyReason", "NotebookMonitoring", "namespace_for"]

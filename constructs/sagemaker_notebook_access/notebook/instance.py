@@ -8,12 +8,15 @@ almost nothing.
 from __future__ import annotations
 
 from collections.abc import Sequence
+from typing import Any
 
 from aws_cdk import ArnFormat, CfnTag, RemovalPolicy, Resource, Stack
+from aws_cdk import aws_cloudwatch as cloudwatch
 from aws_cdk import aws_ec2 as ec2
 from aws_cdk import aws_iam as iam
 from aws_cdk import aws_kms as kms
 from aws_cdk import aws_sagemaker as sagemaker
+from aws_cdk import aws_sns as sns
 from constructs import Construct
 
 from ..acknowledgments import (
@@ -23,12 +26,10 @@ from ..acknowledgments import (
 )
 from ..limits import NOTEBOOK_LOG_GROUP, NOTEBOOK_LOG_STREAM_SUFFIXES
 from ..log_key import grants_only_for_aws_services
-from ..monitoring.operations import NotebookOperations
+from ..monitoring.operations import DEFAULT_RUNNING_HOURS, NotebookMonitoring
 from ..network.endpoint_reach import EndpointReach
 from ..network.security_groups import https_out_security_group
-
-# Re-exported: api/ imports private_subnet_selection from here (move it to network.subnets).
-from ..network.subnets import notebook_subnet, private_subnet_selection  # noqa: F401
+from ..network.subnets import notebook_subnet
 from ..notebook.entitlement import entitlement_tags
 from ..notebook.idle_stop_lifecycle import idle_stop_lifecycle_config
 from ..notebook.tag_guard import tag_guard_statements
@@ -84,7 +85,7 @@ def check_notebook_props(
     return tags
 
 
-class NotebookInstance(NotebookOperations, Resource):
+class NotebookInstance(Resource):
     """A SageMaker notebook instance with secure defaults.
 
     :param vpc: the VPC the notebook's network interface goes into. Required.
@@ -185,6 +186,39 @@ class NotebookInstance(NotebookOperations, Resource):
         # Kept for callers of the earlier separate key policy: the same policy now.
         self.key_policy = self.execution_policy
         self.self_management_policy = self._create_self_management_policy()
+        # Metrics and alarms: a plain factory the metric_* methods delegate to.
+        self._monitoring = NotebookMonitoring(self)
+
+    # ------------------------------------------------------------ metrics and alarms
+
+    def metric_idle_stops(self, **options: Any) -> cloudwatch.Metric:
+        """Times the idle-stop checker stopped this notebook (from the checker's own lines,
+        which the notebook's users could also write). Default: Sum per hour."""
+        return self._monitoring.metric_idle_stops(**options)
+
+    def metric_running_minutes(self, **options: Any) -> cloudwatch.Metric:
+        """Minutes SageMaker reported this notebook ``InService`` (5 per check of the stack's
+        notebook watch, every 5 minutes). Default: Sum per hour, so a whole hour is 60."""
+        return self._monitoring.metric_running_minutes(**options)
+
+    def metric_running_hours(self, **options: Any) -> cloudwatch.MathExpression:
+        """``metric_running_minutes`` in hours (per hour: 1.0 for a whole hour)."""
+        return self._monitoring.metric_running_hours(**options)
+
+    def add_alarms(
+        self, topic: sns.ITopic, *, running_hours: int = DEFAULT_RUNNING_HOURS
+    ) -> list[cloudwatch.Alarm]:
+        """An alarm that notifies ``topic`` when this notebook has run ``running_hours``
+        (1..24, default 12) whole clock hours in a row (at least 55 running minutes in each):
+        it fires between ``running_hours`` and one hour more after the notebook started.
+
+        It reads ``metric_running_minutes``: SageMaker's status of the notebook, published by
+        the stack's notebook watch, so it holds with idle stop off and no notebook user can
+        fake or silence it. The watch's own two alarms (failing; not running) come with it,
+        once per stack, and are returned after this notebook's."""
+        return self._monitoring.add_alarms(topic, running_hours=running_hours)
+
+    # ------------------------------------------------------------ building
 
     def _create_volume_key(self, removal_policy: RemovalPolicy) -> kms.Key:
         key = kms.Key(

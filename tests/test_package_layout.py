@@ -1,0 +1,97 @@
+"""The package's rooms (api, notebook, portal, monitoring, network, patterns, runtime) import
+each other without a circle, and the runtime code imports no CDK."""
+
+from __future__ import annotations
+
+import ast
+from pathlib import Path
+
+from conftest import REPO_ROOT
+
+PACKAGE = REPO_ROOT / "constructs" / "sagemaker_notebook_access"
+ROOMS = ("api", "monitoring", "network", "notebook", "patterns", "portal", "runtime")
+
+
+def module_name(path: Path) -> str:
+    parts = path.relative_to(PACKAGE).with_suffix("").parts
+    return ".".join(parts[:-1] if parts[-1] == "__init__" else parts)
+
+
+def imports_at_load(path: Path) -> set[str]:
+    """The package modules ``path`` imports when it loads: module-level imports only (not
+    under ``if TYPE_CHECKING:`` and not inside functions, which run later)."""
+    me = module_name(path).split(".")
+    package = me if path.name == "__init__.py" else me[:-1]
+    found = set()
+    for node in ast.parse(path.read_text(encoding="utf-8")).body:
+        if isinstance(node, ast.ImportFrom) and node.level:
+            base = package[: len(package) - (node.level - 1)] if node.level > 1 else package
+            target = ".".join([*base, *(node.module.split(".") if node.module else [])])
+            found.add(target)
+            if not node.module:
+                found.update(f"{target}.{alias.name}".strip(".") for alias in node.names)
+    return {name for name in found if name and not name.startswith("lambda_src")}
+
+
+def graph() -> dict[str, set[str]]:
+    modules = {module_name(p): p for p in PACKAGE.rglob("*.py") if module_name(p)}
+    return {
+        name: {t for t in imports_at_load(path) if t in modules} for name, path in modules.items()
+    }
+
+
+def cycle_from(start: str, edges: dict[str, set[str]]) -> list[str] | None:
+    stack, seen = [(start, [start])], set()
+    while stack:
+        node, path = stack.pop()
+        for nxt in edges.get(node, ()):
+            if nxt == start:
+                return [*path, start]
+            if nxt not in seen:
+                seen.add(nxt)
+                stack.append((nxt, [*path, nxt]))
+    return None
+
+
+def test_the_graph_sees_the_rooms():
+    edges = graph()
+    assert {name.split(".")[0] for name in edges} >= set(ROOMS)
+    assert "api.presigned_url_api" in edges and "notebook.instance" in edges["api.served_notebooks"]
+
+
+def test_no_module_imports_itself_back():
+    edges = graph()
+    cycles = [c for c in (cycle_from(name, edges) for name in edges) if c]
+    assert cycles == []
+
+
+def test_monitoring_builds_on_no_construct_it_measures():
+    """Metrics are composed into the API and the notebook, not mixed in: the factories know
+    their host by duck typing, so monitoring imports neither."""
+    measured = {"api.presigned_url_api", "notebook.instance", "patterns.restricted_notebook"}
+    edges = graph()
+    for name, targets in edges.items():
+        if name.startswith("monitoring."):
+            assert not targets & measured, name
+
+
+def test_the_checker_and_the_client_import_no_cdk():
+    """The checker runs on the notebook (Python 3.9, no CDK); the client must start fast."""
+    for path in (PACKAGE / "runtime").glob("*.py"):
+        tree = ast.parse(path.read_text(encoding="utf-8"))
+        names = {
+            alias.name.split(".")[0]
+            for node in tree.body
+            if isinstance(node, ast.Import)
+            for alias in node.names
+        } | {
+            node.module.split(".")[0]
+            for node in tree.body
+            if isinstance(node, ast.ImportFrom) and node.module and not node.level
+        }
+        assert not names & {"aws_cdk", "constructs", "jsii"}, path.name
+
+
+def test_the_cycle_check_has_teeth():
+    assert cycle_from("a", {"a": {"b"}, "b": {"c"}, "c": {"a"}}) == ["a", "b", "c", "a"]
+    assert cycle_from("a", {"a": {"b"}, "b": set()}) is None

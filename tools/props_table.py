@@ -1,7 +1,7 @@
-"""Render the README's props tables from the constructs' docstrings.
+"""Render the props tables of docs/props.md from the constructs' docstrings.
 
 `python tools/props_table.py --write` rewrites the block between the props markers
-in README.md; tests/test_readme.py fails when the README and the docstrings differ.
+in docs/props.md; tests/test_readme.py fails when the page and the docstrings differ.
 """
 
 from __future__ import annotations
@@ -11,7 +11,7 @@ import re
 import sys
 from pathlib import Path
 
-README = Path(__file__).resolve().parent.parent / "README.md"
+PROPS_PAGE = Path(__file__).resolve().parent.parent / "docs" / "props.md"
 START, END = "<!-- props:start -->", "<!-- props:end -->"
 CLASSES = (
     "IpRestrictedNotebook",
@@ -49,7 +49,7 @@ def render() -> str:
         parts.append(
             "\n".join(
                 [
-                    f"### `{name}`",
+                    f"## `{name}`",
                     "",
                     summary,
                     "",
@@ -62,17 +62,17 @@ def render() -> str:
     return "\n\n".join(parts)
 
 
-def readme_block(text: str) -> str:
+def page_block(text: str) -> str:
     return text.split(START, 1)[1].split(END, 1)[0].strip()
 
 
 def main() -> int:
-    text = README.read_text()
+    text = PROPS_PAGE.read_text()
     block = render()
     if "--write" in sys.argv:
         before, rest = text.split(START, 1)
         after = rest.split(END, 1)[1]
-        README.write_text(f"{before}{START}\n{block}\n{END}{after}")
+        PROPS_PAGE.write_text(f"{before}{START}\n{block}\n{END}{after}")
         return 0
     print(block)
     return 0

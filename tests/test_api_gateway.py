@@ -13,6 +13,7 @@ from conftest import TEST_ENV
 from vpcs import make_vpc
 
 from sagemaker_notebook_access import NotebookInstance, PresignedUrlApi, ValidationError
+from sagemaker_notebook_access.stack_output import api_path_from_description
 
 ALLOWED = ["198.51.100.0/24"]
 START = "sagemaker:StartNotebookInstance"
@@ -390,3 +391,31 @@ def test_a_vpc_with_only_public_subnets_is_refused_naming_vpc(construct):
             PresignedUrlApi(stack, "Urls", vpc=vpc, allowed_cidrs=ALLOWED)
         else:
             NotebookInstance(stack, "Notebook", vpc=vpc)
+
+
+def test_the_api_adds_the_stack_output_notebook_url_finds(template):
+    """Any stack holding the API answers `notebook-url --stack-name`: no app output needed."""
+    (rest_api, _) = the(template, "AWS::ApiGateway::RestApi")
+    outputs = template.to_json()["Outputs"]
+    marked = {
+        key: output
+        for key, output in outputs.items()
+        if api_path_from_description(output.get("Description")) is not None
+    }
+    assert len(marked) == 1
+    (key, output) = next(iter(marked.items()))
+    assert key.startswith("UrlsUrl")
+    assert api_path_from_description(output["Description"]) == "Api/Urls"
+    assert {"Ref": rest_api} in output["Value"]["Fn::Join"][1]
+    assert "Export" not in output
+
+
+def test_two_apis_add_two_outputs_naming_their_paths():
+    app = cdk.App()
+    stack = cdk.Stack(app, "Two", env=cdk.Environment(**TEST_ENV))
+    vpc = make_vpc(stack)
+    for name in ("Blue", "Green"):
+        PresignedUrlApi(stack, name, vpc=vpc, allowed_cidrs=ALLOWED, notebooks=["team-a"])
+    outputs = Template.from_stack(stack).to_json()["Outputs"]
+    paths = {api_path_from_description(o.get("Description")) for o in outputs.values()}
+    assert paths - {None} == {"Two/Blue", "Two/Green"}

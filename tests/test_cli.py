@@ -32,6 +32,7 @@ from botocore.credentials import Credentials
 from moto import mock_aws
 
 from sagemaker_notebook_access.runtime import cli
+from sagemaker_notebook_access.stack_output import api_output_description
 
 ACCESS_KEY = "testing"
 SECRET_KEY = "testing"
@@ -885,13 +886,17 @@ def test_slow_api_times_out_with_exit_3(api: FakeApi, capsys) -> None:
 # ---------------------------------------------------------------- --stack-name
 
 
-def _template(outputs: dict[str, str]) -> str:
-    return json.dumps(
-        {
-            "Resources": {"Handle": {"Type": "AWS::SQS::Queue"}},
-            "Outputs": {key: {"Value": value} for key, value in outputs.items()},
-        }
-    )
+def _template(outputs: dict[str, str], described: Mapping[str, tuple[str, str]] = {}) -> str:
+    """A stack with ``outputs`` (key: value) and ``described`` (key: value, description)."""
+    body = {key: {"Value": value} for key, value in outputs.items()}
+    for key, (value, description) in described.items():
+        body[key] = {"Value": value, "Description": description}
+    return json.dumps({"Resources": {"Handle": {"Type": "AWS::SQS::Queue"}}, "Outputs": body})
+
+
+def _api_output(url: str, path: str) -> tuple[str, str]:
+    """The output a PresignedUrlApi at ``path`` adds (value, description)."""
+    return url, api_output_description(path)
 
 
 @pytest.fixture
@@ -916,7 +921,7 @@ def test_stack_name_reads_the_api_url_output(api: FakeApi, capsys, cloudformatio
     assert_signed(api)
 
 
-def test_stack_without_the_output_exits_1(capsys, cloudformation) -> None:
+def test_stack_without_an_api_output_exits_1(capsys, cloudformation) -> None:
     cloudformation.create_stack(
         StackName="Other", TemplateBody=_template({"NotebookName": NOTEBOOK})
     )
@@ -924,8 +929,98 @@ def test_stack_without_the_output_exits_1(capsys, cloudformation) -> None:
     result = run_cli(capsys, "--stack-name", "Other", NOTEBOOK)
 
     assert result.code == 1
-    assert "no 'ApiUrl' output" in result.err
-    assert "NotebookName" in result.err
+    assert "stack 'Other' has no presigned-URL API output" in result.err
+    assert "'ApiUrl'" in result.err and "NotebookName" in result.err
+    assert "--api-url" in result.err
+
+
+def test_stack_name_finds_the_output_every_api_adds(api: FakeApi, capsys, cloudformation) -> None:
+    """A user's own stack: no ApiUrl, only the output the PresignedUrlApi adds itself."""
+    cloudformation.create_stack(
+        StackName="Mine",
+        TemplateBody=_template(
+            {"Other": "x"}, {"TeamApiUrl1A2B3C4D": _api_output(api.base_url, "Mine/Team/Api")}
+        ),
+    )
+    api.answer(URL_PATH, OK)
+
+    result = run_cli(capsys, "--stack-name", "Mine", NOTEBOOK, "--print")
+
+    assert result.code == 0, result.err
+    assert result.out == AUTHORIZED_URL + "\n"
+    assert api.paths == [URL_PATH]
+
+
+def test_the_demo_apiurl_beside_its_api_output_is_one_api(
+    api: FakeApi, capsys, cloudformation
+) -> None:
+    cloudformation.create_stack(
+        StackName="Demo",
+        TemplateBody=_template(
+            {"ApiUrl": api.base_url},
+            {"NotebookApiUrl5E6F7A8B": _api_output(api.base_url, "Demo/Notebook/Api")},
+        ),
+    )
+    api.answer(URL_PATH, OK)
+
+    result = run_cli(capsys, "--stack-name", "Demo", NOTEBOOK, "--print")
+
+    assert result.code == 0, result.err
+    assert api.paths == [URL_PATH]
+
+
+@pytest.fixture
+def two_api_stack(api: FakeApi, cloudformation) -> str:
+    other = "https://other.execute-api.eu-west-1.amazonaws.com/v1/"
+    cloudformation.create_stack(
+        StackName="Two",
+        TemplateBody=_template(
+            {},
+            {
+                "BlueApiUrlAAAA1111": _api_output(api.base_url, "Two/Blue/Api"),
+                "GreenApiUrlBBBB2222": _api_output(other, "Two/Green/Api"),
+            },
+        ),
+    )
+    return "Two"
+
+
+def test_a_stack_with_two_apis_asks_for_api(api: FakeApi, capsys, two_api_stack: str) -> None:
+    result = run_cli(capsys, "--stack-name", two_api_stack, NOTEBOOK, "--print")
+
+    assert result.code == 2
+    assert "stack 'Two' has 2 presigned-URL APIs: pass --api" in result.err
+    assert "Two/Blue/Api (output BlueApiUrlAAAA1111)" in result.err
+    assert "Two/Green/Api (output GreenApiUrlBBBB2222)" in result.err
+    assert api.paths == []
+
+
+@pytest.mark.parametrize("choice", ["Two/Blue/Api", "Blue/Api", "BlueApiUrlAAAA1111"])
+def test_api_picks_one_by_construct_path_or_output_key(
+    api: FakeApi, capsys, two_api_stack: str, choice: str
+) -> None:
+    api.answer(URL_PATH, OK)
+
+    result = run_cli(capsys, "--stack-name", two_api_stack, "--api", choice, NOTEBOOK, "--print")
+
+    assert result.code == 0, result.err
+    assert result.out == AUTHORIZED_URL + "\n"
+    assert api.paths == [URL_PATH]
+
+
+def test_api_naming_no_api_lists_them(api: FakeApi, capsys, two_api_stack: str) -> None:
+    result = run_cli(capsys, "--stack-name", two_api_stack, "--api", "Red/Api", NOTEBOOK)
+
+    assert result.code == 2
+    assert "--api 'Red/Api' names no API of stack 'Two'" in result.err
+    assert "Two/Blue/Api" in result.err and "Two/Green/Api" in result.err
+
+
+def test_api_needs_stack_name(capsys) -> None:
+    result = run_cli(capsys, "--api-url", "https://a.example/v1/", "--api", "X", NOTEBOOK)
+
+    assert result.code == 2
+    assert "--api picks one API of a stack: use it with --stack-name" in result.err
 
 
 def test_missing_stack_exits_1(capsys, cloudformation) -> None:

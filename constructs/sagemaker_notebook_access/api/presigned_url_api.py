@@ -14,7 +14,7 @@ from __future__ import annotations
 from collections.abc import Mapping, Sequence
 from typing import Any
 
-from aws_cdk import Fn, RemovalPolicy
+from aws_cdk import CfnOutput, Fn, RemovalPolicy
 from aws_cdk import aws_apigateway as apigw
 from aws_cdk import aws_cloudwatch as cloudwatch
 from aws_cdk import aws_ec2 as ec2
@@ -36,6 +36,7 @@ from ..monitoring.operations import (
     ApiMonitoring,
 )
 from ..notebook.instance import NotebookInstance
+from ..stack_output import API_OUTPUT_ID, api_output_description
 from ..validation import ValidationError, validating, warn_if_open
 from .account_logging import ApiGatewayLoggingRole
 from .capacity import REST_API_ID_CHARS
@@ -147,6 +148,9 @@ class PresignedUrlApi(Construct):
     ``configure_api_gateway_logging_role=False``."""
     web_acl: ApiWebAcl
     """The WAF web ACL on the stage (managed rule groups and the per-IP rate rule)."""
+    url_output: CfnOutput
+    """The stack output holding the stage URL, which ``notebook-url --stack-name`` finds by
+    its description (it names this API's construct path)."""
 
     def __init__(
         self,
@@ -246,6 +250,10 @@ class PresignedUrlApi(Construct):
         self.execution_log_group = rest.execution_log_group
         self.logging_role = rest.logging_role
         self.web_acl = rest.web_acl
+        # What `notebook-url --stack-name` reads: marked by its description, in any stack.
+        self.url_output = CfnOutput(
+            self, API_OUTPUT_ID, value=self.url, description=api_output_description(self.node.path)
+        )
         # The audit line marks events that do not name this API (a direct invocation).
         self._add_environment(
             Env.REST_API_ID, self.rest_api.rest_api_id, max_chars=REST_API_ID_CHARS

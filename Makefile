@@ -16,7 +16,7 @@ export PATH := $(NODE_BIN):$(BIN):$(PATH)
 export JSII_SILENCE_WARNING_UNTESTED_NODE_VERSION := 1
 export CDK_DISABLE_VERSION_CHECK := 1
 
-.PHONY: setup synth test lint browser bench clean integ integ-update
+.PHONY: setup synth test lint browser bench clean integ integ-update docs release release-tag release-check
 
 setup: $(VENV)/.runtime node_modules/.installed
 
@@ -58,6 +58,13 @@ browser:
 
 test: lint node_modules/.installed browser
 	$(BIN)/python -m pytest $(PYTEST_ARGS)
+
+# issue 20: the API reference, generated from the docstrings by pdoc (tools/api_docs.py), into
+# build/docs/ (open build/docs/index.html); fails when a relative link in it leads nowhere.
+# tests/test_docs.py builds it the same way in `make test`.
+DOCS_DIR ?= build/docs
+docs: $(VENV)/.dev
+	$(BIN)/python tools/api_docs.py $(DOCS_DIR)
 
 # issue 9, docs/integ.md: deploy integ/integ_notebook_access.py to a real account, run its
 # assertions (custom resources in the assertion stack: a failed one fails the deploy),

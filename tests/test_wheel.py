@@ -254,6 +254,14 @@ def test_wheel_ships_the_license_it_declares(consumer):
     assert "Apache License" in shipped and "Version 2.0, January 2004" in shipped
 
 
+def test_wheel_ships_the_py_typed_marker(consumer):
+    """PEP 561: type checkers read the installed package's annotations."""
+    with zipfile.ZipFile(consumer["wheel"]) as wheel:
+        assert "sagemaker_notebook_access/py.typed" in wheel.namelist()
+    installed = Path(consumer["probe"]["package_file"]).parent / "py.typed"
+    assert installed.is_file()
+
+
 def test_package_is_imported_from_the_temporary_venv(consumer):
     probe, venv = consumer["probe"], consumer["venv"].resolve()
     assert Path(probe["prefix"]).resolve() == venv

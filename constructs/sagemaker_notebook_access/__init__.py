@@ -8,7 +8,7 @@ import importlib as _importlib
 import typing as _typing
 
 _PUBLIC = {
-    "DenyReason": ".monitoring.operations",
+    "DenyReason": ".monitoring.metric_sources",
     "IpRestrictedNotebook": ".patterns.restricted_notebook",
     "NotebookInstance": ".notebook.instance",
     "NotebookIpPolicy": ".notebook.ip_policy",
@@ -35,7 +35,7 @@ __all__ = [
 
 if _typing.TYPE_CHECKING:
     from .api.presigned_url_api import PresignedUrlApi
-    from .monitoring.operations import DenyReason
+    from .monitoring.metric_sources import DenyReason
     from .notebook.instance import NotebookInstance
     from .notebook.ip_policy import NotebookIpPolicy
     from .notebook.tag_guard import TagGuardPolicy

@@ -27,14 +27,14 @@ from constructs import Construct
 
 from ..lambda_src.presigned_url.contract import NAME_SEGMENT, START_RESOURCE, URL_RESOURCE, Env
 from ..limits import SESSION_DURATION_MAX_SECONDS
-from ..monitoring.operations import (
+from ..monitoring.alarms import (
     DEFAULT_DENIAL_PERIODS,
     DEFAULT_DENIALS_PER_5_MINUTES,
     DEFAULT_FUNCTION_ERRORS_PER_5_MINUTES,
     DEFAULT_UPSTREAM_ERRORS_PER_5_MINUTES,
     DEFAULT_WAF_BLOCKED_PER_5_MINUTES,
-    ApiMonitoring,
 )
+from ..monitoring.api_monitoring import ApiMonitoring
 from ..notebook.instance import NotebookInstance
 from ..stack_output import API_OUTPUT_ID, api_output_description
 from ..validation import ValidationError, validating, warn_if_open

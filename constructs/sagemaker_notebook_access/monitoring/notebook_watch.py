@@ -48,6 +48,19 @@ _NAME_BYTES = NOTEBOOK_NAME_MAX_LENGTH + 1
 class NotebookWatch(Construct):
     """The stack's watcher; ``NotebookWatch.of(scope).watch(notebook)`` adds a notebook."""
 
+    log_group: logs.LogGroup
+    """The function's log group (its metric lines), kept like the API's logs."""
+    role: iam.Role
+    """The function's role: describe the watched notebooks, own logs, traces."""
+    policy: iam.ManagedPolicy
+    """The role's managed policy."""
+    security_group: ec2.SecurityGroup
+    """The function's group: outbound HTTPS only."""
+    function: lambda_.Function
+    """The function that publishes ``RunningMinutes``."""
+    schedule: events.Rule
+    """The rule that runs the function every 5 minutes."""
+
     @classmethod
     def of(
         cls, scope: Construct, *, namespace: str, vpc: ec2.IVpc, subnet: ec2.ISubnet
@@ -74,6 +87,26 @@ class NotebookWatch(Construct):
         self._names: list[str] = []
         self._alarms: list[cloudwatch.Alarm] = []
         self._topics: list[str] = []
+        self._create_logs()
+        self._create_role()
+        self._create_function(namespace=namespace, vpc=vpc, subnet=subnet)
+        # ENI permissions before the function (created with its interfaces) and after its
+        # security group on delete (Lambda releases the interfaces later, with the role).
+        self.function.node.add_dependency(self.policy)
+        self.security_group.node.add_dependency(self.policy)
+        EndpointReach.of(self).add_notebook(vpc, self.function)
+        self.schedule = events.Rule(
+            self,
+            "Schedule",
+            description=f"Runs {self.node.path} every {PERIOD_MINUTES} minutes",
+            schedule=events.Schedule.rate(Duration.minutes(PERIOD_MINUTES)),
+            # A missed run is a missed datapoint; the next run, minutes later, is the retry.
+            targets=[targets.LambdaFunction(self.function, retry_attempts=0)],
+        )
+        acknowledge(self.function, *WATCH_FUNCTION_RULES)
+        acknowledge(self.schedule, "Serverless::Serverless-EventBusDLQ")
+
+    def _create_logs(self) -> None:
         # Its log group holds the metric lines, so it is kept like the API's logs.
         key = create_log_key(
             self,
@@ -88,6 +121,8 @@ class NotebookWatch(Construct):
             retention=logs.RetentionDays.ONE_YEAR,
             removal_policy=RemovalPolicy.RETAIN_ON_UPDATE_OR_DELETE,
         )
+
+    def _create_role(self) -> None:
         self.role = iam.Role(
             self,
             "Role",
@@ -110,6 +145,8 @@ class NotebookWatch(Construct):
             ],
         )
         acknowledge(self.policy, "AwsSolutions::AwsSolutions-IAM5[Resource::*]")
+
+    def _create_function(self, *, namespace: str, vpc: ec2.IVpc, subnet: ec2.ISubnet) -> None:
         # In the VPC, like the notebook it watches (Control Tower's CT.LAMBDA.PR.3): HTTPS
         # out, which reaches the VPC's SageMaker API endpoint (admitted below) or a NAT.
         self.security_group = https_out_security_group(
@@ -147,21 +184,6 @@ class NotebookWatch(Construct):
                 "NOTEBOOK_NAMES": "",
             },
         )
-        # ENI permissions before the function (created with its interfaces) and after its
-        # security group on delete (Lambda releases the interfaces later, with the role).
-        self.function.node.add_dependency(self.policy)
-        self.security_group.node.add_dependency(self.policy)
-        EndpointReach.of(self).add_notebook(vpc, self.function)
-        self.schedule = events.Rule(
-            self,
-            "Schedule",
-            description=f"Runs {self.node.path} every {PERIOD_MINUTES} minutes",
-            schedule=events.Schedule.rate(Duration.minutes(PERIOD_MINUTES)),
-            # A missed run is a missed datapoint; the next run, minutes later, is the retry.
-            targets=[targets.LambdaFunction(self.function, retry_attempts=0)],
-        )
-        acknowledge(self.function, *WATCH_FUNCTION_RULES)
-        acknowledge(self.schedule, "Serverless::Serverless-EventBusDLQ")
 
     def add_alarms(self, topic: sns.ITopic) -> list[cloudwatch.Alarm]:
         """Two alarms that tell ``topic`` the running-time alarms cannot fire: the watch

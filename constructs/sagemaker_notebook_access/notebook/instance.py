@@ -26,7 +26,8 @@ from ..acknowledgments import (
 )
 from ..limits import NOTEBOOK_LOG_GROUP, NOTEBOOK_LOG_STREAM_SUFFIXES
 from ..log_key import grants_only_for_aws_services
-from ..monitoring.operations import DEFAULT_RUNNING_HOURS, NotebookMonitoring
+from ..monitoring.alarms import DEFAULT_RUNNING_HOURS
+from ..monitoring.notebook_monitoring import NotebookMonitoring
 from ..network.endpoint_reach import EndpointReach
 from ..network.security_groups import https_out_security_group
 from ..network.subnets import notebook_subnet

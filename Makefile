@@ -66,6 +66,33 @@ DOCS_DIR ?= build/docs
 docs: $(VENV)/.dev
 	$(BIN)/python tools/api_docs.py $(DOCS_DIR)
 
+# issue 20: `make release` builds the sdist and the wheel of pyproject.toml's version into
+# dist/ from the commit tagged v<version> (git archive: what is released is what is tagged,
+# whatever the working tree holds), offline like tests/test_wheel.py, then checks them
+# (tools/release.py: twine check --strict, the version, the files the package needs). Upload
+# is yours: `twine upload dist/*`. tests/test_release.py runs release-check on a fresh build.
+VERSION := $(shell sed -n 's/^version = "\(.*\)"$$/\1/p' pyproject.toml)
+RELEASE_TAG := v$(VERSION)
+DIST_DIR ?= dist
+
+release-tag:
+	@git tag --points-at HEAD | grep -qxF '$(RELEASE_TAG)' || { \
+	  echo "make release: HEAD is not tagged $(RELEASE_TAG) (pyproject.toml's version is $(VERSION))." >&2; \
+	  echo "Tag the commit to release (bump the version in pyproject.toml first if $(VERSION) is out), then run make release again:" >&2; \
+	  echo "  git tag -a $(RELEASE_TAG) -m 'sagemaker-notebook-access $(VERSION)' && git push origin $(RELEASE_TAG)" >&2; \
+	  exit 1; }
+
+release: release-tag $(VENV)/.dev
+	@echo "==> sdist and wheel of $(RELEASE_TAG) into $(DIST_DIR)/ (from the tag, offline)"
+	rm -rf $(DIST_DIR) && mkdir -p $(DIST_DIR)
+	source=$$(mktemp -d) && git archive $(RELEASE_TAG) | tar -x -C $$source && \
+	  $(BIN)/python -m build --no-isolation --outdir $(abspath $(DIST_DIR)) $$source; \
+	  status=$$?; rm -rf $$source; exit $$status
+	$(MAKE) --no-print-directory release-check DIST_DIR=$(DIST_DIR)
+
+release-check:
+	$(BIN)/python tools/release.py $(DIST_DIR)
+
 # issue 9, docs/integ.md: deploy integ/integ_notebook_access.py to a real account, run its
 # assertions (custom resources in the assertion stack: a failed one fails the deploy),
 # destroy, then check what survived. Costs money (NAT gateway, notebook, endpoints) for

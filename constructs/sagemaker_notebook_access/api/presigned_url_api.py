@@ -25,7 +25,7 @@ from aws_cdk import aws_logs as logs
 from aws_cdk import aws_sns as sns
 from constructs import Construct
 
-from ..lambda_src.presigned_url.contract import NAME_SEGMENT, START_RESOURCE, URL_RESOURCE, Env
+from ..lambda_src.presigned_url.contract import Env
 from ..limits import SESSION_DURATION_MAX_SECONDS
 from ..monitoring.alarms import (
     DEFAULT_DENIAL_PERIODS,
@@ -36,23 +36,19 @@ from ..monitoring.alarms import (
 )
 from ..monitoring.api_monitoring import ApiMonitoring
 from ..notebook.instance import NotebookInstance
-from ..stack_output import API_OUTPUT_ID, api_output_description
-from ..validation import ValidationError, validating, warn_if_open
+from ..validation import validating
 from .account_logging import ApiGatewayLoggingRole
-from .capacity import REST_API_ID_CHARS
-from .function_network import FunctionNetwork, restrict_endpoint_policy
-from .grants import InvokePolicies, warn_if_not_applied
-from .log_settings import LogSettings
+from .assembly import assemble
+from .open_grants import grant_open_routes
+from .portal_slot import check_portal_slot
 from .prop_checks import check_props
 from .served_notebooks import (
     NotebookRef,
-    ServedNotebookPolicies,
-    mint_statement,
     served_arn,
     served_name,
 )
-from .url_function import LAMBDA_TIMEOUT, UrlFunction, handler_code_path
-from .url_rest_api import StageSettings, UrlRestApi
+from .url_function import LAMBDA_TIMEOUT, handler_code_path
+from .url_rest_api import StageSettings
 from .waf import DEFAULT_RATE_LIMIT_PER_5_MINUTES, ApiWebAcl
 
 # LAMBDA_TIMEOUT and handler_code_path: the function's, importable from here as before.
@@ -196,72 +192,21 @@ class PresignedUrlApi(Construct):
                 waf_rate_limit_per_5_minutes=waf_rate_limit_per_5_minutes,
             )
         super().__init__(scope, id)
-        cidrs = checked.cidrs
-        warn_if_open(self, cidrs, what="any network can call this API and open its URLs")
-        self.vpc = vpc
-        self.allowed_cidrs = cidrs
-        self.allow_start = allow_start
-        self.notebook_name_prefix = checked.served.prefix
-        self.stage_name = stage_name
-        self._environment = checked.environment
-        self._served = checked.served
-        self._invoke_policies = InvokePolicies(self)
-        self._portal: Construct | None = None
-        log_settings = LogSettings.create(
-            self, encryption_key, retention=log_retention, removal_policy=removal_policy
-        )
-        self.encryption_key = log_settings.encryption_key
-        network = FunctionNetwork.create(self, vpc=vpc, subnets=checked.subnets, endpoint=endpoint)
-        self.function_security_group = network.security_group
-        self.endpoint = network.endpoint
-        minting = mint_statement(self, allow_start=allow_start, prefix=self.notebook_name_prefix)
-        url_function = UrlFunction.create(
+        assemble(
             self,
-            network=network,
+            checked,
             vpc=vpc,
-            subnets=checked.subnets,
-            allowed_cidrs=cidrs,
-            mint_statement=minting,
-            environment=checked.environment.values,
-            log_settings=log_settings,
-            reserved_concurrent_executions=reserved_concurrent_executions,
-        )
-        self.role = url_function.role
-        self.function_log_group = url_function.log_group
-        self.function_policy = url_function.policy
-        self.function = url_function.function
-        self._served_policies = ServedNotebookPolicies(
-            self, first=minting, role=self.role, function=self.function
-        )
-        if endpoint is None:
-            restrict_endpoint_policy(network.endpoint, minting_role=self.role)
-        rest = UrlRestApi.create(
-            self,
-            function=self.function,
-            allowed_cidrs=cidrs,
             allow_start=allow_start,
+            log_settings=(encryption_key, log_retention, removal_policy),
+            endpoint=endpoint,
+            reserved_concurrent_executions=reserved_concurrent_executions,
             stage=StageSettings(stage_name, throttling_rate_limit, throttling_burst_limit),
-            log_settings=log_settings,
             waf_rate_limit_per_5_minutes=waf_rate_limit_per_5_minutes,
             configure_api_gateway_logging_role=configure_api_gateway_logging_role,
         )
-        self.rest_api = rest.rest_api
-        self.access_log_group = rest.access_log_group
-        self.execution_log_group = rest.execution_log_group
-        self.logging_role = rest.logging_role
-        self.web_acl = rest.web_acl
-        # What `notebook-url --stack-name` reads: marked by its description, in any stack.
-        self.url_output = CfnOutput(
-            self, API_OUTPUT_ID, value=self.url, description=api_output_description(self.node.path)
-        )
-        # The audit line marks events that do not name this API (a direct invocation).
-        self._add_environment(
-            Env.REST_API_ID, self.rest_api.rest_api_id, max_chars=REST_API_ID_CHARS
-        )
         for notebook in notebooks:
             self.add_notebook(notebook)
-        # Metrics, alarms, dashboard: a plain factory the metric_* methods delegate to.
-        self._monitoring = ApiMonitoring(self)
+        self._monitoring = ApiMonitoring(self)  # what the metric_* methods delegate to
 
     # ------------------------------------------------------------ public
 
@@ -295,27 +240,7 @@ class PresignedUrlApi(Construct):
         Grants ``execute-api:Invoke`` on that notebook's routes only: the route
         contains the name, so IAM scopes the grant per notebook.
         """
-        name = "*"
-        if notebook is not None:
-            with validating(self):
-                name = served_name(notebook)
-            if not self._served.serves(name):
-                raise ValidationError(
-                    f"notebook {name!r} is not served by this API: call add_notebook "
-                    "with it first (or name it under notebook_name_prefix)",
-                    self,
-                )
-        paths = [
-            resource.replace(NAME_SEGMENT, name)
-            for resource in [URL_RESOURCE] + ([START_RESOURCE] if self.allow_start else [])
-        ]
-        grant = self._invoke_policies.grant(
-            grantee,
-            [self.rest_api.arn_for_execute_api("POST", path, self.stage_name) for path in paths],
-        )
-        return warn_if_not_applied(
-            self, grant, grantee, granted=" or ".join(f"POST {path}" for path in paths)
-        )
+        return grant_open_routes(self, grantee, notebook)
 
     # ------------------------------------------------------------ metrics and alarms
 
@@ -404,33 +329,19 @@ class PresignedUrlApi(Construct):
     # ------------------------------------------------------------ seams (internal)
 
     def _check_portal_slot(self) -> None:
-        """Internal, for ``NotebookPortal``: refuse a second portal on this API.
-
-        Called among the portal's checks, before it exists, so a refused portal leaves
-        nothing in the tree; ``_attach_portal`` checks again.
-        """
-        if self._portal is not None:
-            raise ValidationError(
-                f"api already has a portal ({self._portal.node.path}); one NotebookPortal per "
-                "PresignedUrlApi serves every notebook the API serves",
-                self,
-            )
+        """Internal, for ``NotebookPortal``: refuse a second portal (``portal_slot``)."""
+        check_portal_slot(self, self._portal)
 
     def _attach_portal(self, portal: Construct) -> None:
-        """Internal, for ``NotebookPortal``: record ``portal`` as this API's one portal.
-
-        The portal's entry points into the API are this, ``_check_portal_slot``,
-        ``_check_environment`` and ``_add_environment``; it adds its routes and statements
-        through the public ``rest_api`` and ``function_policy``.
-        """
-        self._check_portal_slot()
+        """Internal, for ``NotebookPortal``: record ``portal`` as this API's one portal
+        (``portal_slot``)."""
+        check_portal_slot(self, self._portal)
         self._portal = portal
 
     def _check_environment(self, variables: Mapping[str, tuple[str | None, int]]) -> None:
-        """Internal, for ``NotebookPortal``: raise what ``_add_environment`` would for
-        ``variables`` (name: value and ``max_chars``; a value that does not exist yet is
-        None, counted at ``max_chars``), recording nothing: the portal checks before it
-        exists."""
+        """Internal, for ``NotebookPortal``, which checks before it exists: raise what
+        ``_add_environment`` would for ``variables`` (name: value, or None counted at
+        ``max_chars``, and ``max_chars``), recording nothing."""
         trial = self._environment.copy()
         with validating(self):
             for name, (value, max_chars) in variables.items():
@@ -440,10 +351,9 @@ class PresignedUrlApi(Construct):
         """Internal, for this API and ``NotebookPortal``: set a function variable, within
         Lambda's 4 KiB for all of them (as ``Function.add_environment``, budgeted).
 
-        ``max_chars``: for a token value, the longest it can resolve to (what the size
-        check counts); required for one. Raises ``ValidationError`` (at this API), and
-        sets nothing, when the environment would not fit. The served-notebook list is
-        ``add_notebook``'s.
+        ``max_chars``: for a token value (required), the longest it can resolve to. Raises
+        ``ValidationError`` (at this API), setting nothing, when the environment would not
+        fit. The served-notebook list is ``add_notebook``'s.
         """
         with validating(self):
             self._environment.set(name, value, max_chars=max_chars)

@@ -1,0 +1,43 @@
+"""``PresignedUrlApi.grant_open``: ``execute-api:Invoke`` on one notebook's routes, or on
+every served notebook's; the route contains the name, so IAM scopes the grant per notebook."""
+
+from __future__ import annotations
+
+from typing import TYPE_CHECKING
+
+from aws_cdk import aws_iam as iam
+
+from ..lambda_src.presigned_url.contract import NAME_SEGMENT, START_RESOURCE, URL_RESOURCE
+from ..validation import ValidationError, validating
+from .grants import warn_if_not_applied
+from .served_notebooks import NotebookRef, served_name
+
+if TYPE_CHECKING:
+    from .presigned_url_api import PresignedUrlApi
+
+
+def grant_open_routes(
+    api: PresignedUrlApi, grantee: iam.IGrantable, notebook: NotebookRef | None
+) -> iam.Grant:
+    """Let ``grantee`` call ``api`` for ``notebook`` (None: every served notebook)."""
+    name = "*"
+    if notebook is not None:
+        with validating(api):
+            name = served_name(notebook)
+        if not api._served.serves(name):
+            raise ValidationError(
+                f"notebook {name!r} is not served by this API: call add_notebook "
+                "with it first (or name it under notebook_name_prefix)",
+                api,
+            )
+    paths = [
+        resource.replace(NAME_SEGMENT, name)
+        for resource in [URL_RESOURCE] + ([START_RESOURCE] if api.allow_start else [])
+    ]
+    grant = api._invoke_policies.grant(
+        grantee,
+        [api.rest_api.arn_for_execute_api("POST", path, api.stage_name) for path in paths],
+    )
+    return warn_if_not_applied(
+        api, grant, grantee, granted=" or ".join(f"POST {path}" for path in paths)
+    )

@@ -30,7 +30,8 @@ from sagemaker_notebook_access import (
     ValidationError,
 )
 from sagemaker_notebook_access.api.waf import ApiWebAcl
-from sagemaker_notebook_access.validation import CheckedRange, normalize_cidrs, recording_ranges
+from sagemaker_notebook_access.cidrs import normalize_cidrs
+from sagemaker_notebook_access.validation import CheckedRange, recording_ranges
 
 # ----------------------------------------------------------------- allow-lists
 

@@ -11,9 +11,9 @@ from aws_cdk import aws_ec2 as ec2
 from aws_cdk import aws_kms as kms
 from aws_cdk import aws_logs as logs
 
+from ..cidr_warnings import warn_if_open
 from ..lambda_src.presigned_url.contract import Env
 from ..stack_output import API_OUTPUT_ID, api_output_description
-from ..validation import warn_if_open
 from .capacity import REST_API_ID_CHARS
 from .function_network import FunctionNetwork, restrict_endpoint_policy
 from .grants import InvokePolicies

@@ -8,13 +8,13 @@ from dataclasses import dataclass
 
 from aws_cdk import aws_ec2 as ec2
 
+from ..cidrs import normalize_cidrs
 from ..limits import SESSION_DURATION_MAX_SECONDS, SESSION_DURATION_MIN_SECONDS
 from ..network.subnets import private_subnet_selection
 from ..validation import (
     THROTTLING_BURST_MAX,
     THROTTLING_RATE_MAX,
     ValidationError,
-    normalize_cidrs,
     validate_int_range,
     validate_notebook_name,
     validate_positive_number,

@@ -11,7 +11,9 @@ from collections.abc import Sequence
 from aws_cdk import aws_iam as iam
 from constructs import Construct
 
-from ..validation import normalize_cidrs, validating, warn_if_open
+from ..cidr_warnings import warn_if_open
+from ..cidrs import normalize_cidrs
+from ..validation import validating
 
 PRESIGN_ACTION = "sagemaker:CreatePresignedNotebookInstanceUrl"
 

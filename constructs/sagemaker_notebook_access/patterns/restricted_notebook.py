@@ -16,6 +16,8 @@ from aws_cdk import aws_kms as kms
 from constructs import Construct
 
 from ..api.presigned_url_api import PresignedUrlApi
+from ..cidr_warnings import warn_if_open
+from ..cidrs import normalize_cidrs
 from ..log_key import create_log_key
 from ..network.subnets import notebook_subnet
 from ..notebook.instance import (
@@ -27,7 +29,7 @@ from ..notebook.instance import (
 )
 from ..notebook.ip_policy import NotebookIpPolicy
 from ..portal.notebook_portal import NotebookPortal, SignIn
-from ..validation import ValidationError, normalize_cidrs, validating, warn_if_open
+from ..validation import ValidationError, validating
 from .private_vpc import PrivateVpc, validate_availability_zones
 
 

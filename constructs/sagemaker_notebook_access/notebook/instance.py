@@ -10,7 +10,7 @@ from __future__ import annotations
 from collections.abc import Sequence
 from typing import Any
 
-from aws_cdk import ArnFormat, CfnTag, RemovalPolicy, Resource, Stack
+from aws_cdk import CfnTag, RemovalPolicy, Resource
 from aws_cdk import aws_cloudwatch as cloudwatch
 from aws_cdk import aws_ec2 as ec2
 from aws_cdk import aws_iam as iam
@@ -19,12 +19,6 @@ from aws_cdk import aws_sagemaker as sagemaker
 from aws_cdk import aws_sns as sns
 from constructs import Construct
 
-from ..acknowledgments import (
-    DESCRIBE_LOG_STREAMS_RULE,
-    GENERATED_NAME_STREAM_RULES,
-    acknowledge,
-)
-from ..limits import NOTEBOOK_LOG_GROUP, NOTEBOOK_LOG_STREAM_SUFFIXES
 from ..log_key import grants_only_for_aws_services
 from ..monitoring.alarms import DEFAULT_RUNNING_HOURS
 from ..monitoring.notebook_monitoring import NotebookMonitoring
@@ -33,7 +27,6 @@ from ..network.security_groups import https_out_security_group
 from ..network.subnets import notebook_subnet
 from ..notebook.entitlement import entitlement_tags
 from ..notebook.idle_stop_lifecycle import idle_stop_lifecycle_config
-from ..notebook.tag_guard import tag_guard_statements
 from ..validation import (
     VOLUME_SIZE_MAX_GB,
     VOLUME_SIZE_MIN_GB,
@@ -42,6 +35,7 @@ from ..validation import (
     validate_notebook_name,
     validating,
 )
+from .role_policies import create_execution_policy, create_self_management_policy
 
 DEFAULT_INSTANCE_TYPE = "ml.t3.medium"
 DEFAULT_VOLUME_SIZE_GB = 5
@@ -155,14 +149,11 @@ class NotebookInstance(Resource):
             )
             subnet = notebook_subnet(vpc, vpc_subnets)
         super().__init__(scope, id, physical_name=notebook_instance_name)
-
         # Where the notebook sits; the stack's notebook watch goes there too.
         self.vpc: ec2.IVpc = vpc
         self.subnet: ec2.ISubnet = subnet
         self.encryption_key: kms.IKey = encryption_key or self._create_volume_key(removal_policy)
-        self.security_group: ec2.ISecurityGroup = security_group or self._default_security_group(
-            vpc
-        )
+        self.security_group: ec2.ISecurityGroup = security_group or self._security_group(vpc)
         self.connections = ec2.Connections(security_groups=[self.security_group])
         # Idle stop and the notebook's logs reach AWS through the VPC's SageMaker API and
         # Logs endpoints this stack knows of (network/endpoint_reach.py).
@@ -183,12 +174,11 @@ class NotebookInstance(Resource):
             notebook_instance_name or self.cfn_notebook_instance.attr_notebook_instance_name
         )
         self.notebook_instance_arn: str = self.cfn_notebook_instance.attr_notebook_instance_arn
-        self.execution_policy = self._create_execution_policy(notebook_instance_name)
+        self.execution_policy = create_execution_policy(self, notebook_instance_name)
         # Kept for callers of the earlier separate key policy: the same policy now.
         self.key_policy = self.execution_policy
-        self.self_management_policy = self._create_self_management_policy()
-        # Metrics and alarms: a plain factory the metric_* methods delegate to.
-        self._monitoring = NotebookMonitoring(self)
+        self.self_management_policy = create_self_management_policy(self)
+        self._monitoring = NotebookMonitoring(self)  # what the metric_* methods delegate to
 
     # ------------------------------------------------------------ metrics and alarms
 
@@ -271,144 +261,11 @@ class NotebookInstance(Resource):
             tags=[CfnTag(key=key, value=value) for key, value in tags.items()] or None,
         )
 
-    def _create_execution_policy(self, given_name: str | None) -> iam.ManagedPolicy:
-        """What the role needs while SageMaker creates and first boots the notebook.
-
-        In one policy the notebook waits for: the volume key (SageMaker creates the volume
-        with it) and the log streams (SageMaker writes the first boot's
-        LifecycleConfigOnStart and jupyter.log while CloudFormation still waits for
-        InService). It names the notebook, not its attributes (a generated name is unknown
-        until it exists). A managed policy, not key.grant's inline one.
-        """
-        policy = iam.ManagedPolicy(
-            self,
-            "ExecutionPolicy",
-            description=f"Least privilege for notebook {self.node.path}: its volume key and "
-            "logs; no notebook-access: tags",
-            statements=[
-                *self._volume_key_statements(),
-                *self._log_statements(given_name),
-                # Every user of the notebook holds this role: none may grant access.
-                *tag_guard_statements(),
-            ],
-        )
-        self._attach(policy)
-        self.cfn_notebook_instance.node.add_dependency(policy)
-        acknowledge(
-            policy,
-            DESCRIBE_LOG_STREAMS_RULE,
-            *(() if given_name else GENERATED_NAME_STREAM_RULES),
-        )
-        return policy
-
-    def _create_self_management_policy(self) -> iam.ManagedPolicy:
-        # Describing and stopping itself names the notebook's ARN, so this policy follows
-        # the notebook; idle stop needs it only after idle_timeout_minutes.
-        policy = iam.ManagedPolicy(
-            self,
-            "SelfManagementPolicy",
-            description=f"Notebook {self.node.path} may describe"
-            + (" and stop itself" if self.lifecycle_config is not None else " itself"),
-            statements=[self._self_management_statement()],
-        )
-        self._attach(policy)
-        return policy
-
-    def _volume_key_statements(self) -> list[iam.PolicyStatement]:
-        key = [self.encryption_key.key_arn]
-        return [
-            iam.PolicyStatement(
-                sid="UseVolumeKey",
-                actions=["kms:Decrypt", "kms:GenerateDataKey", "kms:DescribeKey"],
-                resources=key,
-            ),
-            # Grants only for an AWS service acting for the role (the volume's), never one a
-            # notebook user makes with the role's credentials: kms:GrantIsForAWSResource is
-            # true only "when an AWS service integrated with AWS KMS calls the CreateGrant
-            # ... operation on the user's behalf" ("Controlling access to grants", KMS
-            # developer guide; the key policy default that CDK writes uses it the same way).
-            iam.PolicyStatement(
-                sid="GrantVolumeKeyToAwsServices",
-                actions=["kms:CreateGrant"],
-                resources=key,
-                conditions={"Bool": {"kms:GrantIsForAWSResource": "true"}},
-            ),
-        ]
-
-    def _attach(self, policy: iam.ManagedPolicy) -> None:
-        if isinstance(self.role, iam.Role):
-            # From the policy's side: the role's own list would make the role wait for a
-            # policy that names this notebook, which waits for the role.
-            policy.attach_to_role(self.role)
-        else:
-            # An imported role: add_managed_policy leaves a mutable=False role untouched.
-            self.role.add_managed_policy(policy)
-
-    def _default_security_group(self, vpc: ec2.IVpc) -> ec2.SecurityGroup:
+    def _security_group(self, vpc: ec2.IVpc) -> ec2.SecurityGroup:
         # HTTPS reaches the VPC endpoints (and, in a VPC with NAT, package mirrors).
         return https_out_security_group(
             self,
             "SecurityGroup",
             vpc=vpc,
             description="Notebook instance: no inbound, outbound HTTPS only",
-        )
-
-    def _log_statements(self, given_name: str | None) -> list[iam.PolicyStatement]:
-        """Write the notebook's own streams in SageMaker's notebook log group.
-
-        The actions are those the SageMaker developer guide lists for a notebook's execution
-        role ("CreateNotebookInstance API: Execution Role Permissions"). Each is granted on
-        the resource it is authorized against, not the one it reads as:
-
-        - CloudWatch Logs authorizes every action but TagResource, UntagResource and
-          ListTagsForResource against the log group's ARN **with** ``:*`` appended
-          ("Overview of managing access permissions to your CloudWatch Logs resources",
-          CloudWatch Logs user guide); the Service Authorization Reference lists
-          CreateLogGroup on ``log-group:NAME`` and CreateLogStream on the log-stream ARN.
-          So CreateLogGroup names both forms of the one group, and CreateLogStream and
-          DescribeLogStreams the ``:*`` form (which also matches every stream ARN of the
-          group): without ``:*`` SageMaker cannot create the group in a fresh region, and no
-          notebook log ever arrives.
-        - PutLogEvents is authorized against the log-stream ARN, so writing stays scoped
-          to this notebook's streams. A name CloudFormation generates is unknown before the
-          notebook exists, so then the streams are those of any notebook
-          (``*/jupyter.log``): pass ``notebook_instance_name`` for per-notebook streams.
-        """
-        stack = Stack.of(self)
-        log_group_arn = stack.format_arn(
-            service="logs",
-            resource="log-group",
-            resource_name=NOTEBOOK_LOG_GROUP,
-            arn_format=ArnFormat.COLON_RESOURCE_NAME,
-        )
-        streams_of = given_name or "*"
-        return [
-            iam.PolicyStatement(
-                sid="CreateNotebookLogGroup",
-                actions=["logs:CreateLogGroup"],
-                resources=[log_group_arn, f"{log_group_arn}:*"],
-            ),
-            iam.PolicyStatement(
-                sid="FindAndCreateLogStreams",
-                actions=["logs:CreateLogStream", "logs:DescribeLogStreams"],
-                resources=[f"{log_group_arn}:*"],
-            ),
-            iam.PolicyStatement(
-                sid="WriteOwnLogStreams",
-                actions=["logs:PutLogEvents"],
-                resources=[
-                    f"{log_group_arn}:log-stream:{streams_of}/{suffix}"
-                    for suffix in NOTEBOOK_LOG_STREAM_SUFFIXES
-                ],
-            ),
-        ]
-
-    def _self_management_statement(self) -> iam.PolicyStatement:
-        # Stopping itself is for idle auto-stop only; disabled, the role cannot stop it.
-        stops_itself = self.lifecycle_config is not None
-        return iam.PolicyStatement(
-            sid="DescribeAndStopItself" if stops_itself else "DescribeItself",
-            actions=["sagemaker:DescribeNotebookInstance"]
-            + (["sagemaker:StopNotebookInstance"] if stops_itself else []),
-            resources=[self.notebook_instance_arn],
         )

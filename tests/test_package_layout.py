@@ -95,3 +95,54 @@ def test_the_checker_and_the_client_import_no_cdk():
 def test_the_cycle_check_has_teeth():
     assert cycle_from("a", {"a": {"b"}, "b": {"c"}, "c": {"a"}}) == ["a", "b", "c", "a"]
     assert cycle_from("a", {"a": {"b"}, "b": set()}) is None
+
+
+# ---------------------------------------------------------------- sizes
+
+LIBRARY_ROOTS = (REPO_ROOT / "constructs", REPO_ROOT / "lambda")
+MAX_MODULE_LINES = 400
+MAX_CLASS_LINES = 300
+MAX_FUNCTION_LINES = 60
+
+
+def oversized(path: Path, source: str) -> list[str]:
+    """What in ``source`` is over the limits: the module's lines, each class's and each
+    function's (from its ``def``/``class`` line, decorators not counted, to its last line)."""
+    found = []
+    lines = len(source.splitlines())
+    if lines > MAX_MODULE_LINES:
+        found.append(f"{path}: module {lines} lines > {MAX_MODULE_LINES}")
+    for node in ast.walk(ast.parse(source)):
+        if isinstance(node, ast.ClassDef):
+            limit, kind = MAX_CLASS_LINES, "class"
+        elif isinstance(node, (ast.FunctionDef, ast.AsyncFunctionDef)):
+            limit, kind = MAX_FUNCTION_LINES, "function"
+        else:
+            continue
+        size = node.end_lineno - node.lineno + 1
+        if size > limit:
+            found.append(f"{path}:{node.lineno}: {kind} {node.name} {size} lines > {limit}")
+    return found
+
+
+def test_no_library_module_class_or_function_is_over_its_size():
+    """~400 lines a module, 300 a class, 60 a function, in constructs/ and lambda/."""
+    found = [
+        problem
+        for root in LIBRARY_ROOTS
+        for path in sorted(root.rglob("*.py"))
+        for problem in oversized(path.relative_to(REPO_ROOT), path.read_text(encoding="utf-8"))
+    ]
+    assert found == []
+
+
+def test_the_size_check_has_teeth():
+    body = "\n".join(f"    x{i} = {i}" for i in range(60))
+    source = f"def long():\n{body}\n\n\ndef short():\n    return 1\n"
+    assert oversized(Path("m.py"), source) == ["m.py:1: function long 61 lines > 60"]
+    methods = "\n".join(f"    def m{i}(self):\n        return {i}" for i in range(150))
+    assert oversized(Path("c.py"), f"class Big:\n{methods}\n") == [
+        "c.py:1: class Big 301 lines > 300"
+    ]
+    assert oversized(Path("n.py"), "x = 1\n" * 401) == ["n.py: module 401 lines > 400"]
+    assert oversized(Path("ok.py"), "x = 1\n" * 400) == []

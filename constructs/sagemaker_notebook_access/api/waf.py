@@ -44,6 +44,17 @@ class ApiWebAcl(Construct):
         ``RemovalPolicy.RETAIN_ON_UPDATE_OR_DELETE`` (deleted only when the first create fails).
     """
 
+    web_acl: wafv2.CfnWebACL
+    """The web ACL: the managed rule groups and the per-IP rate rule."""
+    web_acl_arn: str
+    """The web ACL's ARN."""
+    log_group: logs.LogGroup
+    """The WAF log group (``aws-waf-logs-...``), SigV4 headers redacted."""
+    logging: wafv2.CfnLoggingConfiguration
+    """The web ACL's logging configuration."""
+    association: wafv2.CfnWebACLAssociation
+    """The association with the stage."""
+
     def __init__(
         self,
         scope: Construct,
@@ -59,48 +70,32 @@ class ApiWebAcl(Construct):
             validate_rate_limit(rate_limit_per_5_minutes)
         super().__init__(scope, id)
         metric_prefix = Names.unique_id(self)[-200:]
-        rules = [
-            wafv2.CfnWebACL.RuleProperty(
-                name=f"AWS-{group}",
-                priority=priority,
-                override_action=wafv2.CfnWebACL.OverrideActionProperty(none={}),
-                statement=wafv2.CfnWebACL.StatementProperty(
-                    managed_rule_group_statement=wafv2.CfnWebACL.ManagedRuleGroupStatementProperty(
-                        vendor_name="AWS",
-                        name=group,
-                        rule_action_overrides=_overrides(group),
-                    )
-                ),
-                visibility_config=_visibility(f"{metric_prefix}-{group}"),
-            )
-            for group, priority in MANAGED_RULE_GROUPS
-        ]
-        rules.append(
-            wafv2.CfnWebACL.RuleProperty(
-                name="RateLimitPerIp",
-                priority=len(MANAGED_RULE_GROUPS),
-                action=wafv2.CfnWebACL.RuleActionProperty(block={}),
-                statement=wafv2.CfnWebACL.StatementProperty(
-                    rate_based_statement=wafv2.CfnWebACL.RateBasedStatementProperty(
-                        aggregate_key_type="IP",
-                        limit=rate_limit_per_5_minutes,
-                        evaluation_window_sec=300,
-                    )
-                ),
-                visibility_config=_visibility(f"{metric_prefix}-RateLimitPerIp"),
-            )
-        )
         self.web_acl = wafv2.CfnWebACL(
             self,
             "Resource",
             scope="REGIONAL",
             description=f"Protects the REST API stage of {scope.node.path}",
             default_action=wafv2.CfnWebACL.DefaultActionProperty(allow={}),
-            rules=rules,
+            rules=_rules(metric_prefix, rate_limit_per_5_minutes),
             visibility_config=_visibility(metric_prefix),
         )
         self.web_acl_arn: str = self.web_acl.attr_arn
 
+        self._create_logging(encryption_key, log_retention, removal_policy)
+        self.association = wafv2.CfnWebACLAssociation(
+            self,
+            "Association",
+            resource_arn=stage.stage_arn,
+            web_acl_arn=self.web_acl.attr_arn,
+        )
+
+    def _create_logging(
+        self,
+        encryption_key: kms.IKey,
+        log_retention: logs.RetentionDays,
+        removal_policy: RemovalPolicy,
+    ) -> None:
+        """The WAF log group and the web ACL's logging configuration (SigV4 headers redacted)."""
         stack = Stack.of(self)
         # WAF only logs to groups named aws-waf-logs-*. The stack id's GUID keeps the name
         # unique when a retained group outlives a deleted stack of the same name.
@@ -137,12 +132,6 @@ class ApiWebAcl(Construct):
                 for name in REDACTED_HEADERS
             ],
         )
-        self.association = wafv2.CfnWebACLAssociation(
-            self,
-            "Association",
-            resource_arn=stage.stage_arn,
-            web_acl_arn=self.web_acl.attr_arn,
-        )
 
 
 # CommonRuleSet blocks bodies over 8 KB with a 403; the contract answers a body over
@@ -155,6 +144,42 @@ def validate_rate_limit(value: int, *, prop: str = "rate_limit_per_5_minutes") -
     validate_int_range(
         value, prop=prop, minimum=RATE_LIMIT_MIN, maximum=RATE_LIMIT_MAX, unit="requests"
     )
+
+
+def _rules(metric_prefix: str, rate_limit_per_5_minutes: int) -> list[wafv2.CfnWebACL.RuleProperty]:
+    """The managed rule groups, then the per-IP rate rule."""
+    rules = [
+        wafv2.CfnWebACL.RuleProperty(
+            name=f"AWS-{group}",
+            priority=priority,
+            override_action=wafv2.CfnWebACL.OverrideActionProperty(none={}),
+            statement=wafv2.CfnWebACL.StatementProperty(
+                managed_rule_group_statement=wafv2.CfnWebACL.ManagedRuleGroupStatementProperty(
+                    vendor_name="AWS",
+                    name=group,
+                    rule_action_overrides=_overrides(group),
+                )
+            ),
+            visibility_config=_visibility(f"{metric_prefix}-{group}"),
+        )
+        for group, priority in MANAGED_RULE_GROUPS
+    ]
+    rules.append(
+        wafv2.CfnWebACL.RuleProperty(
+            name="RateLimitPerIp",
+            priority=len(MANAGED_RULE_GROUPS),
+            action=wafv2.CfnWebACL.RuleActionProperty(block={}),
+            statement=wafv2.CfnWebACL.StatementProperty(
+                rate_based_statement=wafv2.CfnWebACL.RateBasedStatementProperty(
+                    aggregate_key_type="IP",
+                    limit=rate_limit_per_5_minutes,
+                    evaluation_window_sec=300,
+                )
+            ),
+            visibility_config=_visibility(f"{metric_prefix}-RateLimitPerIp"),
+        )
+    )
+    return rules
 
 
 def _overrides(group: str) -> list[wafv2.CfnWebACL.RuleActionOverrideProperty] | None:

@@ -110,8 +110,7 @@ class IpRestrictedNotebook(Construct):
             owners=owners,
             groups=groups,
         )
-        # Every prop is checked before the construct exists: a bad one leaves nothing behind.
-        with validating(scope, id):
+        with validating(scope, id):  # every prop, before the construct exists
             cidrs = _check_network_and_api(
                 allowed_cidrs,
                 allow_all_ips=allow_all_ips,
@@ -123,7 +122,32 @@ class IpRestrictedNotebook(Construct):
             )
             check_notebook_props(**notebook_props)
         super().__init__(scope, id)
-        self._warn_if_open(cidrs, shares_api=api is not None)
+        self._take_allow_list(cidrs, shares_api=api is not None)
+        private_vpc = self._place(vpc, api, removal_policy, availability_zones)
+        self._create_notebook(
+            notebook_props,
+            role=role,
+            encryption_key=encryption_key,
+            removal_policy=removal_policy,
+            allow_all_ips=allow_all_ips,
+        )
+        self.api: PresignedUrlApi = api or self._create_api(
+            private_vpc,
+            allow_start=allow_start,
+            allow_all_ips=allow_all_ips,
+            removal_policy=removal_policy,
+            configure_api_gateway_logging_role=configure_api_gateway_logging_role,
+        )
+        self._serve(shared=api is not None, sign_in=sign_in)
+
+    def _place(
+        self,
+        vpc: ec2.IVpc | None,
+        api: PresignedUrlApi | None,
+        removal_policy: RemovalPolicy,
+        availability_zones: Sequence[str] | None,
+    ) -> PrivateVpc | None:
+        """``self.vpc``: the given VPC, the shared API's, or a new ``PrivateVpc`` (returned)."""
         private_vpc = (
             self._create_private_vpc(removal_policy, availability_zones)
             if vpc is None and api is None
@@ -138,6 +162,18 @@ class IpRestrictedNotebook(Construct):
         self.logs_endpoint: ec2.InterfaceVpcEndpoint | None = (
             private_vpc.logs_endpoint if private_vpc else None
         )
+        return private_vpc
+
+    def _create_notebook(
+        self,
+        notebook_props: dict,
+        *,
+        role: iam.IRole | None,
+        encryption_key: kms.IKey | None,
+        removal_policy: RemovalPolicy,
+        allow_all_ips: bool,
+    ) -> None:
+        """The notebook and the IP policy for it."""
         self.notebook = NotebookInstance(
             self,
             "Notebook",
@@ -150,32 +186,27 @@ class IpRestrictedNotebook(Construct):
         self.ip_policy = NotebookIpPolicy(
             self,
             "IpPolicy",
-            allowed_cidrs=cidrs,
+            allowed_cidrs=self.allowed_cidrs,
             notebooks=[self.notebook],
             allow_all_ips=allow_all_ips,
         )
-        self.api: PresignedUrlApi = api or self._create_api(
-            cidrs,
-            allow_start=allow_start,
-            allow_all_ips=allow_all_ips,
-            # One key for every log group the construct creates (flow, API, Lambda, WAF).
-            encryption_key=private_vpc.flow_logs_key if private_vpc else None,
-            removal_policy=removal_policy,
-            configure_api_gateway_logging_role=configure_api_gateway_logging_role,
-        )
-        if api is not None:
-            self._warn_if_cidrs_differ(api, cidrs)
+
+    def _serve(self, *, shared: bool, sign_in: SignIn | None) -> None:
+        """The API serves the notebook; the portal, with ``sign_in``."""
+        if shared:
+            self._warn_if_cidrs_differ(self.api, self.allowed_cidrs)
         self.api.add_notebook(self.notebook)
         self.portal: NotebookPortal | None = (
             NotebookPortal(self, "Portal", api=self.api, **sign_in.options()) if sign_in else None
         )
-        self.allowed_cidrs = cidrs
 
     def grant_open(self, grantee: iam.IGrantable) -> iam.Grant:
         """Let ``grantee`` request URLs for this notebook through the API (and only this one)."""
         return self.api.grant_open(grantee, self.notebook)
 
-    def _warn_if_open(self, cidrs: list[str], *, shares_api: bool) -> None:
+    def _take_allow_list(self, cidrs: list[str], *, shares_api: bool) -> None:
+        """``allowed_cidrs``, normalized, and its warnings."""
+        self.allowed_cidrs = cidrs
         # The allow-list warnings once, here, for the policy and the API this construct
         # creates: warn_if_open skips them inside a construct that warned about the same
         # list (a shared api warned where it was created, about its own list).
@@ -210,11 +241,10 @@ class IpRestrictedNotebook(Construct):
 
     def _create_api(
         self,
-        cidrs: list[str],
+        private_vpc: PrivateVpc | None,
         *,
         allow_start: bool,
         allow_all_ips: bool,
-        encryption_key: kms.IKey | None,
         removal_policy: RemovalPolicy,
         configure_api_gateway_logging_role: bool,
     ) -> PresignedUrlApi:
@@ -222,10 +252,11 @@ class IpRestrictedNotebook(Construct):
             self,
             "Api",
             vpc=self.vpc,
-            allowed_cidrs=cidrs,
+            allowed_cidrs=self.allowed_cidrs,
             allow_start=allow_start,
             allow_all_ips=allow_all_ips,
-            encryption_key=encryption_key,
+            # One key for every log group the construct creates (flow, API, Lambda, WAF).
+            encryption_key=private_vpc.flow_logs_key if private_vpc else None,
             removal_policy=removal_policy,
             configure_api_gateway_logging_role=configure_api_gateway_logging_role,
         )

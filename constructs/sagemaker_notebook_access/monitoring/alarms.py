@@ -9,7 +9,7 @@ from aws_cdk import aws_cloudwatch_actions as cloudwatch_actions
 from aws_cdk import aws_sns as sns
 from constructs import Construct
 
-# Alarm defaults (documented in docs/operations.md and the README).
+# Alarm defaults (documented in docs/operations.md).
 DEFAULT_UPSTREAM_ERRORS_PER_5_MINUTES = 5
 DEFAULT_DENIALS_PER_5_MINUTES = 10
 DEFAULT_DENIAL_PERIODS = 3

@@ -28,7 +28,7 @@ Sources the filter patterns rest on:
   whole web ACL) and ``Region`` ("AWS WAF metrics and dimensions", AWS WAF developer guide;
   cdklabs/cdk-monitoring-constructs ``WafV2MetricFactory``). The ``WebACL`` value CloudWatch
   shows is the web ACL's ``VisibilityConfig.MetricName`` in practice; that is what is used
-  here (README, "Verify in your account").
+  here (docs/verify-in-your-account.md).
 """
 
 from __future__ import annotations

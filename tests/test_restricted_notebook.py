@@ -49,6 +49,14 @@ RESTRICTED_CASES = [
     ("vpc", {"vpc": "public_vpc"}, r"vpc has no private or isolated subnet"),
     ("api sign_in", {"api": "api", "sign_in": SignIn(domain_prefix="t")}, r"NotebookPortal"),
     ("api allow_start", {"api": "api", "allow_start": True}, r"has no start route"),
+    # The portal's props, checked before the notebook, API and VPC are built.
+    ("sign_in domain_prefix", {"sign_in": SignIn(domain_prefix="Bad_Prefix")}, r"Bad_Prefix"),
+    ("sign_in neither", {"sign_in": SignIn()}, r"exactly one of domain_prefix"),
+    (
+        "sign_in session_minutes",
+        {"sign_in": SignIn(domain_prefix="team-nb", session_minutes=2)},
+        r"session_minutes",
+    ),
     ("availability_zones", {"availability_zones": ["us-east-1b"]}, r"2 to 6 different"),
     (
         "availability_zones with vpc",

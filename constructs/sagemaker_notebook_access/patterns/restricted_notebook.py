@@ -29,6 +29,7 @@ from ..notebook.instance import (
 )
 from ..notebook.ip_policy import NotebookIpPolicy
 from ..portal.notebook_portal import NotebookPortal, SignIn
+from ..portal.sign_in import check_sign_in
 from ..validation import ValidationError, validating
 from .private_vpc import PrivateVpc, validate_availability_zones
 
@@ -306,4 +307,18 @@ def _check_network_and_api(
     if given_vpc is not None:
         # The notebook's subnet, chosen as NotebookInstance will choose it.
         notebook_subnet(given_vpc, None)
+    _check_sign_in(sign_in)
     return cidrs
+
+
+def _check_sign_in(sign_in: SignIn | None) -> None:
+    """The portal's own props, before the notebook, API and VPC are built (the portal
+    checks them again when it is made, after them)."""
+    if sign_in is not None:
+        check_sign_in(
+            domain_prefix=sign_in.domain_prefix,
+            sign_in_url=sign_in.sign_in_url,
+            session_minutes=sign_in.session_minutes,
+            removal_policy=sign_in.removal_policy,
+            notebook_session_minutes=sign_in.notebook_session_minutes,
+        )

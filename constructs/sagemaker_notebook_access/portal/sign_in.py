@@ -47,6 +47,7 @@ class SignIn:
     notebook_session_minutes: int = DEFAULT_NOTEBOOK_SESSION_MINUTES
 
     def options(self) -> dict[str, Any]:
+        """The props as ``NotebookPortal`` keyword arguments (all but ``api``)."""
         return {field.name: getattr(self, field.name) for field in fields(self)}
 
 

@@ -47,7 +47,7 @@ lint: $(VENV)/.dev
 	$(BIN)/ruff check .
 	$(BIN)/ruff format --check .
 
-# issue 11: tests/test_portal_browser.py drives Debian's Chromium through Playwright
+# issue 11: tests/portal/test_portal_browser.py drives Debian's Chromium through Playwright
 # (Playwright's own browser download is not reachable). Installed once, when missing.
 SUDO := $(if $(filter 0,$(shell id -u)),,sudo)
 browser:
@@ -61,16 +61,16 @@ test: lint node_modules/.installed browser
 
 # issue 20: the API reference, generated from the docstrings by pdoc (tools/api_docs.py), into
 # build/docs/ (open build/docs/index.html); fails when a relative link in it leads nowhere.
-# tests/test_docs.py builds it the same way in `make test`.
+# tests/package/test_docs.py builds it the same way in `make test`.
 DOCS_DIR ?= build/docs
 docs: $(VENV)/.dev
 	$(BIN)/python tools/api_docs.py $(DOCS_DIR)
 
 # issue 20: `make release` builds the sdist and the wheel of pyproject.toml's version into
 # dist/ from the commit tagged v<version> (git archive: what is released is what is tagged,
-# whatever the working tree holds), offline like tests/test_wheel.py, then checks them
+# whatever the working tree holds), offline like tests/package/test_wheel.py, then checks them
 # (tools/release.py: twine check --strict, the version, the files the package needs). Upload
-# is yours: `twine upload dist/*`. tests/test_release.py runs release-check on a fresh build.
+# is yours: `twine upload dist/*`. tests/package/test_release.py runs release-check on a fresh build.
 VERSION := $(shell sed -n 's/^version = "\(.*\)"$$/\1/p' pyproject.toml)
 RELEASE_TAG := v$(VERSION)
 DIST_DIR ?= dist

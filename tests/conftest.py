@@ -53,7 +53,7 @@ def demo_stacks() -> dict:
 
 
 # ---------------------------------------------------------------- handler tests
-# Used by tests/test_handler*.py; handler_events imports the handler, so it is
+# Used by tests/function/test_handler*.py; handler_events imports the handler, so it is
 # imported here only when a handler test asks for a fixture.
 
 

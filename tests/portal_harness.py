@@ -1,4 +1,4 @@
-"""Local stand-ins for what surrounds the portal in AWS, for tests/test_portal_browser.py.
+"""Local stand-ins for what surrounds the portal in AWS, for tests/portal/test_portal_browser.py.
 
 - ``ApiGateway`` plays the REST API's stage: it turns browser requests into Lambda proxy
   events for the REAL ``handler.handler`` and writes its response back. On the

@@ -10,6 +10,7 @@ import pytest
 from aws_cdk import aws_ec2 as ec2
 from aws_cdk.assertions import Template
 from conftest import TEST_ENV
+from template_lookup import the_one
 from vpcs import make_vpc
 
 from sagemaker_notebook_access import NotebookInstance, PresignedUrlApi, ValidationError
@@ -57,17 +58,11 @@ def startable() -> Template:
     )
 
 
-def the(template: Template, type_: str) -> tuple[str, dict]:
-    found = template.find_resources(type_)
-    assert len(found) == 1, f"expected one {type_}, found {len(found)}"
-    return next(iter(found.items()))
-
-
 def test_url_method_validates_body_and_path_parameter(template):
-    validator_id, validator = the(template, "AWS::ApiGateway::RequestValidator")
+    validator_id, validator = the_one(template, "AWS::ApiGateway::RequestValidator")
     assert validator["Properties"]["ValidateRequestBody"] is True
     assert validator["Properties"]["ValidateRequestParameters"] is True
-    model_id, _ = the(template, "AWS::ApiGateway::Model")
+    model_id, _ = the_one(template, "AWS::ApiGateway::Model")
     template.has_resource_properties(
         "AWS::ApiGateway::Method",
         {
@@ -80,7 +75,7 @@ def test_url_method_validates_body_and_path_parameter(template):
 
 
 def test_body_model_allows_only_an_integer_duration_in_range(template):
-    _, model = the(template, "AWS::ApiGateway::Model")
+    _, model = the_one(template, "AWS::ApiGateway::Model")
     schema = model["Properties"]["Schema"]
     assert schema["type"] == "object"
     assert schema["additionalProperties"] is False
@@ -132,7 +127,7 @@ def test_throttled_gateway_response_says_when_to_retry(template):
 
 
 def test_stage_throttles_traces_and_never_logs_data(template):
-    _, stage = the(template, "AWS::ApiGateway::Stage")
+    _, stage = the_one(template, "AWS::ApiGateway::Stage")
     props = stage["Properties"]
     assert props["TracingEnabled"] is True
     (settings,) = props["MethodSettings"]
@@ -143,13 +138,13 @@ def test_stage_throttles_traces_and_never_logs_data(template):
 
 
 def test_throttling_props_reach_the_stage(startable):
-    _, stage = the(startable, "AWS::ApiGateway::Stage")
+    _, stage = the_one(startable, "AWS::ApiGateway::Stage")
     (settings,) = stage["Properties"]["MethodSettings"]
     assert (settings["ThrottlingRateLimit"], settings["ThrottlingBurstLimit"]) == (2, 4)
 
 
 def test_access_log_is_json_with_caller_ip_and_request_id_to_an_encrypted_group(template):
-    _, stage = the(template, "AWS::ApiGateway::Stage")
+    _, stage = the_one(template, "AWS::ApiGateway::Stage")
     access = stage["Properties"]["AccessLogSetting"]
     fields = json.loads(access["Format"])
     assert fields["sourceIp"] == "$context.identity.sourceIp"
@@ -251,7 +246,7 @@ def test_no_console_test_invoke_permission(template):
 
 
 def test_account_logging_role_is_set_before_the_stage_and_retained(template):
-    (account_id, account) = the(template, "AWS::ApiGateway::Account")
+    (account_id, account) = the_one(template, "AWS::ApiGateway::Account")
     assert account["DeletionPolicy"] == "Retain"
     role_id = account["Properties"]["CloudWatchRoleArn"]["Fn::GetAtt"][0]
     role = template.to_json()["Resources"][role_id]
@@ -259,13 +254,13 @@ def test_account_logging_role_is_set_before_the_stage_and_retained(template):
         "Service": "apigateway.amazonaws.com"
     }
     assert role["DeletionPolicy"] == "Retain"
-    _, stage = the(template, "AWS::ApiGateway::Stage")
+    _, stage = the_one(template, "AWS::ApiGateway::Stage")
     assert account_id in stage["DependsOn"]
 
 
 def test_logging_role_can_be_left_to_the_account_owner(startable):
     startable.resource_count_is("AWS::ApiGateway::Account", 0)
-    _, stage = the(startable, "AWS::ApiGateway::Stage")
+    _, stage = the_one(startable, "AWS::ApiGateway::Stage")
     assert "AccessLogSetting" in stage["Properties"]
 
 
@@ -280,7 +275,7 @@ def test_endpoint_lets_only_this_accounts_principals_through(template):
 
 
 def test_waf_leaves_body_size_to_the_handlers_413(template):
-    _, acl = the(template, "AWS::WAFv2::WebACL")
+    _, acl = the_one(template, "AWS::WAFv2::WebACL")
     (common,) = [
         r["Statement"]["ManagedRuleGroupStatement"]
         for r in acl["Properties"]["Rules"]
@@ -301,7 +296,7 @@ def url_function(template: Template) -> tuple[str, dict]:
 
 
 def test_stage_writes_execution_logs_at_error_without_data(template):
-    _, stage = the(template, "AWS::ApiGateway::Stage")
+    _, stage = the_one(template, "AWS::ApiGateway::Stage")
     (settings,) = stage["Properties"]["MethodSettings"]
     assert settings["LoggingLevel"] == "ERROR"
     assert settings["DataTraceEnabled"] is False
@@ -311,7 +306,7 @@ def test_execution_log_group_is_created_first_under_the_name_api_gateway_writes_
     # "API-Gateway-Execution-Logs_{rest-api-id}/{stage_name}", API Gateway developer guide,
     # "Set up CloudWatch logging for REST APIs": created by the stack, it has a key and
     # retention; the stage waits for it, so API Gateway never creates it first.
-    rest_api_id, _ = the(template, "AWS::ApiGateway::RestApi")
+    rest_api_id, _ = the_one(template, "AWS::ApiGateway::RestApi")
     groups = {
         logical_id: g
         for logical_id, g in template.find_resources("AWS::Logs::LogGroup").items()
@@ -323,7 +318,7 @@ def test_execution_log_group_is_created_first_under_the_name_api_gateway_writes_
     }
     assert "KmsKeyId" in group["Properties"]
     assert group["Properties"]["RetentionInDays"] == 365
-    _, stage = the(template, "AWS::ApiGateway::Stage")
+    _, stage = the_one(template, "AWS::ApiGateway::Stage")
     assert group_id in stage["DependsOn"]
 
 
@@ -353,7 +348,7 @@ def test_function_environment_is_encrypted_with_the_constructs_key(template):
 
 
 def test_function_knows_the_api_id_to_flag_direct_invocations(template):
-    rest_api_id, _ = the(template, "AWS::ApiGateway::RestApi")
+    rest_api_id, _ = the_one(template, "AWS::ApiGateway::RestApi")
     _, function = url_function(template)
     assert function["Properties"]["Environment"]["Variables"]["REST_API_ID"] == {"Ref": rest_api_id}
 
@@ -395,7 +390,7 @@ def test_a_vpc_with_only_public_subnets_is_refused_naming_vpc(construct):
 
 def test_the_api_adds_the_stack_output_notebook_url_finds(template):
     """Any stack holding the API answers `notebook-url --stack-name`: no app output needed."""
-    (rest_api, _) = the(template, "AWS::ApiGateway::RestApi")
+    (rest_api, _) = the_one(template, "AWS::ApiGateway::RestApi")
     outputs = template.to_json()["Outputs"]
     marked = {
         key: output

@@ -1,6 +1,6 @@
 """The served-notebook capacity arithmetic, without synthesizing anything.
 
-The limits themselves are held against a real synth in tests/test_fleet.py (an API filled
+The limits themselves are held against a real synth in tests/api/test_fleet.py (an API filled
 until add_notebook refuses, checked against Lambda's and IAM's limits)."""
 
 from __future__ import annotations

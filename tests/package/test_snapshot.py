@@ -6,7 +6,7 @@ review. Asset hashes (the handler's code) are masked: the handler changes on its
 masking and the diff summary are integ/snapshot.py's, so both snapshot checks read alike.
 
 Update after an intended change: ``UPDATE_SNAPSHOTS=1 .venv/bin/python -m pytest
-tests/test_snapshot.py`` and commit tests/snapshots/.
+tests/package/test_snapshot.py`` and commit tests/snapshots/.
 """
 
 from __future__ import annotations
@@ -24,7 +24,7 @@ from vpcs import make_vpc
 from integ.snapshot import changes, masked
 from sagemaker_notebook_access import IpRestrictedNotebook, NotebookInstance, PresignedUrlApi
 
-SNAPSHOTS = Path(__file__).with_name("snapshots")
+SNAPSHOTS = Path(__file__).resolve().parent.parent / "snapshots"
 
 
 def stacks() -> dict[str, cdk.Stack]:

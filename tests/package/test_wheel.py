@@ -17,10 +17,11 @@ import zipfile
 from pathlib import Path
 
 import pytest
+from template_lookup import resources
 
 pytestmark = pytest.mark.slow
 
-REPO_ROOT = Path(__file__).resolve().parent.parent
+REPO_ROOT = Path(__file__).resolve().parents[2]
 # What the wheel is built from: everything pyproject.toml reads or maps.
 WHEEL_SOURCES = ("pyproject.toml", "README.md", "LICENSE", "constructs", "lambda")
 STACK_NAME = "ConsumerStack"
@@ -224,10 +225,6 @@ def consumer(tmp_path_factory: pytest.TempPathFactory) -> dict:
         "template": json.loads((out / f"{STACK_NAME}.template.json").read_text()),
         "assets": json.loads((out / f"{STACK_NAME}.assets.json").read_text()),
     }
-
-
-def resources(template: dict, type_: str) -> dict[str, dict]:
-    return {k: v for k, v in template["Resources"].items() if v["Type"] == type_}
 
 
 def path_of(resource: dict) -> str:

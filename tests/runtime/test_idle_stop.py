@@ -24,6 +24,7 @@ import aws_cdk as cdk
 import pytest
 from aws_cdk import aws_ec2 as ec2
 from aws_cdk.assertions import Template
+from template_lookup import the_one
 
 from sagemaker_notebook_access import (
     IpRestrictedNotebook,
@@ -1015,16 +1016,10 @@ def templates() -> dict[str, Template]:
     return {stack.stack_name: Template.from_stack(stack) for stack in (default, off, plain, param)}
 
 
-def only(template: Template, type_: str) -> tuple[str, dict]:
-    found = template.find_resources(type_)
-    assert len(found) == 1, f"{len(found)} {type_}"
-    return next(iter(found.items()))
-
-
 def on_start_of(template: Template) -> tuple[str, str]:
     """The OnStart Content of the notebook's lifecycle config, and the script it decodes to."""
-    config_id, config = only(template, "AWS::SageMaker::NotebookInstanceLifecycleConfig")
-    _, notebook = only(template, "AWS::SageMaker::NotebookInstance")
+    config_id, config = the_one(template, "AWS::SageMaker::NotebookInstanceLifecycleConfig")
+    _, notebook = the_one(template, "AWS::SageMaker::NotebookInstance")
     assert notebook["Properties"]["LifecycleConfigName"] == {
         "Fn::GetAtt": [config_id, "NotebookInstanceLifecycleConfigName"]
     }
@@ -1035,7 +1030,7 @@ def on_start_of(template: Template) -> tuple[str, str]:
 
 
 def statements_of_notebook_role(template: Template) -> list[dict]:
-    _, notebook = only(template, "AWS::SageMaker::NotebookInstance")
+    _, notebook = the_one(template, "AWS::SageMaker::NotebookInstance")
     role_id = notebook["Properties"]["RoleArn"]["Fn::GetAtt"][0]
     statements = []
     for type_ in ("AWS::IAM::ManagedPolicy", "AWS::IAM::Policy"):
@@ -1075,7 +1070,7 @@ def test_default_script_downloads_nothing(templates):
 
 def test_default_role_may_stop_only_its_own_notebook(templates):
     template = templates["Default"]
-    notebook_id, _ = only(template, "AWS::SageMaker::NotebookInstance")
+    notebook_id, _ = the_one(template, "AWS::SageMaker::NotebookInstance")
     stops = [
         s
         for s in statements_of_notebook_role(template)
@@ -1093,7 +1088,7 @@ def test_default_role_may_stop_only_its_own_notebook(templates):
 def test_disabled_has_no_lifecycle_config_and_no_stop_permission(templates):
     template = templates["IdleStopOff"]
     template.resource_count_is("AWS::SageMaker::NotebookInstanceLifecycleConfig", 0)
-    _, notebook = only(template, "AWS::SageMaker::NotebookInstance")
+    _, notebook = the_one(template, "AWS::SageMaker::NotebookInstance")
     assert "LifecycleConfigName" not in notebook["Properties"]
     assert "sagemaker:StopNotebookInstance" not in all_actions(template)
     describe = [
@@ -1112,7 +1107,7 @@ def test_notebook_instance_takes_its_own_timeout(templates):
 
 def test_timeout_from_a_parameter_is_resolved_by_cloudformation(templates):
     template = templates["Parameter"]
-    _, config = only(template, "AWS::SageMaker::NotebookInstanceLifecycleConfig")
+    _, config = the_one(template, "AWS::SageMaker::NotebookInstanceLifecycleConfig")
     content = config["Properties"]["OnStart"][0]["Content"]
     parts = content["Fn::Base64"]["Fn::Join"][1]
     assert {"Ref": "IdleMinutes"} in parts
@@ -1128,7 +1123,7 @@ def test_timeout_from_a_parameter_is_resolved_by_cloudformation(templates):
 )
 def test_removal_policy_applies_to_the_notebook_key(templates, stack, policy):
     template = templates[stack]
-    _, notebook = only(template, "AWS::SageMaker::NotebookInstance")
+    _, notebook = the_one(template, "AWS::SageMaker::NotebookInstance")
     key_id = notebook["Properties"]["KmsKeyId"]["Ref"]
     key = template.to_json()["Resources"][key_id]
     assert key["Type"] == "AWS::KMS::Key"

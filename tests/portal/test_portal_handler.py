@@ -1,7 +1,7 @@
 """The handler's browser routes (issue 11): page, listing, open and start for signed-in people.
 
 API Gateway's Cognito authorizer validates the token and passes its claims; these tests
-hand the handler the claims it would pass (tests/test_portal_browser.py runs the whole
+hand the handler the claims it would pass (tests/portal/test_portal_browser.py runs the whole
 sign-in with real tokens). SageMaker is moto over HTTP (describe, list, tags, start);
 the presign call, which moto lacks, is botocore's Stubber.
 """

@@ -5,7 +5,7 @@ The snapshot check is integ/snapshot.py (integ-runner 2.197.10 cannot read aws-c
 2.275.0's cloud assembly, schema 55; see docs/integ.md). It runs with no AWS credentials
 and passes on the committed snapshot (one real synth, as `make test` runs it), and fails
 when the app's template changes (its comparison fed a changed template, no second synth).
-What `make integ` does around the deploy (destroy, check 6) is tests/test_integ_harness.py's.
+What `make integ` does around the deploy (destroy, check 6) is tests/apps/test_integ_harness.py's.
 """
 
 from __future__ import annotations

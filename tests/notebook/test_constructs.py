@@ -10,6 +10,7 @@ from aws_cdk import aws_iam as iam
 from aws_cdk import cx_api
 from aws_cdk.assertions import Capture, Match, Template
 from conftest import TEST_ENV
+from template_lookup import resources, the_one
 
 from sagemaker_notebook_access import IpRestrictedNotebook, NotebookIpPolicy
 
@@ -66,16 +67,6 @@ def variants() -> dict[str, Template]:
     return {s.stack_name: Template.from_stack(s) for s in (policy_only, shared, imported, mutable)}
 
 
-def resources(template: Template, type_: str) -> dict:
-    return template.find_resources(type_)
-
-
-def only(template: Template, type_: str) -> dict:
-    found = resources(template, type_)
-    assert len(found) == 1, f"expected one {type_}, found {len(found)}"
-    return next(iter(found.values()))
-
-
 def test_notebook_is_hardened(template):
     template.has_resource_properties(
         "AWS::SageMaker::NotebookInstance",
@@ -95,7 +86,7 @@ def test_notebook_is_hardened(template):
 
 
 def test_notebook_key_rotates_and_is_its_volume_key(template):
-    notebook = only(template, "AWS::SageMaker::NotebookInstance")
+    notebook = the_one(template, "AWS::SageMaker::NotebookInstance")[1]
     key_id = notebook["Properties"]["KmsKeyId"]["Ref"]
     key = template.to_json()["Resources"][key_id]
     assert key["Type"] == "AWS::KMS::Key"
@@ -103,7 +94,7 @@ def test_notebook_key_rotates_and_is_its_volume_key(template):
 
 
 def test_notebook_sits_in_an_isolated_subnet(template):
-    notebook = only(template, "AWS::SageMaker::NotebookInstance")
+    notebook = the_one(template, "AWS::SageMaker::NotebookInstance")[1]
     subnet = template.to_json()["Resources"][notebook["Properties"]["SubnetId"]["Ref"]]
     tags = {t["Key"]: t["Value"] for t in subnet["Properties"]["Tags"]}
     assert tags["aws-cdk:subnet-type"] == "Isolated"
@@ -111,7 +102,7 @@ def test_notebook_sits_in_an_isolated_subnet(template):
 
 
 def test_notebook_security_group_has_no_ingress_and_only_https_out(template):
-    notebook = only(template, "AWS::SageMaker::NotebookInstance")
+    notebook = the_one(template, "AWS::SageMaker::NotebookInstance")[1]
     group_id = notebook["Properties"]["SecurityGroupIds"][0]["Fn::GetAtt"][0]
     group = template.to_json()["Resources"][group_id]["Properties"]
     assert "SecurityGroupIngress" not in group
@@ -148,7 +139,7 @@ def test_ip_policy_denies_presign_outside_both_families(template):
 
 def test_ip_policy_alone_is_one_deny_statement_and_attaches_where_told(variants):
     template = variants["PolicyOnly"]
-    policy = only(template, "AWS::IAM::ManagedPolicy")["Properties"]
+    policy = the_one(template, "AWS::IAM::ManagedPolicy")[1]["Properties"]
     assert policy["PolicyDocument"]["Statement"] == [
         {
             "Sid": "DenyPresignedUrlOutsideAllowedCidrs",
@@ -164,7 +155,7 @@ def test_ip_policy_alone_is_one_deny_statement_and_attaches_where_told(variants)
 
 def test_api_method_is_post_url_route_with_iam_authorization(template):
     methods = [m["Properties"] for m in resources(template, "AWS::ApiGateway::Method").values()]
-    # POST only: other methods get API Gateway's 403 (tests/test_api_gateway.py).
+    # POST only: other methods get API Gateway's 403 (tests/api/test_api_gateway.py).
     assert sorted(m["HttpMethod"] for m in methods) == ["POST"]
     (method,) = [m for m in methods if m["HttpMethod"] == "POST"]
     assert method["AuthorizationType"] == "AWS_IAM"
@@ -177,7 +168,7 @@ def test_api_method_is_post_url_route_with_iam_authorization(template):
 
 
 def test_api_resource_policy_only_denies_outside_the_allow_list(template):
-    api = only(template, "AWS::ApiGateway::RestApi")["Properties"]
+    api = the_one(template, "AWS::ApiGateway::RestApi")[1]["Properties"]
     statements = api["Policy"]["Statement"]
     assert all(s["Effect"] == "Deny" for s in statements), "an Allow to * admits any account"
     assert statements == [
@@ -319,7 +310,7 @@ def test_notebooks_with_the_same_idle_time_share_one_lifecycle_config(variants):
 
 def test_an_immutable_imported_role_is_left_untouched(variants):
     template = variants["Imported"]
-    notebook = only(template, "AWS::SageMaker::NotebookInstance")
+    notebook = the_one(template, "AWS::SageMaker::NotebookInstance")[1]
     assert "notebook-execution" in json.dumps(notebook["Properties"]["RoleArn"])
     attached = [
         p["Properties"].get("Roles", [])

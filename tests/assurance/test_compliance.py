@@ -204,7 +204,7 @@ def test_a_portal_acknowledges_only_its_page_method_user_pool_and_tag_reads(repo
 
 
 def nag_rules(registry: dict[str, str]) -> set[str]:
-    """The registry's pack rules (its Control Tower ones: tests/test_control_tower.py)."""
+    """The registry's pack rules (its Control Tower ones: tests/assurance/test_control_tower.py)."""
     return {rule for rule in registry if rule.split("::", 1)[0] in PACK_NAMES}
 
 

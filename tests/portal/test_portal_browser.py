@@ -45,7 +45,7 @@ LAUNCH_ARGS = [
     "--disable-component-update",
     "--disable-sync",
 ]
-SCREENSHOT = Path(__file__).resolve().parent.parent / "docs" / "portal.png"
+SCREENSHOT = Path(__file__).resolve().parents[2] / "docs" / "portal.png"
 # Cognito's shortest ID token lifetime (5 minutes); the page renews a minute early.
 LIFETIME = 300
 
@@ -473,13 +473,15 @@ def test_the_url_reaches_only_the_tab_that_asked_for_it(
 
 # ---------------------------------------------------------------- where Open goes (issue 19)
 
-URL_CASES = json.loads(Path(__file__).with_name("authorized_url_cases.json").read_text())["cases"]
+URL_CASES = json.loads(
+    (Path(__file__).resolve().parent.parent / "authorized_url_cases.json").read_text()
+)["cases"]
 
 
 def test_the_page_checks_an_authorized_url_with_the_clis_rule_on_the_same_cases(
     context: BrowserContext, portal: Portal
 ) -> None:
-    """portal.js's authorizedUrlProblem, run in the page, against tests/test_cli.py's cases
+    """portal.js's authorizedUrlProblem, run in the page, against tests/runtime/test_cli.py's cases
     and the CLI's own function: the same verdict and the same reason for every case."""
     page = context.new_page()
     page.goto(f"{portal.url}?signed_out=1")  # the page with its script, going nowhere

@@ -582,8 +582,10 @@ def test_only_an_https_url_reaches_the_browser(
 
 NOTEBOOK_HOST = "nb-1.notebook.eu-west-1.sagemaker.aws"
 # One rule, one set of cases: portal.js checks the same URLs the same way
-# (tests/test_portal_browser.py runs these cases through the page's own function).
-URL_CASES = json.loads((Path(__file__).with_name("authorized_url_cases.json")).read_text())["cases"]
+# (tests/portal/test_portal_browser.py runs these cases through the page's own function).
+URL_CASES = json.loads(
+    (Path(__file__).resolve().parent.parent / "authorized_url_cases.json").read_text()
+)["cases"]
 REFUSED = [case for case in URL_CASES if case["refused"]]
 ACCEPTED = [case for case in URL_CASES if not case["refused"]]
 

@@ -18,7 +18,7 @@ import pytest
 
 import sagemaker_notebook_access as package
 
-sys.path.insert(0, str(Path(__file__).resolve().parent.parent / "tools"))
+sys.path.insert(0, str(Path(__file__).resolve().parents[2] / "tools"))
 import api_docs
 
 pytestmark = pytest.mark.slow

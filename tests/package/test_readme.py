@@ -1,6 +1,6 @@
 """The README and its docs pages stay true: the props tables (docs/props.md), the two
 commands, the costs (docs/costs.md) and the README's smallest example. The scenarios
-live in examples/ (tests/test_examples.py)."""
+live in examples/ (tests/package/test_examples.py)."""
 
 from __future__ import annotations
 

@@ -152,7 +152,7 @@ def iam_role(client: Client, arn: Arn) -> bool:
 
 
 # One describe call per kind the integ stacks create and the tagging API can list
-# (tests/test_integ.py checks every resource type in the synthesized templates against it).
+# (tests/apps/test_integ.py checks every resource type in the synthesized templates against it).
 DESCRIBE: dict[tuple[str, str], Describe] = {
     ("ec2", "vpc"): ec2("describe_vpcs", "VpcIds", "Vpcs"),
     ("ec2", "subnet"): ec2("describe_subnets", "SubnetIds", "Subnets"),

@@ -29,7 +29,7 @@ boot, before this stack's API and the assertion stack exist:
  6. after destroy: ``integ/check_retained.py`` (run by ``integ/run.py``: the stack is gone).
 
 Every wait is a Step Functions retry loop that must answer its custom resource within
-CloudFormation's limit (``worst_case_seconds``; tests/test_integ.py reads the bound back
+CloudFormation's limit (``worst_case_seconds``; tests/apps/test_integ.py reads the bound back
 from the synthesized template).
 
 The account and region: ``CDK_INTEG_ACCOUNT``/``CDK_INTEG_REGION`` (integ/snapshot.py sets
@@ -67,7 +67,7 @@ LOG_STREAMS = ("LifecycleConfigOnStart", "jupyter.log")
 # CloudFormation template reference). integ-tests-alpha sets none.
 CUSTOM_RESOURCE_LIMIT_SECONDS = 3600
 # integ-tests-alpha 2.275.0's assertion provider Lambdas (the handler that starts a wait,
-# each isComplete attempt, onTimeout) time out at 120 s; tests/test_integ.py reads it back.
+# each isComplete attempt, onTimeout) time out at 120 s; tests/apps/test_integ.py reads it back.
 PROVIDER_TIMEOUT_SECONDS = 120
 # An isComplete attempt that nears the provider's timeout answers FAILED at once ("Lambda
 # Function Timeout", 1.2 s before it): a probe must end well before, so that a slow attempt

@@ -1,7 +1,7 @@
 """Build the API reference from the docstrings (pdoc) and check its links.
 
 `python tools/api_docs.py [DIR]` writes the reference to DIR (default build/docs/, what
-`make docs` does) and fails when a relative link in it leads nowhere; tests/test_docs.py
+`make docs` does) and fails when a relative link in it leads nowhere; tests/package/test_docs.py
 builds it the same way and checks what it shows.
 """
 

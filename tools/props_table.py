@@ -1,7 +1,7 @@
 """Render the props tables of docs/props.md from the constructs' docstrings.
 
 `python tools/props_table.py --write` rewrites the block between the props markers
-in docs/props.md; tests/test_readme.py fails when the page and the docstrings differ.
+in docs/props.md; tests/package/test_readme.py fails when the page and the docstrings differ.
 """
 
 from __future__ import annotations

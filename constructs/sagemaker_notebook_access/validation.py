@@ -105,7 +105,7 @@ _range_recorders: list[dict[tuple[str, int, str], CheckedRange]] = []
 def recording_ranges() -> Iterator[dict[tuple[str, int, str], CheckedRange]]:
     """Collect every range the numeric validators check inside the block, by call site.
 
-    The ranges are discoverable this way, not copied into a list: tests/test_validation.py
+    The ranges are discoverable this way, not copied into a list: tests/package/test_validation.py
     builds each construct once, reads what its validators checked, and synthesizes every
     construct that takes the prop at both ends of the range.
     """

@@ -78,7 +78,7 @@ def check(dist: Path, version: str) -> list[str]:
     if found != sorted([sdist.name, wheel.name]):
         return [f"{dist} holds {found}; expected exactly {sdist.name} and {wheel.name}"]
     problems = [*sdist_problems(sdist, version), *wheel_problems(wheel, version)]
-    # One line a file, no colour: the output is read, by people and by tests/package/test_release.py.
+    # One line a file, no colour: people and tests/package/test_release.py read the output.
     wide = {**os.environ, "COLUMNS": "1000"}
     twine = subprocess.run(  # noqa: S603 (our interpreter, the archives we just found)
         [sys.executable, "-m", "twine", "--no-color", "check", "--strict", str(sdist), str(wheel)],

@@ -148,21 +148,7 @@ class ApiMonitoring:
         waf_blocked_per_5_minutes: int = DEFAULT_WAF_BLOCKED_PER_5_MINUTES,
         function_errors_per_5_minutes: int = DEFAULT_FUNCTION_ERRORS_PER_5_MINUTES,
     ) -> list[cloudwatch.Alarm]:
-        """Alarms that notify ``topic`` (on alarm and back to OK). Thresholds, each per
-        5-minute period:
-
-        - ``UpstreamErrors``: at least ``upstream_errors_per_5_minutes`` (default 5).
-        - ``SustainedDenials``: at least ``denials_per_5_minutes`` (default 10) of
-          ``metric_denied_inside_allow_list`` plus ``metric_denied(NOT_GRANTED)``, in each of
-          ``denial_periods`` (default 3) periods in a row.
-        - ``WafBlocks``: at least ``waf_blocked_per_5_minutes`` (default 100) blocked requests.
-        - ``FunctionErrors``: at least ``function_errors_per_5_minutes`` (default 1) of the
-          function's ``AWS/Lambda`` ``Errors``: crashes and timeouts, which write no audit
-          line (the handler answers every error it catches itself, so those are not Errors)
-          and reach callers as API Gateway's 5xx.
-
-        Missing data is not breaching: no traffic is not an alarm.
-        """
+        """``PresignedUrlApi.add_alarms``, whose docstring gives the alarms and thresholds."""
         thresholds = ApiAlarmThresholds(
             upstream_errors_per_5_minutes=upstream_errors_per_5_minutes,
             denials_per_5_minutes=denials_per_5_minutes,

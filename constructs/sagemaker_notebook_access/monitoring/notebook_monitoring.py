@@ -103,14 +103,7 @@ class NotebookMonitoring:
     def add_alarms(
         self, topic: sns.ITopic, *, running_hours: int = DEFAULT_RUNNING_HOURS
     ) -> list[cloudwatch.Alarm]:
-        """An alarm that notifies ``topic`` when this notebook has run ``running_hours``
-        (1..24, default 12) whole clock hours in a row (at least 55 running minutes in each):
-        it fires between ``running_hours`` and one hour more after the notebook started.
-
-        It reads ``metric_running_minutes``: SageMaker's status of the notebook, published by
-        the stack's notebook watch, so it holds with idle stop off and no notebook user can
-        fake or silence it. The watch's own two alarms (failing; not running) come with it,
-        once per stack, and are returned after this notebook's."""
+        """``NotebookInstance.add_alarms``, whose docstring says what the alarms watch."""
         with validating(self.notebook):
             validate_int_range(
                 running_hours, prop="running_hours", minimum=1, maximum=RUNNING_HOURS_MAX

@@ -23,14 +23,13 @@ from aws_cdk import aws_sns as sns
 from constructs import Construct
 
 from ..acknowledgments import acknowledge
-from ..api.capacity import ENVIRONMENT_HEADROOM_BYTES, ENVIRONMENT_LIMIT_BYTES
+from ..api.capacity import ENVIRONMENT_LIMIT_BYTES, environment_bytes
 from ..function_permissions import (
     network_interfaces_statement,
     own_logs_statement,
     traces_statement,
 )
 from ..lambda_assets import lambda_code_path
-from ..limits import NOTEBOOK_NAME_MAX_LENGTH
 from ..log_key import create_log_key
 from ..network.endpoint_reach import EndpointReach
 from ..network.security_groups import https_out_security_group
@@ -40,9 +39,6 @@ from ..validation import ValidationError, is_token
 WATCH_ID = "SageMakerNotebookWatch"
 PERIOD_MINUTES = 5
 DESCRIBE_ACTION = "sagemaker:DescribeNotebookInstance"
-# Fixed variables, and every watched name at its longest with its comma, must fit Lambda's
-# 4 KiB environment ("Lambda quotas", Lambda developer guide).
-_NAME_BYTES = NOTEBOOK_NAME_MAX_LENGTH + 1
 
 
 class NotebookWatch(Construct):
@@ -85,6 +81,11 @@ class NotebookWatch(Construct):
         super().__init__(scope, id)
         self.namespace = namespace
         self._names: list[str] = []
+        # The function's variables but the watched names (counted against its 4 KiB).
+        self._fixed_environment = {
+            "METRICS_NAMESPACE": namespace,
+            "PERIOD_MINUTES": str(PERIOD_MINUTES),
+        }
         self._alarms: list[cloudwatch.Alarm] = []
         self._topics: list[str] = []
         self._create_logs()
@@ -178,11 +179,7 @@ class NotebookWatch(Construct):
             vpc_subnets=ec2.SubnetSelection(subnets=[subnet]),
             security_groups=[self.security_group],
             tracing=lambda_.Tracing.ACTIVE,
-            environment={
-                "METRICS_NAMESPACE": namespace,
-                "PERIOD_MINUTES": str(PERIOD_MINUTES),
-                "NOTEBOOK_NAMES": "",
-            },
+            environment={**self._fixed_environment, "NOTEBOOK_NAMES": ""},
         )
 
     def add_alarms(self, topic: sns.ITopic) -> list[cloudwatch.Alarm]:
@@ -230,7 +227,11 @@ class NotebookWatch(Construct):
         """Describe ``name`` (``arn``) on every run; a name already watched is not added."""
         if name in self._names:
             return
-        needed = ENVIRONMENT_HEADROOM_BYTES + 200 + (len(self._names) + 1) * _NAME_BYTES
+        # The API's own budget for Lambda's 4 KiB environment (api/capacity.py): the fixed
+        # variables, then every name at its length (a generated one at its longest).
+        needed = environment_bytes(
+            self._fixed_environment, [(n, is_token(n)) for n in [*self._names, name]]
+        )
         if needed > ENVIRONMENT_LIMIT_BYTES:
             raise ValidationError(
                 f"cannot watch notebook {name if not is_token(name) else '(generated name)'}: "

@@ -72,9 +72,14 @@ def synthesized() -> dict[str, dict]:
     return synthesize()
 
 
-@pytest.mark.parametrize("context", [{}, NO_INLINE_RULES], ids=["default", "no-inline-rules"])
-def test_every_group_of_the_synthesized_stacks_declares_its_egress(context):
-    templates = synthesize(**context)
+@pytest.fixture(scope="module")
+def without_inline_rules() -> dict[str, dict]:
+    return synthesize(**NO_INLINE_RULES)
+
+
+@pytest.mark.parametrize("which", ["synthesized", "without_inline_rules"])
+def test_every_group_of_the_synthesized_stacks_declares_its_egress(which, request):
+    templates = request.getfixturevalue(which)
     assert sum(len(groups_of(t)) for t in templates.values()) >= 8
     assert {name: open_in_ec2(t) for name, t in templates.items()} == {
         name: [] for name in templates

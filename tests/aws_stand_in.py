@@ -144,6 +144,10 @@ class AwsStandIn(LocalServer):
         super().__init__()
         # The server's own request log, kept short: a bench makes tens of thousands of calls.
         self.log = collections.deque(maxlen=1000)  # type: ignore[assignment]
+        # TCP_NODELAY: LocalServer writes the headers and the body apart, and on a kept-alive
+        # connection Nagle's algorithm then holds the body for the client's delayed ACK
+        # (about 40 ms a call on Linux), which would swamp latency_seconds.
+        self.server.RequestHandlerClass.disable_nagle_algorithm = True  # type: ignore[attr-defined]
         self.url = self.origin
         self.latency_seconds = latency_seconds
         self.region = region
@@ -153,6 +157,10 @@ class AwsStandIn(LocalServer):
         self._lock = threading.Lock()
         self._notebooks: dict[str, Notebook] = {}  # by lower-cased name (= the ARN's)
         self._order = itertools.count()
+        # The matching notebooks of a query, in order, while nothing changes: a paginated
+        # call over thousands of notebooks filters and sorts them once, not once a page.
+        self._version = 0
+        self._matches: dict[tuple[str, str], list[Notebook]] = {}
         self._calls: collections.Counter[str] = collections.Counter()
         self._operations: dict[str, dict[str, Callable[[dict[str, Any]], dict[str, Any]]]] = {
             SAGEMAKER_PREFIX: {
@@ -195,6 +203,7 @@ class AwsStandIn(LocalServer):
             notebook = Notebook(name, status, dict(tags or {}), next(self._order))
             notebook.arn = self.arn_of(name)
             self._notebooks[name.lower()] = notebook
+            self._changed()
         return notebook.arn
 
     def set_status(self, name: str, status: str) -> None:
@@ -202,11 +211,13 @@ class AwsStandIn(LocalServer):
             raise ValueError(f"not a notebook status: {status!r}")
         with self._lock:
             self._notebooks[name.lower()].status = status
+            self._changed()
 
     def set_tags(self, name: str, tags: Mapping[str, str]) -> None:
         """Replace the notebook's tags."""
         with self._lock:
             self._notebooks[name.lower()].tags = dict(tags)
+            self._changed()
 
     def notebook(self, name: str) -> Notebook:
         with self._lock:
@@ -216,6 +227,21 @@ class AwsStandIn(LocalServer):
     def remove_all(self) -> None:
         with self._lock:
             self._notebooks.clear()
+            self._changed()
+
+    def _changed(self) -> None:
+        """Called holding the lock, after any change to the notebooks."""
+        self._version += 1
+        self._matches.clear()
+
+    def _ordered(
+        self, kind: str, query: dict[str, Any], compute: Callable[[], list[Notebook]]
+    ) -> list[Notebook]:
+        """``compute()``'s notebooks, cached for this query until the next change (lock held)."""
+        key = (kind, _fingerprint(query))
+        if key not in self._matches:
+            self._matches[key] = compute()
+        return self._matches[key]
 
     @property
     def calls(self) -> dict[str, int]:
@@ -319,18 +345,18 @@ class AwsStandIn(LocalServer):
         contains = request.get("NameContains")
         query = {k: v for k, v in request.items() if k not in ("MaxResults", "NextToken")}
         start = _offset(request.get("NextToken"), query, _validation)
+        key: Callable[[Notebook], Any] = {
+            "Name": lambda n: n.name,
+            "CreationTime": lambda n: n.created,
+            "Status": lambda n: (n.status, n.name),
+        }[sort_by]
+
+        def compute() -> list[Notebook]:
+            found = [n for n in self._notebooks.values() if not contains or contains in n.name]
+            return sorted(found, key=key, reverse=order == "Descending")
+
         with self._lock:
-            found = [
-                notebook
-                for notebook in self._notebooks.values()
-                if not contains or contains in notebook.name
-            ]
-            key: Callable[[Notebook], Any] = {
-                "Name": lambda n: n.name,
-                "CreationTime": lambda n: n.created,
-                "Status": lambda n: (n.status, n.name),
-            }[sort_by]
-            found.sort(key=key, reverse=order == "Descending")
+            found = self._ordered("ListNotebookInstances", query, compute)
             page = [
                 {
                     "NotebookInstanceName": n.name,
@@ -386,6 +412,7 @@ class AwsStandIn(LocalServer):
             if notebook.status not in STARTABLE:
                 raise _validation(f"Status ({notebook.status}) not in ([Stopped, Failed])")
             notebook.status = "Pending"
+            self._changed()
         return {}
 
     def _host(self, notebook: Notebook) -> str:
@@ -425,15 +452,17 @@ class AwsStandIn(LocalServer):
             k: v for k, v in request.items() if k not in ("ResourcesPerPage", "PaginationToken")
         }
         start = _offset(request.get("PaginationToken"), query, _invalid_parameter)
-        with self._lock:
-            found = sorted(
-                (
-                    n
-                    for n in self._notebooks.values()
-                    if n.tags and _matches(n.tags, filters) and _of_type(types)
-                ),
-                key=lambda n: n.arn,
+
+        def compute() -> list[Notebook]:
+            found = (
+                n
+                for n in self._notebooks.values()
+                if n.tags and _matches(n.tags, filters) and _of_type(types)
             )
+            return sorted(found, key=lambda n: n.arn)
+
+        with self._lock:
+            found = self._ordered("GetResources", query, compute)
             page = [_mapping(n) for n in found[start : start + size]]
         more = start + size < len(found)
         return {

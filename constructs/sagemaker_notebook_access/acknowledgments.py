@@ -57,8 +57,9 @@ _WILDCARD_RESOURCES = (
     "actions Lambda needs to attach the function to its subnets (ec2:Describe* have no "
     "resource-level permissions; the interface ids do not exist before creation), X-Ray "
     "PutTraceSegments/PutTelemetryRecords (no resource-level permissions), with a portal "
-    "sagemaker:ListNotebookInstances (no resource-level permissions; the handler keeps only "
-    "the served names), and the API "
+    "sagemaker:ListNotebookInstances and tag:GetResources (neither has resource-level "
+    "permissions: Service Authorization Reference; the handler asks GetResources only for "
+    "its own serving tag and keeps only the served names), and the API "
     "Gateway account logging role, which API Gateway assumes to write the logs of every "
     "REST API in the region (the grants of AWS's AmazonAPIGatewayPushToCloudWatchLogs, as "
     "a customer-managed policy)"
@@ -83,12 +84,16 @@ _NO_THREAT_PROTECTION = (
     "risk checks. Pass a user_pool configured with threat protection to have it"
 )
 
-_READ_ANY_NOTEBOOKS_TAGS = (
-    "sagemaker:ListTags on this account's notebook instances: it reads tags only, and the "
-    "portal's handler reads those of the notebooks the API serves (their owner and group "
-    "tags decide who may open them); the served list grows after the portal is added"
+_ANY_NOTEBOOK_BY_TAG = (
+    "Notebook instances of this account only, and only as tags decide: presign, describe "
+    "and start are allowed on a notebook carrying this API's notebook-access:served-by tag "
+    "(aws:ResourceTag condition), which only named administrators may set (the tag guard), "
+    "so the served fleet grows without a redeploy; with a portal, sagemaker:ListTags reads "
+    "tags only (their owner and group tags decide who may open which)"
 )
-PORTAL_TAGS_RULE = (
+# The URL function's policy on notebook-instance/*: its tag-scoped minting, and a portal's
+# ListTags (cdk-nag writes one finding for both).
+ANY_NOTEBOOK_RULE = (
     "AwsSolutions::AwsSolutions-IAM5[Resource::arn:<AWS::Partition>:sagemaker:"
     "<AWS::Region>:<AWS::AccountId>:notebook-instance/*]"
 )
@@ -158,7 +163,7 @@ ACKNOWLEDGED_RULES: dict[str, str] = {
     # NotebookPortal: the page method and the user pool
     "AwsSolutions::AwsSolutions-APIG4": _PAGE_WITHOUT_AUTHORIZATION,
     "AwsSolutions::AwsSolutions-COG8": _NO_THREAT_PROTECTION,
-    PORTAL_TAGS_RULE: _READ_ANY_NOTEBOOKS_TAGS,
+    ANY_NOTEBOOK_RULE: _ANY_NOTEBOOK_BY_TAG,
     # NotebookInstance: the execution role's log policy
     DESCRIBE_LOG_STREAMS_RULE: _DESCRIBE_LOG_STREAMS,
     **dict.fromkeys(GENERATED_NAME_STREAM_RULES, _GENERATED_NAME_STREAMS),

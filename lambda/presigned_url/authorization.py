@@ -106,8 +106,7 @@ def _on_allow_list(forms: list[Address], settings: configuration.Settings) -> bo
 
 
 def require_served(name: str, settings: configuration.Settings) -> None:
-    """The notebook is one this API serves: a 404 otherwise, before any SageMaker call."""
-    if not settings.serves(name):
-        raise errors.NotebookNotFound(
-            f"notebook instance {name!r} is not served by this API; ask its owner to add it"
-        )
+    """A 404, before any SageMaker call, for a name the API cannot serve. With a serving
+    id any name may carry the tag: SageMaker's answer decides (sagemaker_calls)."""
+    if not settings.may_serve(name):
+        raise errors.NotebookNotFound.not_served(name)

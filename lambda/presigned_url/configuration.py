@@ -20,6 +20,7 @@ else:  # the Lambda: this folder is the top level (handler string "handler.handl
 
 @dataclass(frozen=True)
 class Settings:
+    served_by: str  # SERVED_BY: the serving tag's value; "" serves by name or prefix only
     notebook_names: frozenset[str]
     notebook_name_prefix: str
     allowed_networks: tuple[ipaddress.IPv4Network | ipaddress.IPv6Network, ...]
@@ -30,7 +31,13 @@ class Settings:
     notebook_arn_prefix: str  # NOTEBOOK_ARN_PREFIX: arn:...:notebook-instance/ (portal tags)
     portal: portal.PortalSettings
 
-    def serves(self, name: str) -> bool:
+    def may_serve(self, name: str) -> bool:
+        """Whether ``name`` may be served: listed, under the prefix, or (with a serving
+        id) whatever SageMaker lets the role describe, which only IAM knows."""
+        return bool(self.served_by) or self.lists(name)
+
+    def lists(self, name: str) -> bool:
+        """Whether ``name`` is served by the name list or the prefix (no tag needed)."""
         if name in self.notebook_names:
             return True
         return bool(self.notebook_name_prefix) and name.startswith(self.notebook_name_prefix)
@@ -38,6 +45,7 @@ class Settings:
 
 @lru_cache(maxsize=4)
 def _settings_from(
+    served_by: str,
     names: str,
     prefix: str,
     cidrs: str,
@@ -51,6 +59,7 @@ def _settings_from(
     networks = tuple(ipaddress.ip_network(c.strip()) for c in cidrs.split(",") if c.strip())
     maximum = int(max_duration or contract.SESSION_DURATION_MAX_SECONDS)
     return Settings(
+        served_by=served_by.strip(),
         notebook_names=frozenset(n.strip() for n in names.split(",") if n.strip()),
         notebook_name_prefix=prefix.strip(),
         allowed_networks=networks,
@@ -66,6 +75,7 @@ def _settings_from(
 def load_settings(env: os._Environ | dict[str, str] = os.environ) -> Settings:
     """Read the construct's configuration; cached, since it only changes on redeploy."""
     return _settings_from(
+        env.get(contract.Env.SERVED_BY, ""),
         env.get(contract.Env.NOTEBOOK_NAMES, ""),
         env.get(contract.Env.NOTEBOOK_NAME_PREFIX, ""),
         env.get(contract.Env.ALLOWED_CIDRS, ""),

@@ -53,6 +53,14 @@ DENY_CROSS_ORIGIN = "crossOrigin"
 # --- Entitlement: who may open a notebook through the portal (NotebookInstance tags).
 OWNERS_TAG = "notebook-access:owners"
 GROUPS_TAG = "notebook-access:groups"
+# Serving (issue 21): a notebook is served by the API whose serving id is this tag's value.
+# The minting role may describe, presign and start only notebooks carrying it
+# (aws:ResourceTag/${TagKey} on SageMaker's notebook-instance resource, Service
+# Authorization Reference), and the portal lists them with the tagging API's GetResources.
+SERVED_BY_TAG = "notebook-access:served-by"
+# SageMaker's Tag Value: up to 256 of letters, digits, spaces and _ . : / = + - @
+# (SageMaker API reference, Tag); a serving id keeps to these without the space.
+SERVED_BY_PATTERN = re.compile(r"[A-Za-z0-9_.:/=+\-@]{1,256}")
 # The OAuth scopes the portal's app client allows and its page asks for.
 PORTAL_SCOPES = ("openid", "email", "profile")
 
@@ -60,7 +68,8 @@ PORTAL_SCOPES = ("openid", "email", "profile")
 class Env:
     """The function's environment variables: the constructs set them, the handler reads them."""
 
-    NOTEBOOK_NAMES = "NOTEBOOK_NAMES"  # comma-separated served names
+    SERVED_BY = "SERVED_BY"  # the serving id: the SERVED_BY_TAG value of served notebooks
+    NOTEBOOK_NAMES = "NOTEBOOK_NAMES"  # comma-separated served names (listed, untagged)
     NOTEBOOK_NAME_PREFIX = "NOTEBOOK_NAME_PREFIX"
     ALLOWED_CIDRS = "ALLOWED_CIDRS"  # comma-separated
     ALLOW_START = "ALLOW_START"  # "true" or "false"

@@ -52,6 +52,12 @@ class NotebookNotFound(ApiError):
     status = 404
     code = "NotebookNotFound"
 
+    @classmethod
+    def not_served(cls, name: str) -> NotebookNotFound:
+        """The one answer for a name this API does not serve, whatever told it so: the
+        same words whether or not a notebook of that name exists."""
+        return cls(f"notebook instance {name!r} is not served by this API; ask its owner to add it")
+
 
 class MethodNotAllowed(ApiError):
     status = 405

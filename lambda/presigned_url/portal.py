@@ -24,9 +24,9 @@ from typing import Any
 # SageMaker tag values allow letters, digits, spaces and _ . : / = + - @ (no commas),
 # so the lists are space-separated.
 if "." in __name__:  # a package: the source tree (tests) and the wheel
-    from .contract import GROUPS_TAG, OWNERS_TAG, PORTAL_SCOPES
+    from .contract import GROUPS_TAG, OWNERS_TAG, PORTAL_SCOPES, SERVED_BY_TAG
 else:  # the Lambda: this folder is the top level (handler string "handler.handler")
-    from contract import GROUPS_TAG, OWNERS_TAG, PORTAL_SCOPES
+    from contract import GROUPS_TAG, OWNERS_TAG, PORTAL_SCOPES, SERVED_BY_TAG
 USER_CLAIM_LIMIT = 256
 
 _HERE = Path(__file__).resolve().parent
@@ -224,8 +224,8 @@ def entitled(user: User, tags: Mapping[str, str]) -> bool:
 
 
 def tags_of(tag_list: Any) -> dict[str, str]:
-    """SageMaker's ``[{"Key": ..., "Value": ...}]`` as a dict (entitlement tags only)."""
-    wanted = {OWNERS_TAG, GROUPS_TAG}
+    """SageMaker's ``[{"Key": ..., "Value": ...}]`` as a dict (entitlement and serving tags)."""
+    wanted = {OWNERS_TAG, GROUPS_TAG, SERVED_BY_TAG}
     return {
         tag["Key"]: str(tag.get("Value", ""))
         for tag in tag_list or []

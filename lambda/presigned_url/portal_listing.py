@@ -1,24 +1,29 @@
 """The portal's listing: the served notebooks a signed-in person is entitled to, bounded.
 
-Page by page of ListNotebookInstances, each served notebook's tags read a few at a time
-on a pool of its own, so a listing never waits behind (or holds up) the describe/presign
-pair in sagemaker_calls. Bounded in count and in time, so a large account cannot run the
-Lambda into its timeout.
+Tag-served notebooks (issue 21) come a hundred at a time with all their tags from the
+tagging API (tag_reads), so entitlement costs one call per 100 served notebooks; only the
+rows shown then need a status: one DescribeNotebookInstance each while they are few, else
+ListNotebookInstances pages (100 per call) matched by ARN. Notebooks served by name or
+prefix (no tag) are read as before: ListNotebookInstances, then ListTags per notebook.
+Bounded in count and in time, so a large account cannot run the Lambda into its timeout;
+the answer says when it is incomplete.
 """
 
 from __future__ import annotations
 
 import time
-from collections.abc import Callable
+from collections.abc import Callable, Iterable
 from concurrent.futures import ThreadPoolExecutor
+from dataclasses import dataclass, field
 from typing import Any
 
 if "." in __name__:  # a package: the source tree (tests) and the wheel
-    from . import configuration, portal, sagemaker_calls
+    from . import configuration, portal, sagemaker_calls, tag_reads
 else:  # the Lambda: this folder is the top level (handler string "handler.handler")
     import configuration
     import portal
     import sagemaker_calls
+    import tag_reads
 
 # The portal lists at most this many entitled notebooks, reads tags this many at a
 # time, and starts no call after the budget: one call in flight (at most 9 s, see
@@ -26,70 +31,174 @@ else:  # the Lambda: this folder is the top level (handler string "handler.handl
 PORTAL_LIST_LIMIT = 100
 TAG_READS_AT_ONCE = 8
 PORTAL_LIST_BUDGET_SECONDS = 10
+# Up to this many rows get a status by one describe each (side by side); more, by
+# ListNotebookInstances pages of 100, whichever costs fewer calls for a typical account.
+DESCRIBES_AT_MOST = 10
+LIST_PAGE_SIZE = 100
 
 _tag_reads = ThreadPoolExecutor(max_workers=TAG_READS_AT_ONCE, thread_name_prefix="tags")
+
+Clock = Callable[[], float]
+
+
+@dataclass
+class _Listing:
+    """Rows found so far, keyed by lower-case ARN, and whether anything was left out."""
+
+    deadline: float
+    clock: Clock
+    rows: dict[str, dict[str, str]] = field(default_factory=dict)
+    complete: bool = True
+
+    def late(self) -> bool:
+        if self.clock() > self.deadline:
+            self.complete = False
+            return True
+        return False
+
+    def full(self) -> bool:
+        return len(self.rows) >= PORTAL_LIST_LIMIT
 
 
 def listing_for(
     user: portal.User,
     settings: configuration.Settings,
-    clock: Callable[[], float] = time.monotonic,
+    clock: Clock = time.monotonic,
 ) -> tuple[list[dict[str, str]], bool]:
-    """The served notebooks ``user`` is entitled to, and whether that is all of them.
+    """The served notebooks ``user`` is entitled to, by name, and whether that is all.
 
-    Page by page of ListNotebookInstances (ascending by name), the served names' tags
-    read TAG_READS_AT_ONCE at a time. It stops at PORTAL_LIST_LIMIT entitled notebooks,
-    or when PORTAL_LIST_BUDGET_SECONDS have passed; a notebook whose tags could not be
-    read is left out (fail closed). Either way the answer says it is incomplete.
+    It stops at PORTAL_LIST_LIMIT entitled notebooks, or when PORTAL_LIST_BUDGET_SECONDS
+    have passed; a notebook whose tags or status could not be read is left out (fail
+    closed). Either way the answer says it is incomplete.
     """
-    deadline = clock() + PORTAL_LIST_BUDGET_SECONDS
-    arguments: dict[str, Any] = {"SortBy": "Name", "SortOrder": "Ascending"}
-    if settings.notebook_name_prefix and not settings.notebook_names:
-        arguments["NameContains"] = settings.notebook_name_prefix
-    shown: list[dict[str, str]] = []
-    complete = True
+    listing = _Listing(deadline=clock() + PORTAL_LIST_BUDGET_SECONDS, clock=clock)
     try:
-        pages = sagemaker_calls.sagemaker.get_paginator("list_notebook_instances").paginate(
-            **arguments, PaginationConfig={"PageSize": 100}
-        )
-        for page in pages:
-            served = [
-                summary
-                for summary in page.get("NotebookInstances", [])
-                if settings.serves(summary.get("NotebookInstanceName", ""))
-            ]
-            for start in range(0, len(served), TAG_READS_AT_ONCE):
-                if clock() > deadline:
-                    return shown, False
-                rows, all_read = _entitled_rows(user, served[start : start + TAG_READS_AT_ONCE])
-                shown.extend(rows)
-                complete = complete and all_read
-                if len(shown) >= PORTAL_LIST_LIMIT:
-                    return shown[:PORTAL_LIST_LIMIT], False
-            if clock() > deadline:
-                return shown, False
+        if settings.served_by:
+            _add_tagged(listing, user, settings.served_by)
+        if (settings.notebook_names or settings.notebook_name_prefix) and not listing.full():
+            _add_listed(listing, user, settings)
     except Exception as error:
         raise sagemaker_calls.upstream_error(error, "") from None
-    return shown, complete
+    rows = sorted(listing.rows.values(), key=lambda row: row["NotebookInstanceName"].lower())
+    if len(rows) > PORTAL_LIST_LIMIT:
+        return rows[:PORTAL_LIST_LIMIT], False
+    return rows, listing.complete
 
 
-def _entitled_rows(
-    user: portal.User, batch: list[dict[str, Any]]
-) -> tuple[list[dict[str, str]], bool]:
-    """The listing rows of ``batch`` that ``user`` is entitled to, its tags read at once,
-    and whether every notebook's tags could be read."""
-    rows, all_read = [], True
+# ---------------------------------------------------------------- served by the tag
+
+
+def _add_tagged(listing: _Listing, user: portal.User, served_by: str) -> None:
+    """Entitled ARNs from the tagging API's pages, then their names and statuses."""
+    arns: list[str] = []
+    for page in tag_reads.served_pages(served_by):
+        arns.extend(arn for arn, tags in page if portal.entitled(user, portal.tags_of(tags)))
+        if len(arns) > PORTAL_LIST_LIMIT:  # more than can be shown: no need to read on
+            listing.complete = False
+            break
+        if listing.late():
+            break
+    wanted = {arn.lower() for arn in arns[:PORTAL_LIST_LIMIT]}
+    few = len(wanted) <= DESCRIBES_AT_MOST
+    unresolved = _describe_each(listing, wanted) if few else wanted
+    if unresolved:
+        _status_from_list(listing, unresolved)
+
+
+def _describe_each(listing: _Listing, arns: set[str]) -> set[str]:
+    """Describe each notebook by its ARN's name; the ARNs no describe found (a name
+    SageMaker wrote in lower case in the ARN but not in its name, or one just deleted)."""
+    if listing.late():
+        return set()
+    ordered = sorted(arns)
+    unresolved = set()
+    for arn, outcome in zip(ordered, _tag_reads.map(_describe_or_error, ordered), strict=True):
+        if isinstance(outcome, dict):
+            listing.rows[arn] = _row(outcome)
+        elif sagemaker_calls.is_missing(outcome):
+            unresolved.add(arn)
+        elif not sagemaker_calls.is_denied(outcome):  # denied: the tag was just removed
+            listing.complete = False
+    return unresolved
+
+
+def _describe_or_error(arn: str) -> dict[str, Any] | Exception:
+    try:
+        return sagemaker_calls.sagemaker.describe_notebook_instance(
+            NotebookInstanceName=arn.rsplit("/", 1)[-1]
+        )
+    except Exception as error:  # throttled or failed: this row is not shown, the rest are
+        return error
+
+
+def _status_from_list(listing: _Listing, arns: set[str]) -> None:
+    """Names and statuses of ``arns`` from ListNotebookInstances pages; stops once all are
+    found. An ARN no page holds is a notebook deleted since the tagging API listed it."""
+    wanted = set(arns)
+    for summary in _notebook_summaries({}, listing):
+        arn = str(summary.get("NotebookInstanceArn", "")).lower()
+        if arn in wanted:
+            listing.rows[arn] = _row(summary)
+            wanted.discard(arn)
+            if not wanted:
+                return
+
+
+def _row(summary: dict[str, Any]) -> dict[str, str]:
+    return {
+        "NotebookInstanceName": summary["NotebookInstanceName"],
+        "NotebookInstanceStatus": summary.get("NotebookInstanceStatus", "Unknown"),
+    }
+
+
+def _notebook_summaries(arguments: dict[str, Any], listing: _Listing) -> Iterable[dict[str, Any]]:
+    """ListNotebookInstances, page by page (ascending by name) until the budget runs out."""
+    pages = sagemaker_calls.sagemaker.get_paginator("list_notebook_instances").paginate(
+        SortBy="Name",
+        SortOrder="Ascending",
+        **arguments,
+        PaginationConfig={"PageSize": LIST_PAGE_SIZE},
+    )
+    for page in pages:
+        yield from page.get("NotebookInstances", [])
+        if listing.late():
+            return
+
+
+# ---------------------------------------------------------------- served by name or prefix
+
+
+def _add_listed(listing: _Listing, user: portal.User, settings: configuration.Settings) -> None:
+    """Notebooks served by name or prefix: their tags read TAG_READS_AT_ONCE at a time."""
+    arguments = {}
+    if settings.notebook_name_prefix and not settings.notebook_names:
+        arguments["NameContains"] = settings.notebook_name_prefix
+    batch: list[dict[str, Any]] = []
+    for summary in _notebook_summaries(arguments, listing):
+        arn = str(summary.get("NotebookInstanceArn", "")).lower()
+        if settings.lists(summary.get("NotebookInstanceName", "")) and arn not in listing.rows:
+            batch.append(summary)
+        if len(batch) == TAG_READS_AT_ONCE:
+            if not _entitled_batch(listing, user, batch):
+                return
+            batch = []
+    if batch:
+        _entitled_batch(listing, user, batch)
+
+
+def _entitled_batch(listing: _Listing, user: portal.User, batch: list[dict[str, Any]]) -> bool:
+    """Add the rows of ``batch`` ``user`` is entitled to; False when the listing must stop."""
+    if listing.late():
+        return False
     for summary, tags in zip(batch, _tag_reads.map(_tags_or_none, batch), strict=True):
         if tags is None:
-            all_read = False
+            listing.complete = False
         elif portal.entitled(user, tags):
-            rows.append(
-                {
-                    "NotebookInstanceName": summary["NotebookInstanceName"],
-                    "NotebookInstanceStatus": summary.get("NotebookInstanceStatus", "Unknown"),
-                }
-            )
-    return rows, all_read
+            listing.rows[str(summary["NotebookInstanceArn"]).lower()] = _row(summary)
+    if listing.full():
+        listing.complete = False
+        return False
+    return True
 
 
 def _tags_or_none(summary: dict[str, Any]) -> dict[str, str] | None:

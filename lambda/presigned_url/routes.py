@@ -45,7 +45,7 @@ def serve_url(call: Call) -> dict[str, Any]:
     duration = validation.validate_duration(call.body, call.settings)
     call.audit["sessionDurationSeconds"] = duration
     authorization.require_served(call.name, call.settings)
-    url = sagemaker_calls.mint_url(call.name, duration)
+    url = sagemaker_calls.mint_url(call.name, duration, tagged=not call.settings.lists(call.name))
     return responses.respond(
         200,
         {"AuthorizedUrl": url, "NotebookInstanceName": call.name, DURATION_FIELD: duration},
@@ -55,7 +55,7 @@ def serve_url(call: Call) -> dict[str, Any]:
 def serve_start(call: Call) -> dict[str, Any]:
     validation.validate_start_body(call.body)
     authorization.require_served(call.name, call.settings)
-    status = sagemaker_calls.start_notebook(call.name)
+    status = sagemaker_calls.start_notebook(call.name, tagged=not call.settings.lists(call.name))
     return responses.respond(
         202, {"NotebookInstanceName": call.name, "NotebookInstanceStatus": status}
     )

@@ -44,6 +44,11 @@ THROTTLING_CODES = {
     "ProvisionedThroughputExceededException",
     "SlowDown",
 }
+# What SageMaker answers a call IAM refused ("Common Errors", SageMaker API reference:
+# AccessDeniedException, HTTP 400). The role may describe only notebooks carrying the
+# serving tag, so a refused describe means "not served" (or no such notebook: IAM decides
+# on the tag before SageMaker looks the name up, and a missing notebook has no tag).
+ACCESS_DENIED_CODES = {"AccessDeniedException", "AccessDenied"}
 STARTABLE_STATUS = "Stopped"
 STARTED_STATUSES = {"Pending", "InService"}
 
@@ -114,7 +119,20 @@ def _is_not_found(error: ClientError) -> bool:
     )
 
 
-def _is_missing(error: BaseException | None) -> bool:
+def is_denied(error: BaseException | None) -> bool:
+    """Whether IAM refused the call (for a describe: the notebook does not carry the tag)."""
+    return isinstance(error, ClientError) and _error_code(error) in ACCESS_DENIED_CODES
+
+
+def _describe_failure(error: Exception, name: str, *, denied_is_not_served: bool) -> Exception:
+    """A failed describe's answer: refused by IAM is "not served" (a 404 that says nothing
+    more) where the tag decides; anything else as upstream_error maps it."""
+    if denied_is_not_served and is_denied(error):
+        return errors.NotebookNotFound.not_served(name)
+    return upstream_error(error, name)
+
+
+def is_missing(error: BaseException | None) -> bool:
     """Whether an SDK error says the notebook does not exist."""
     return isinstance(error, ClientError) and _is_not_found(error)
 
@@ -132,15 +150,20 @@ def presign(name: str, duration: int) -> str:
     )["AuthorizedUrl"]
 
 
-def mint_url(name: str, duration: int) -> str:
-    """Describe and presign concurrently; return the URL only for an InService notebook."""
+def mint_url(name: str, duration: int, *, tagged: bool = True) -> str:
+    """Describe and presign concurrently; return the URL only for an InService notebook.
+
+    ``tagged``: the notebook is served by the tag (not listed by name or prefix), so a
+    describe IAM refuses means it is not served: a 404, at no extra call. A presign
+    refused after an allowed describe is not that: the role or an SCP is wrong (a 502).
+    """
     status_call = _calls.submit(describe_status, name)
     url_call = _calls.submit(presign, name, duration)
     try:
         status = status_call.result()
     except Exception as error:
         _discard(url_call)
-        raise upstream_error(error, name) from None
+        raise _describe_failure(error, name, denied_is_not_served=tagged) from None
     if status != "InService":
         _discard(url_call)
         raise errors.NotebookNotInService(
@@ -169,14 +192,18 @@ def _discard(future: Future[Any]) -> None:
         future.result()
 
 
-def start_notebook(name: str, status: str | None = None) -> str:
+def start_notebook(name: str, status: str | None = None, *, tagged: bool = True) -> str:
     """Start a Stopped notebook; report a starting or running one as it is.
 
     ``status``: what a describe made for this request already said (the portal's).
+    ``tagged``: as mint_url's (a refused describe is a 404).
     """
-    try:
-        if status is None:
+    if status is None:
+        try:
             status = describe_status(name)
+        except Exception as error:
+            raise _describe_failure(error, name, denied_is_not_served=tagged) from None
+    try:
         if status == STARTABLE_STATUS:
             sagemaker.start_notebook_instance(NotebookInstanceName=name)
             return "Pending"
@@ -199,32 +226,43 @@ def notebook_tags(arn: str) -> dict[str, str]:
 
 
 def entitled_status(name: str, user: portal.User, settings: configuration.Settings) -> str:
-    """The notebook's status, once its tags show ``user`` may use it (403 otherwise).
+    """The notebook's status, once its tags show it is served (404 otherwise) and that
+    ``user`` may use it (403 otherwise).
 
     Describe and ListTags run side by side; the status is told only to an entitled person.
     """
     arn = settings.notebook_arn_prefix + name.lower()
     status_call = _calls.submit(describe_status, name)
     tags_call = _calls.submit(notebook_tags, arn)
+    listed = settings.lists(name)
     # The tags decide first: a person not entitled learns neither the status nor whether
     # the describe failed.
     try:
         tags = tags_call.result()
     except Exception as error:
-        # A served name with no notebook behind it: the same 403 as another person's
-        # notebook, so a person learns nothing of which served names exist. What ListTags
-        # answers for a missing ARN is not documented; DescribeNotebookInstance's
-        # "RecordNotFound" is (see _is_not_found), so either one says it is missing.
-        if _is_missing(error) or _is_missing(status_call.exception()):
-            raise _not_entitled(name) from None
+        if is_missing(error) or is_missing(status_call.exception()):
+            # A listed name with no notebook behind it: the same 403 as another person's
+            # notebook, so a person learns nothing of which listed names exist. What
+            # ListTags answers for a missing ARN is not documented; DescribeNotebookInstance's
+            # "RecordNotFound" is (see is_missing), so either one says it is missing.
+            # Without a listing, no notebook means no tag: not served.
+            refusal = _not_entitled(name) if listed else errors.NotebookNotFound.not_served(name)
+            raise refusal from None
         raise upstream_error(error, name) from None
+    if not (listed or _carries_serving_tag(tags, settings)):
+        _discard(status_call)
+        raise errors.NotebookNotFound.not_served(name)
     if not portal.entitled(user, tags):
         _discard(status_call)
         raise _not_entitled(name)
     try:
         return status_call.result()
     except Exception as error:
-        raise upstream_error(error, name) from None
+        raise _describe_failure(error, name, denied_is_not_served=not listed) from None
+
+
+def _carries_serving_tag(tags: dict[str, str], settings: configuration.Settings) -> bool:
+    return bool(settings.served_by) and tags.get(contract.SERVED_BY_TAG) == settings.served_by
 
 
 def _not_entitled(name: str) -> errors.Forbidden:

@@ -4,6 +4,7 @@ with its network and role, then the REST API in front of it and the stack output
 
 from __future__ import annotations
 
+from collections.abc import Sequence
 from typing import TYPE_CHECKING
 
 from aws_cdk import CfnOutput, RemovalPolicy
@@ -13,13 +14,15 @@ from aws_cdk import aws_logs as logs
 
 from ..cidr_warnings import warn_if_open
 from ..lambda_src.presigned_url.contract import Env
+from ..monitoring.api_monitoring import ApiMonitoring
+from ..notebook.serving import default_serving_id
 from ..stack_output import API_OUTPUT_ID, api_output_description
 from .capacity import REST_API_ID_CHARS
 from .function_network import FunctionNetwork, restrict_endpoint_policy
 from .grants import InvokePolicies
 from .log_settings import LogSettings
 from .prop_checks import CheckedProps
-from .served_notebooks import ServedNotebookPolicies, mint_statement
+from .served_notebooks import NotebookRef, ServedNotebookPolicies, tagged_mint_statement
 from .url_function import UrlFunction
 from .url_rest_api import StageSettings, UrlRestApi
 
@@ -39,16 +42,22 @@ def assemble(
     stage: StageSettings,
     waf_rate_limit_per_5_minutes: int,
     configure_api_gateway_logging_role: bool,
+    serving_tag_value: str | None,
+    notebooks: Sequence[NotebookRef],
 ) -> None:
     """The API's attributes from its checked props, its log settings (``log_settings``:
-    key, a new one where None, retention, removal policy), the function, then the REST
-    API in front of it."""
+    key, a new one where None, retention, removal policy), the function, the REST API in
+    front of it, then the served ``notebooks`` and the metrics."""
+    serving_id = serving_tag_value or default_serving_id(api)
     warn_if_open(api, checked.cidrs, what="any network can call this API and open its URLs")
     api.vpc = vpc
     api.allowed_cidrs = checked.cidrs
     api.allow_start = allow_start
     api.notebook_name_prefix = checked.served.prefix
     api.stage_name = stage.stage_name
+    api.serving_tag_value = serving_id
+    # Room was kept for it (prop_checks): the default is only known once the API exists.
+    checked.environment.set(Env.SERVED_BY, serving_id)
     api._environment = checked.environment
     api._served = checked.served
     api._invoke_policies = InvokePolicies(api)
@@ -72,6 +81,9 @@ def assemble(
         waf_rate_limit_per_5_minutes=waf_rate_limit_per_5_minutes,
         configure_api_gateway_logging_role=configure_api_gateway_logging_role,
     )
+    for notebook in notebooks:
+        api.add_notebook(notebook)
+    api._monitoring = ApiMonitoring(api)  # what the metric_* methods delegate to
 
 
 def build_function(
@@ -84,10 +96,13 @@ def build_function(
 ) -> None:
     """The function, its security group and endpoint, its role and the served-notebook
     policies; sets the API's attributes of those."""
+    api._subnets = checked.subnets  # where a portal puts its tagging endpoint too
     network = FunctionNetwork.create(api, vpc=api.vpc, subnets=checked.subnets, endpoint=endpoint)
     api.function_security_group = network.security_group
     api.endpoint = network.endpoint
-    minting = mint_statement(api, allow_start=api.allow_start, prefix=api.notebook_name_prefix)
+    minting = tagged_mint_statement(
+        api, allow_start=api.allow_start, serving_id=api.serving_tag_value
+    )
     url_function = UrlFunction.create(
         api,
         network=network,
@@ -104,7 +119,12 @@ def build_function(
     api.function_policy = url_function.policy
     api.function = url_function.function
     api._served_policies = ServedNotebookPolicies(
-        api, first=minting, role=api.role, function=api.function
+        api,
+        function_policy=api.function_policy,
+        role=api.role,
+        function=api.function,
+        allow_start=api.allow_start,
+        prefix=api.notebook_name_prefix,
     )
     if endpoint is None:
         restrict_endpoint_policy(network.endpoint, minting_role=api.role)

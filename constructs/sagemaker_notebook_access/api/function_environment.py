@@ -37,8 +37,10 @@ class FunctionEnvironment:
         allow_start: bool,
         max_session_duration_seconds: int,
         default_session_duration_seconds: int | None,
+        serving_id_chars: int,
     ) -> FunctionEnvironment:
-        """What the function starts with; room kept for the REST API's id, set once it exists."""
+        """What the function starts with; room kept for the REST API's id and the serving id
+        (``serving_id_chars``), set once the API exists."""
         environment = cls(
             {
                 Env.NOTEBOOK_NAMES: "",  # the served list, counted name by name
@@ -52,6 +54,7 @@ class FunctionEnvironment:
             }
         )
         environment._longest[Env.REST_API_ID] = REST_API_ID_CHARS
+        environment._longest[Env.SERVED_BY] = serving_id_chars
         return environment
 
     @property

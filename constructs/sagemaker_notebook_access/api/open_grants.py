@@ -8,7 +8,7 @@ from typing import TYPE_CHECKING
 from aws_cdk import aws_iam as iam
 
 from ..lambda_src.presigned_url.contract import NAME_SEGMENT, START_RESOURCE, URL_RESOURCE
-from ..validation import ValidationError, validating
+from ..validation import validating
 from .grants import warn_if_not_applied
 from .served_notebooks import NotebookRef, served_name
 
@@ -22,14 +22,9 @@ def grant_open_routes(
     """Let ``grantee`` call ``api`` for ``notebook`` (None: every served notebook)."""
     name = "*"
     if notebook is not None:
+        # Any name: a notebook may join by its serving tag after the deploy (issue 21).
         with validating(api):
             name = served_name(notebook)
-        if not api._served.serves(name):
-            raise ValidationError(
-                f"notebook {name!r} is not served by this API: call add_notebook "
-                "with it first (or name it under notebook_name_prefix)",
-                api,
-            )
     paths = [
         resource.replace(NAME_SEGMENT, name)
         for resource in [URL_RESOURCE] + ([START_RESOURCE] if api.allow_start else [])

@@ -14,7 +14,7 @@ from __future__ import annotations
 from collections.abc import Mapping, Sequence
 from typing import Any
 
-from aws_cdk import CfnOutput, Fn, RemovalPolicy
+from aws_cdk import CfnOutput, RemovalPolicy
 from aws_cdk import aws_apigateway as apigw
 from aws_cdk import aws_cloudwatch as cloudwatch
 from aws_cdk import aws_ec2 as ec2
@@ -25,7 +25,7 @@ from aws_cdk import aws_logs as logs
 from aws_cdk import aws_sns as sns
 from constructs import Construct
 
-from ..lambda_src.presigned_url.contract import Env
+from ..lambda_src.presigned_url.contract import SERVED_BY_TAG
 from ..limits import SESSION_DURATION_MAX_SECONDS
 from ..monitoring.alarms import (
     DEFAULT_DENIAL_PERIODS,
@@ -34,7 +34,6 @@ from ..monitoring.alarms import (
     DEFAULT_UPSTREAM_ERRORS_PER_5_MINUTES,
     DEFAULT_WAF_BLOCKED_PER_5_MINUTES,
 )
-from ..monitoring.api_monitoring import ApiMonitoring
 from ..notebook.instance import NotebookInstance
 from ..validation import validating
 from .account_logging import ApiGatewayLoggingRole
@@ -42,11 +41,7 @@ from .assembly import assemble
 from .open_grants import grant_open_routes
 from .portal_slot import check_portal_slot
 from .prop_checks import check_props
-from .served_notebooks import (
-    NotebookRef,
-    served_arn,
-    served_name,
-)
+from .served_notebooks import NotebookRef, serve_notebook
 from .url_function import LAMBDA_TIMEOUT, handler_code_path
 from .url_rest_api import StageSettings
 from .waf import DEFAULT_RATE_LIMIT_PER_5_MINUTES, ApiWebAcl
@@ -67,11 +62,17 @@ class PresignedUrlApi(Construct):
         URLs it mints: public addresses, as API Gateway sees callers. Required, non-empty.
         Private, reserved, documentation and very wide (shorter than /8, IPv6 /32) ranges
         get a synth warning; a CIDR given as a token is neither checked nor warned about.
-    :param notebooks: notebooks the API serves (``NotebookInstance`` objects or names of
-        existing notebooks). Default: none; add with ``add_notebook``.
+    :param notebooks: notebooks the API serves: ``NotebookInstance`` objects (tagged with the
+        serving tag) or names of existing notebooks (listed by name). Default: none; add
+        with ``add_notebook``, or tag an existing notebook (docs/fleet.md).
     :param notebook_name_prefix: also serve every notebook whose name starts with this
-        prefix (IAM resources become ``notebook-instance/<prefix>*``). For fleets too
-        big for an explicit list. Default: no prefix.
+        prefix (IAM resources become ``notebook-instance/<prefix>*``). Anyone who may
+        create a notebook of such a name joins: prefer the serving tag, which the tag guard
+        protects. Default: no prefix.
+    :param serving_tag_value: the value of the ``notebook-access:served-by`` tag that
+        makes a notebook served by this API: 1..256 letters, digits and ``_ . : / = + - @``,
+        known at synth. Default: the stack name and the construct path with a hash
+        (``serving_tag_value`` attribute); set it to keep the value when the path changes.
     :param allow_start: add ``POST /notebooks/{name}/start`` and let the Lambda start a
         Stopped notebook. Default: False (no route, no permission).
     :param max_session_duration_seconds: longest session a caller may request,
@@ -117,6 +118,10 @@ class PresignedUrlApi(Construct):
     """Whether the start route and the start permission exist (``allow_start``)."""
     notebook_name_prefix: str
     """The served name prefix, ``""`` without one (``notebook_name_prefix``)."""
+    serving_tag_value: str
+    """The ``notebook-access:served-by`` value of the notebooks this API serves by tag."""
+    SERVING_TAG_KEY = SERVED_BY_TAG
+    """The serving tag's key, ``notebook-access:served-by`` (protected by the tag guard)."""
     stage_name: str
     """The API stage (``stage_name``)."""
     encryption_key: kms.IKey
@@ -172,6 +177,7 @@ class PresignedUrlApi(Construct):
         reserved_concurrent_executions: int | None = None,
         allow_all_ips: bool = False,
         configure_api_gateway_logging_role: bool = True,
+        serving_tag_value: str | None = None,
     ) -> None:
         # Checked before the construct exists, so a bad prop leaves nothing in the tree.
         with validating(scope, id):
@@ -190,6 +196,7 @@ class PresignedUrlApi(Construct):
                 stage_name=stage_name,
                 reserved_concurrent_executions=reserved_concurrent_executions,
                 waf_rate_limit_per_5_minutes=waf_rate_limit_per_5_minutes,
+                serving_tag_value=serving_tag_value,
             )
         super().__init__(scope, id)
         assemble(
@@ -203,10 +210,9 @@ class PresignedUrlApi(Construct):
             stage=StageSettings(stage_name, throttling_rate_limit, throttling_burst_limit),
             waf_rate_limit_per_5_minutes=waf_rate_limit_per_5_minutes,
             configure_api_gateway_logging_role=configure_api_gateway_logging_role,
+            serving_tag_value=serving_tag_value,
+            notebooks=notebooks,
         )
-        for notebook in notebooks:
-            self.add_notebook(notebook)
-        self._monitoring = ApiMonitoring(self)  # what the metric_* methods delegate to
 
     # ------------------------------------------------------------ public
 
@@ -217,22 +223,16 @@ class PresignedUrlApi(Construct):
 
     @property
     def notebook_names(self) -> list[str]:
-        """Names of the notebooks served explicitly (tokens for generated names)."""
-        return self._served.names
+        """Names of the notebooks added with ``add_notebook`` (or ``notebooks``), tagged or
+        listed (tokens for generated names); not those joined with ``aws sagemaker add-tags``."""
+        return [nb.notebook_instance_name for nb in self._served.tagged] + self._served.names
 
     def add_notebook(self, notebook: NotebookRef) -> None:
-        """Serve one more notebook: a ``NotebookInstance`` or the name of an existing one.
-
-        A name under ``notebook_name_prefix`` is served by the prefix already and is not
-        listed again. The explicit list is bounded by the Lambda's 4 KiB environment and
-        the role's IAM policy size (57 names of 63 characters, more if shorter);
-        past that ``add_notebook`` raises ``ValidationError``: use ``notebook_name_prefix``.
-        """
-        with validating(self):
-            index = self._served.admit(served_name(notebook))
-        if index is not None:
-            self.function.add_environment(Env.NOTEBOOK_NAMES, Fn.join(",", self._served.names))
-            self._served_policies.add_arn(index, served_arn(self, notebook))
+        """Serve one more notebook. A ``NotebookInstance`` gets the serving tag: nothing is
+        added to this API's template, however many. A name is listed in the function's
+        environment and policies (57 of 63 characters; past that ``ValidationError``): tag
+        an existing notebook instead (docs/fleet.md)."""
+        serve_notebook(self, notebook)
 
     def grant_open(self, grantee: iam.IGrantable, notebook: NotebookRef | None = None) -> iam.Grant:
         """Let ``grantee`` call the API for ``notebook`` (default: every served notebook).
@@ -339,22 +339,17 @@ class PresignedUrlApi(Construct):
         self._portal = portal
 
     def _check_environment(self, variables: Mapping[str, tuple[str | None, int]]) -> None:
-        """Internal, for ``NotebookPortal``, which checks before it exists: raise what
-        ``_add_environment`` would for ``variables`` (name: value, or None counted at
-        ``max_chars``, and ``max_chars``), recording nothing."""
+        """Internal, for ``NotebookPortal``: raise what ``_add_environment`` would for
+        ``variables`` (name: value or None, and ``max_chars``), recording nothing."""
         trial = self._environment.copy()
         with validating(self):
             for name, (value, max_chars) in variables.items():
                 trial.set(name, "x" * max_chars if value is None else value, max_chars=max_chars)
 
     def _add_environment(self, name: str, value: str, *, max_chars: int | None = None) -> None:
-        """Internal, for this API and ``NotebookPortal``: set a function variable, within
-        Lambda's 4 KiB for all of them (as ``Function.add_environment``, budgeted).
-
-        ``max_chars``: for a token value (required), the longest it can resolve to. Raises
-        ``ValidationError`` (at this API), setting nothing, when the environment would not
-        fit. The served-notebook list is ``add_notebook``'s.
-        """
+        """Internal, for this API and ``NotebookPortal``: ``Function.add_environment`` within
+        Lambda's 4 KiB (``ValidationError``, setting nothing, past it). ``max_chars``: for a
+        token value (required), the longest it can resolve to."""
         with validating(self):
             self._environment.set(name, value, max_chars=max_chars)
         self.function.add_environment(name, value)

@@ -11,6 +11,7 @@ from aws_cdk import aws_ec2 as ec2
 from ..cidrs import normalize_cidrs
 from ..limits import SESSION_DURATION_MAX_SECONDS, SESSION_DURATION_MIN_SECONDS
 from ..network.subnets import private_subnet_selection
+from ..notebook.serving import SERVING_ID_MAX_LENGTH, check_serving_id
 from ..validation import (
     THROTTLING_BURST_MAX,
     THROTTLING_RATE_MAX,
@@ -55,6 +56,7 @@ def check_props(
     stage_name: str,
     reserved_concurrent_executions: int | None,
     waf_rate_limit_per_5_minutes: int,
+    serving_tag_value: str | None,
 ) -> CheckedProps:
     """Check every prop, in the order the construct used to meet them, the notebooks last
     (tried on a copy of what ``add_notebook`` records)."""
@@ -71,12 +73,17 @@ def check_props(
     )
     subnets = vpc_subnets or private_subnet_selection(vpc)
     validate_rate_limit(waf_rate_limit_per_5_minutes, prop="waf_rate_limit_per_5_minutes")
+    if serving_tag_value is not None:
+        check_serving_id(serving_tag_value)
     environment = FunctionEnvironment.for_api(
         notebook_name_prefix=notebook_name_prefix or "",
         allowed_cidrs=cidrs,
         allow_start=allow_start,
         max_session_duration_seconds=max_session_duration_seconds,
         default_session_duration_seconds=default_session_duration_seconds,
+        serving_id_chars=(
+            SERVING_ID_MAX_LENGTH if serving_tag_value is None else len(serving_tag_value)
+        ),
     )
     served = ServedNotebooks(notebook_name_prefix or "", environment)
     served.try_admitting(notebooks)

@@ -1,22 +1,30 @@
-"""Which notebooks a PresignedUrlApi serves, and the role policies that list their ARNs.
+"""Which notebooks a PresignedUrlApi serves, and the role policies that let it mint for them.
 
-``ServedNotebooks`` is the bookkeeping (no CDK: it can be tried before the API exists);
-``ServedNotebookPolicies`` writes what it admits into the function policy's statement and,
+Served by tag (issue 21): one statement, ``MintForTaggedNotebooks``, lets the role mint for
+every notebook carrying the API's serving tag, however many (``tagged_mint_statement``);
+``NotebookInstance`` objects are served so (notebook/serving.py).
+
+Served by name or prefix (before issue 21, still working): ``ServedNotebooks`` is the
+bookkeeping (no CDK: it can be tried before the API exists); ``ServedNotebookPolicies``
+writes what it admits into the function policy's ``MintForServedNotebooks`` statement and,
 when that is full, into more managed policies on the function's role (api/capacity.py).
 """
 
 from __future__ import annotations
 
 from collections.abc import Iterable
+from typing import TYPE_CHECKING
 
-from aws_cdk import Stack
+from aws_cdk import Fn, Stack
 from aws_cdk import aws_iam as iam
 from aws_cdk import aws_lambda as lambda_
 from constructs import Construct
 
+from ..lambda_src.presigned_url.contract import SERVED_BY_TAG, Env
 from ..notebook.instance import NotebookInstance
 from ..notebook.ip_policy import PRESIGN_ACTION
-from ..validation import ValidationError, is_token, validate_notebook_name
+from ..notebook.serving import serving_tag_of, tag_as_served
+from ..validation import ValidationError, is_token, validate_notebook_name, validating
 from .capacity import (
     MANAGED_POLICY_MAX_CHARS,
     MAX_SERVED_NOTEBOOK_POLICIES,
@@ -28,6 +36,9 @@ from .function_environment import FunctionEnvironment
 
 DESCRIBE_ACTION = "sagemaker:DescribeNotebookInstance"
 START_ACTION = "sagemaker:StartNotebookInstance"
+
+if TYPE_CHECKING:
+    from .presigned_url_api import PresignedUrlApi
 
 NotebookRef = NotebookInstance | str
 
@@ -73,6 +84,7 @@ class ServedNotebooks:
         self.prefix = prefix
         self._environment = environment
         self._rooms = [first_policy_room(prefix)]  # characters each statement has left
+        self.tagged: list[NotebookInstance] = []  # served by the tag: counted nowhere
 
     @property
     def names(self) -> list[str]:
@@ -119,53 +131,102 @@ class ServedNotebooks:
         return len(self._rooms) - 1
 
     def try_admitting(self, notebooks: Iterable[NotebookRef]) -> None:
-        """Raise what ``admit`` would for ``notebooks``, on copies: nothing is recorded."""
+        """Raise what ``add_notebook`` would for ``notebooks`` (listed ones on copies, tagged
+        ones read only): nothing is recorded."""
         trial = ServedNotebooks(self.prefix, self._environment.copy())
         trial._rooms = list(self._rooms)
+        seen: set[int] = set()
         for notebook in notebooks:
-            trial.admit(served_name(notebook))
+            if not isinstance(notebook, NotebookInstance):
+                trial.admit(served_name(notebook))
+            elif id(notebook) in seen or serving_tag_of(notebook) is not None:
+                raise ValidationError(
+                    f"notebook {notebook.node.path} is already served by an API "
+                    f"(its {SERVED_BY_TAG} tag is set): one API serves a notebook"
+                )
+            seen.add(id(notebook))
 
 
-def mint_statement(scope: Construct, *, allow_start: bool, prefix: str) -> iam.PolicyStatement:
-    """The function policy's statement for the served notebooks (the prefix's ARN first)."""
-    statement = iam.PolicyStatement(
-        sid="MintForServedNotebooks",
-        actions=[PRESIGN_ACTION, DESCRIBE_ACTION] + ([START_ACTION] if allow_start else []),
-        resources=[],
+def serve_notebook(api: PresignedUrlApi, notebook: NotebookRef) -> None:
+    """``PresignedUrlApi.add_notebook``: tag a ``NotebookInstance``, list a name."""
+    if isinstance(notebook, NotebookInstance):
+        with validating(api):
+            tag_as_served(notebook, api.serving_tag_value)
+        api._served.tagged.append(notebook)
+        return
+    with validating(api):
+        index = api._served.admit(served_name(notebook))
+    if index is not None:
+        api.function.add_environment(Env.NOTEBOOK_NAMES, Fn.join(",", api._served.names))
+        api._served_policies.add_arn(index, served_arn(api, notebook))
+
+
+def mint_actions(*, allow_start: bool) -> list[str]:
+    """What the role may do to a served notebook: presign, describe, and start if allowed."""
+    return [PRESIGN_ACTION, DESCRIBE_ACTION] + ([START_ACTION] if allow_start else [])
+
+
+def tagged_mint_statement(
+    scope: Construct, *, allow_start: bool, serving_id: str
+) -> iam.PolicyStatement:
+    """Mint for every notebook of the account carrying the serving tag, and no other.
+
+    ``notebook-instance`` supports ``aws:ResourceTag/${TagKey}`` for all three actions
+    (Service Authorization Reference, "Actions, resources, and condition keys for Amazon
+    SageMaker"); a missing key fails ``StringEquals``, so an untagged notebook, or one
+    that does not exist, is refused (IAM user guide, "Condition operators").
+    """
+    return iam.PolicyStatement(
+        sid="MintForTaggedNotebooks",
+        actions=mint_actions(allow_start=allow_start),
+        resources=[notebook_arn(scope, "*")],
+        conditions={"StringEquals": {f"aws:ResourceTag/{SERVED_BY_TAG}": serving_id}},
     )
-    if prefix:
-        statement.add_resources(notebook_arn(scope, f"{prefix}*"))
-    return statement
 
 
 class ServedNotebookPolicies:
-    """The statements listing served ARNs: ``first`` (in the function policy), then one per
-    ``ServedNotebooksPolicy<n>`` managed policy, created as ``ServedNotebooks`` asks."""
+    """The statements listing served ARNs (by name or prefix): ``MintForServedNotebooks`` in
+    the function policy, added with its first ARN, then one per ``ServedNotebooksPolicy<n>``
+    managed policy, created as ``ServedNotebooks`` asks."""
 
     def __init__(
         self,
         scope: Construct,
         *,
-        first: iam.PolicyStatement,
+        function_policy: iam.ManagedPolicy,
         role: iam.IRole,
         function: lambda_.IFunction,
+        allow_start: bool,
+        prefix: str,
     ) -> None:
         self._scope = scope
+        self._function_policy = function_policy
         self._role = role
         self._function = function
-        self._statements = [first]
+        self._actions = mint_actions(allow_start=allow_start)
+        self._statements: list[iam.PolicyStatement] = []
+        if prefix:
+            self._first().add_resources(notebook_arn(scope, f"{prefix}*"))
 
     def add_arn(self, index: int, arn: str) -> None:
         """List ``arn`` in statement ``index`` (``ServedNotebooks.admit``'s answer)."""
-        if index == len(self._statements):
+        if index == 0 and not self._statements:
+            self._first()
+        elif index == len(self._statements):
             self._statements.append(self._new_statement(index + 1))
         self._statements[index].add_resources(arn)
 
+    def _first(self) -> iam.PolicyStatement:
+        statement = iam.PolicyStatement(
+            sid="MintForServedNotebooks", actions=self._actions, resources=[]
+        )
+        self._function_policy.add_statements(statement)
+        self._statements.append(statement)
+        return statement
+
     def _new_statement(self, number: int) -> iam.PolicyStatement:
         statement = iam.PolicyStatement(
-            sid=f"MintForServedNotebooks{number}",
-            actions=list(self._statements[0].actions),
-            resources=[],
+            sid=f"MintForServedNotebooks{number}", actions=self._actions, resources=[]
         )
         policy = iam.ManagedPolicy(
             self._scope,

@@ -19,7 +19,7 @@ from aws_cdk import aws_lambda as lambda_
 from aws_cdk import aws_logs as logs
 from constructs import Construct
 
-from ..acknowledgments import acknowledge
+from ..acknowledgments import ANY_NOTEBOOK_RULE, acknowledge
 from ..function_permissions import (
     network_interfaces_statement,
     own_logs_statement,
@@ -57,7 +57,7 @@ class UrlFunction:
         vpc: ec2.IVpc,
         subnets: ec2.SubnetSelection,
         allowed_cidrs: Sequence[str],
-        mint_statement: iam.PolicyStatement,
+        mint_statement: iam.PolicyStatement,  # MintForTaggedNotebooks
         environment: dict[str, str],
         log_settings: LogSettings,
         reserved_concurrent_executions: int | None,
@@ -84,7 +84,7 @@ class UrlFunction:
                 endpoint=network.endpoint,
             ),
         )
-        acknowledge(policy, "AwsSolutions::AwsSolutions-IAM5[Resource::*]")
+        acknowledge(policy, "AwsSolutions::AwsSolutions-IAM5[Resource::*]", ANY_NOTEBOOK_RULE)
         function = _function(
             scope,
             role=role,

@@ -29,10 +29,11 @@ from collections.abc import Sequence
 from aws_cdk import Duration, RemovalPolicy, Stack, Token
 from aws_cdk import aws_apigateway as apigw
 from aws_cdk import aws_cognito as cognito
+from aws_cdk import aws_ec2 as ec2
 from aws_cdk import aws_iam as iam
 from constructs import Construct
 
-from ..acknowledgments import PORTAL_TAGS_RULE, acknowledge
+from ..acknowledgments import acknowledge
 from ..api.capacity import (
     COGNITO_CLIENT_ID_MAX_CHARS,
     LONGEST_REGION,
@@ -51,6 +52,7 @@ from ..lambda_src.presigned_url.contract import (
     Env,
 )
 from ..validation import is_number_token, validating
+from .listing_endpoint import GET_RESOURCES_ACTION, listing_endpoint
 from .sign_in import (
     DEFAULT_NOTEBOOK_SESSION_MINUTES,
     DEFAULT_SESSION_MINUTES,
@@ -123,6 +125,11 @@ class NotebookPortal(Construct):
         on the pool's deletion protection: Cognito refuses to delete a protected pool, so
         with any policy that may delete it the rollback or delete would fail
         (ROLLBACK_FAILED). ``SNAPSHOT`` is refused (a user pool has no snapshot).
+    :param tagging_endpoint: an existing Resource Groups Tagging API interface endpoint
+        (``com.amazonaws.<region>.tagging``, private DNS on) in the API's VPC, which the
+        listing reads the served notebooks through. Default: a new one in the API's subnets
+        whose policy lets only the API's function call ``tag:GetResources``. Pass one where
+        the VPC has such an endpoint already (two with private DNS cannot coexist).
     :param notebook_session_minutes: how long the Jupyter session an Open starts lasts,
         30..720 (SageMaker's 1800..43200 seconds), and never longer than the API's
         ``max_session_duration_seconds``. It is the revocation window: a person whose tag
@@ -152,6 +159,8 @@ class NotebookPortal(Construct):
     """The page's app client: authorization code with PKCE, no secret."""
     branding: cognito.CfnManagedLoginBranding | None
     """The managed login style of the client, on the created domain only (else None)."""
+    tagging_endpoint: ec2.IInterfaceVpcEndpoint
+    """The tagging API endpoint the listing goes through (``tagging_endpoint``, or a new one)."""
 
     def __init__(
         self,
@@ -166,6 +175,7 @@ class NotebookPortal(Construct):
         session_minutes: int = DEFAULT_SESSION_MINUTES,
         removal_policy: RemovalPolicy = RemovalPolicy.RETAIN_ON_UPDATE_OR_DELETE,
         notebook_session_minutes: int = DEFAULT_NOTEBOOK_SESSION_MINUTES,
+        tagging_endpoint: ec2.IInterfaceVpcEndpoint | None = None,
     ) -> None:
         # Checked before the portal exists, so a refused one leaves nothing in the tree.
         with validating(scope, id):
@@ -207,6 +217,10 @@ class NotebookPortal(Construct):
         self.branding = self._create_branding() if self.domain is not None else None
         self._add_routes()
         self._configure_function(notebook_session_minutes)
+        self.tagging_endpoint = tagging_endpoint or listing_endpoint(self, api)
+        self.tagging_endpoint.connections.allow_default_port_from(
+            api.function_security_group, "Presigned URL Lambda to the tagging API"
+        )
 
     def _create_user_pool(self, removal_policy: RemovalPolicy) -> cognito.UserPool:
         pool = cognito.UserPool(
@@ -329,6 +343,12 @@ class NotebookPortal(Construct):
             # ListNotebookInstances has no resource-level permissions (SageMaker developer
             # guide, API permissions reference); the handler keeps only served names.
             iam.PolicyStatement(sid="ListNotebooks", actions=[LIST_ACTION], resources=["*"]),
+            # The served notebooks with their tags, 100 a call (tag_reads.py); no
+            # resource-level permissions (Service Authorization Reference, Resource Groups
+            # Tagging API): the handler filters on its own serving tag.
+            iam.PolicyStatement(
+                sid="ListServedNotebooks", actions=[GET_RESOURCES_ACTION], resources=["*"]
+            ),
             # Tags of this account's notebooks only: who may open which is in them.
             iam.PolicyStatement(
                 sid="ReadEntitlementTags",
@@ -336,7 +356,6 @@ class NotebookPortal(Construct):
                 resources=[notebook_arn(self, "*")],
             ),
         )
-        acknowledge(api.function_policy, PORTAL_TAGS_RULE)
         variables = _function_variables(
             api,
             portal_url=self.portal_url,

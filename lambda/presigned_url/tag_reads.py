@@ -1,0 +1,53 @@
+"""Read: the served notebooks and their tags, a page of 100 per call, from the Resource
+Groups Tagging API (issue 21), instead of one SageMaker ListTags per notebook.
+
+``GetResources`` filtered by resource type and by the serving tag returns each served
+notebook's ARN with all its tags; pages hold at most 100 resources (``ResourcesPerPage``,
+Resource Groups Tagging API reference). It needs ``tag:GetResources``, which has no
+resource-level permissions (Service Authorization Reference, "Resource Groups Tagging
+API"); the function reaches it through the ``tagging`` interface endpoint the portal adds.
+The tagging API is eventually consistent: a notebook tagged a moment ago, or deleted, may
+be missing or still listed for a while; the status read after it decides (portal_listing).
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterator
+from typing import Any
+
+import boto3
+from botocore.config import Config
+
+if "." in __name__:  # a package: the source tree (tests) and the wheel
+    from . import contract, sagemaker_calls
+else:  # the Lambda: this folder is the top level (handler string "handler.handler")
+    import contract
+    import sagemaker_calls
+
+NOTEBOOK_RESOURCE_TYPE = "sagemaker:notebook-instance"
+RESOURCES_PER_PAGE = 100  # GetResources' largest page
+# The same per-call budget as SageMaker's (sagemaker_calls: at most 9 s per call).
+# Endpoint from AWS_ENDPOINT_URL_RESOURCE_GROUPS_TAGGING_API in tests.
+tagging = boto3.client(
+    "resourcegroupstaggingapi",
+    config=Config(
+        connect_timeout=sagemaker_calls.CONNECT_TIMEOUT_SECONDS,
+        read_timeout=sagemaker_calls.READ_TIMEOUT_SECONDS,
+        retries={"mode": "standard", "total_max_attempts": sagemaker_calls.MAX_ATTEMPTS},
+    ),
+)
+
+
+def served_pages(served_by: str) -> Iterator[list[tuple[str, list[dict[str, Any]]]]]:
+    """Page after page of (ARN, tags) of the notebooks carrying the serving tag; the next
+    page is asked for only when the caller wants it."""
+    pages = tagging.get_paginator("get_resources").paginate(
+        ResourceTypeFilters=[NOTEBOOK_RESOURCE_TYPE],
+        TagFilters=[{"Key": contract.SERVED_BY_TAG, "Values": [served_by]}],
+        PaginationConfig={"PageSize": RESOURCES_PER_PAGE},
+    )
+    for page in pages:
+        yield [
+            (str(item.get("ResourceARN", "")), list(item.get("Tags") or []))
+            for item in page.get("ResourceTagMappingList", [])
+        ]

@@ -5,7 +5,11 @@ Subjects and their baselines run interleaved, round after round, and each figure
 the median of its rounds, so a load change on the machine hits both sides alike.
 Prints a table and writes it, with the machine it ran on, to bench/results.md.
 
-    python bench/run.py [--rounds 5] [--cold-rounds 15] [--skip-suite]
+    python bench/run.py [--rounds 5] [--cold-rounds 15] [--fleet-rounds 3] [--skip-suite]
+                        [--only fleet]
+
+The fleet figures (serving by tag against the URL function as of its last prefix-served
+commit, issue 21) are bench/fleet_listing.py's; `--only fleet` measures just those.
 """
 
 from __future__ import annotations
@@ -26,6 +30,8 @@ import zipfile
 from collections.abc import Callable
 from pathlib import Path
 from typing import TypeVar
+
+import fleet_listing  # bench/, the script's own folder
 
 T = TypeVar("T")
 REPO = Path(__file__).resolve().parent.parent
@@ -374,11 +380,19 @@ def main() -> None:
     parser.add_argument("--rounds", type=int, default=5, help="synth rounds (default 5)")
     parser.add_argument("--cold-rounds", type=int, default=15, help="cold-start rounds")
     parser.add_argument("--skip-suite", action="store_true", help="do not time the test suite")
+    parser.add_argument(
+        "--fleet-rounds", type=int, default=3, help="fleet listing rounds (default 3)"
+    )
+    parser.add_argument("--only", choices=["fleet"], help="measure only these figures")
     options = parser.parse_args()
 
     rows: list[tuple[str, str, str, str]] = []  # figure, value, baseline, ratio
     info = machine()
     print("machine: " + "; ".join(f"{k} {v}" for k, v in info.items()), flush=True)
+    if options.only == "fleet":
+        fleet_rows, fleet_note = fleet_listing.rows(options.fleet_rounds, fleet_synth_env)
+        write_report(rows + fleet_rows, info, options, fleet_note)
+        return
 
     print(f"synth: demo app and fleets vs. the empty app, {options.rounds} rounds", flush=True)
     include_dir = tempfile.TemporaryDirectory(prefix="bench-include-")
@@ -549,23 +563,43 @@ def main() -> None:
         raw, zipped = asset_sizes(folder)
         rows.append(("Lambda asset (handler folder)", f"{raw} bytes", f"zipped {zipped} bytes", ""))
 
+    fleet_rows, fleet_note = fleet_listing.rows(options.fleet_rounds, fleet_synth_env)
+    rows.extend(fleet_rows)
+
     if not options.skip_suite:
         print("test suite: pytest -q", flush=True)
         seconds, summary = suite_seconds()
         rows.append(("test suite wall time", f"{seconds:.0f} s", summary, ""))
+    write_report(rows, info, options, fleet_note)
 
+
+def fleet_synth_env(out: str) -> dict[str, str]:
+    return synth_env(out, nag=False)
+
+
+def write_report(
+    rows: list[tuple[str, str, str, str]],
+    info: dict[str, str],
+    options: argparse.Namespace,
+    fleet_note: str,
+) -> None:
+    """Print the table and write it, with how it was measured and the machine, to results.md."""
     table = ["| figure | value (median, min-max) | baseline | ratio |", "|---|---|---|---|"]
     table += [f"| {a} | {b} | {c} | {d} |" for a, b, c, d in rows]
     machine_lines = [f"- {k}: {v}" for k, v in info.items()]
+    how = (
+        ""
+        if options.only
+        else f" Synth times are `python app.py` wall times (CDK_OUTDIR temporary, cdk.json "
+        f"context), medians of {options.rounds} interleaved rounds; cold starts medians of "
+        f"{options.cold_rounds} fresh processes."
+    )
     report = "\n".join(
         [
             "# Benchmark results",
             "",
             f"`make bench` ({' '.join(sys.argv[1:]) or 'defaults'}), "
-            f"{time.strftime('%Y-%m-%d %H:%M UTC', time.gmtime())}. Synth times are "
-            f"`python app.py` wall times (CDK_OUTDIR temporary, cdk.json context), medians of "
-            f"{options.rounds} interleaved rounds; cold starts medians of "
-            f"{options.cold_rounds} fresh processes.",
+            f"{time.strftime('%Y-%m-%d %H:%M UTC', time.gmtime())}.{how} {fleet_note}",
             "",
             *table,
             "",

@@ -321,7 +321,10 @@ class AwsStandIn(LocalServer):
         name = request.get("NotebookInstanceName")
         with self._lock:
             notebook = self._find(name)
-            tag = None if notebook is None else notebook.tags.get(SERVED_BY_TAG)
+            # IAM decides on the resource's ARN, which SageMaker writes lower-cased: the tags
+            # are those of the notebook at that ARN, whatever the case the name was asked in.
+            at_arn = self._notebooks.get(name.lower()) if isinstance(name, str) else None
+            tag = None if at_arn is None else at_arn.tags.get(SERVED_BY_TAG)
         if self.served_by is not None and tag != self.served_by:
             raise Refusal(
                 "AccessDeniedException",

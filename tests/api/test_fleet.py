@@ -1,5 +1,8 @@
 """One PresignedUrlApi for a fleet of notebooks: sharing, per-notebook grants, and scale.
 
+NotebookInstances are served by the serving tag (issue 21): nothing about them is added to
+the API's function or role. Names (existing notebooks) and prefixes are still listed.
+
 Each stack is synthesized once per module; the limits checked are CloudFormation's
 500 resources per stack, IAM's 6144 characters per managed policy (10240 for a
 role's inline policies together) and Lambda's 4 KiB of environment variables.
@@ -159,12 +162,15 @@ def principal_policy_text(template: dict, kind: str, ref: object) -> str:
 
 
 def served_arns(template: dict, role_id: str) -> list:
+    """The ARNs listed by name or prefix (MintForTaggedNotebooks' tag-scoped * aside)."""
     managed, inline = role_policies(template, role_id)
     return [
         resource
         for document in managed + inline
         for statement in document["Statement"]
-        if statement["Effect"] == "Allow" and PRESIGN in statement["Action"]
+        if statement["Effect"] == "Allow"
+        and PRESIGN in statement["Action"]
+        and statement.get("Sid") != "MintForTaggedNotebooks"
         for resource in (
             statement["Resource"]
             if isinstance(statement["Resource"], list)
@@ -214,6 +220,7 @@ def scaled() -> dict[int, dict]:
             "template": Template.from_stack(stack).to_json(),
             "role_id": stack.get_logical_id(api.role.node.default_child),
             "names": [worst_name(i) for i in range(n)],
+            "serving_id": api.serving_tag_value,
         }
     return built
 
@@ -273,16 +280,38 @@ def test_shared_api_means_one_api_one_function_one_endpoint(shared):
 
 
 def test_shared_api_serves_every_notebook(shared):
-    names = url_function(shared["template"])["Properties"]["Environment"]["Variables"][
-        "NOTEBOOK_NAMES"
-    ]
-    assert render(names, shared["template"]).split(",") == [
-        "nb-alice",
-        "nb-bob",
-        "nb-carol",
-        "existing-Notebook",
-    ]
+    template = shared["template"]
+    variables = url_function(template)["Properties"]["Environment"]["Variables"]
+    # The three NotebookInstances by tag; the existing notebook by name.
+    assert render(variables["NOTEBOOK_NAMES"], template) == "existing-Notebook"
+    assert variables["SERVED_BY"] == shared["api"].serving_tag_value
+    assert serving_tags(template) == {
+        "nb-alice": shared["api"].serving_tag_value,
+        "nb-bob": shared["api"].serving_tag_value,
+        "nb-carol": shared["api"].serving_tag_value,
+    }
     assert shared["api"].notebook_names == ["nb-alice", "nb-bob", "nb-carol", "existing-Notebook"]
+
+
+def serving_tags(template: dict) -> dict[str, str | None]:
+    """Each notebook's notebook-access:served-by tag, by notebook name."""
+    return {
+        nb["Properties"]["NotebookInstanceName"]: {
+            tag["Key"]: tag["Value"] for tag in nb["Properties"].get("Tags", [])
+        }.get("notebook-access:served-by")
+        for nb in of_type(template, "AWS::SageMaker::NotebookInstance").values()
+    }
+
+
+def tagged_mint_statement(template: dict, role_id: str) -> dict:
+    managed, inline = role_policies(template, role_id)
+    (statement,) = [
+        s
+        for document in managed + inline
+        for s in document["Statement"]
+        if s.get("Sid") == "MintForTaggedNotebooks"
+    ]
+    return statement
 
 
 def test_each_notebook_is_reachable_from_the_shared_endpoint(shared):
@@ -342,12 +371,21 @@ def test_grant_open_returns_a_grant_scoped_to_the_stage():
     assert sorted(re.findall(r"/v1/POST/notebooks/([^\"]+)", text)) == ["alpha/start", "alpha/url"]
 
 
-def test_grant_open_for_a_notebook_the_api_does_not_serve_fails_early():
+def test_grant_open_names_a_notebook_that_may_join_by_tag_later():
+    # A notebook joins by its tag after the deploy (aws sagemaker add-tags), so a grant may
+    # name one the app does not know; a name SageMaker would refuse is still refused.
     stack = new_stack("Unserved")
     api = PresignedUrlApi(stack, "Api", vpc=create_private_vpc(stack, "Vpc"), allowed_cidrs=ALLOWED)
-    api.add_notebook("alpha")
-    with pytest.raises(ValidationError, match=r"'beta' is not served by .*add_notebook"):
-        api.grant_open(iam.User(stack, "User"), "beta")
+    user = iam.User(stack, "User")
+    api.grant_open(user, "beta")
+    text = principal_policy_text(
+        Template.from_stack(stack).to_json(),
+        "Users",
+        {"Ref": stack.get_logical_id(user.node.default_child)},
+    )
+    assert re.findall(r"/POST/notebooks/([^/\"]+)/url", text) == ["beta"]
+    with pytest.raises(ValidationError, match=r"notebook 'bad_name' is not allowed"):
+        api.grant_open(user, "bad_name")
 
 
 def test_add_notebook_rejects_duplicates_bad_names_and_other_types():
@@ -361,8 +399,13 @@ def test_add_notebook_rejects_duplicates_bad_names_and_other_types():
         api.add_notebook("alpha")
     with pytest.raises(ValidationError, match=r"is already served"):
         api.add_notebook("ALPHA")
-    with pytest.raises(ValidationError, match=r"already served"):
+    with pytest.raises(ValidationError, match=r"already served by this API"):
         api.add_notebook(notebook)
+    other = PresignedUrlApi(stack, "Other", vpc=vpc, allowed_cidrs=ALLOWED)
+    with pytest.raises(ValidationError, match=r"already served by the API whose serving id"):
+        other.add_notebook(notebook)
+    with pytest.raises(ValidationError, match=r"already served by an API"):
+        PresignedUrlApi(stack, "Third", vpc=vpc, allowed_cidrs=ALLOWED, notebooks=[notebook])
     with pytest.raises(ValidationError, match=r"notebook 'bad_name' is not allowed"):
         api.add_notebook("bad_name")
     with pytest.raises(ValidationError, match=r"got int"):
@@ -395,10 +438,9 @@ def test_fleet_template_fits_cloudformation_size_limit(scaled, n):
 def test_resources_grow_linearly_and_slowly(scaled):
     sizes = {n: len(scaled[n]["template"]["Resources"]) for n in SCALES}
     # Per notebook: the notebook, its lifecycle configuration, its role and policies, and
-    # the user's grant; past about 20 long names, one more policy on the Lambda role
-    # every 40 or so.
+    # the user's grant; nothing on the API's side (served by tag).
     assert (sizes[10] - sizes[1]) / 9 <= 6
-    assert (sizes[50] - sizes[10]) / 40 <= 6.1
+    assert (sizes[50] - sizes[10]) / 40 <= 6
 
 
 @pytest.mark.parametrize("n", SCALES)
@@ -412,10 +454,18 @@ def test_function_role_policies_stay_under_iam_size_limits(scaled, n):
 
 
 @pytest.mark.parametrize("n", SCALES)
-def test_function_role_may_mint_for_exactly_the_fleet(scaled, n):
-    template = scaled[n]["template"]
-    arns = [render(a, template) for a in served_arns(template, scaled[n]["role_id"])]
-    assert sorted(a.rsplit("/", 1)[1] for a in arns) == sorted(scaled[n]["names"])
+def test_function_role_mints_for_the_tag_and_every_fleet_notebook_carries_it(scaled, n):
+    template, role_id = scaled[n]["template"], scaled[n]["role_id"]
+    # One statement however many notebooks: every notebook of the account, if tagged.
+    assert served_arns(template, role_id) == []
+    statement = tagged_mint_statement(template, role_id)
+    assert render(statement["Resource"], template).endswith(":notebook-instance/*")
+    assert statement["Condition"] == {
+        "StringEquals": {"aws:ResourceTag/notebook-access:served-by": scaled[n]["serving_id"]}
+    }
+    tags = serving_tags(template)
+    assert sorted(tags) == sorted(scaled[n]["names"])
+    assert set(tags.values()) == {scaled[n]["serving_id"]}
 
 
 @pytest.mark.parametrize("n", SCALES)
@@ -425,13 +475,14 @@ def test_function_environment_stays_under_4_kib(scaled, n):
     assert environment_bytes(variables, template) <= LAMBDA_ENVIRONMENT_LIMIT_BYTES
 
 
-def test_handler_serves_exactly_the_fleet(scaled):
+def test_handler_leaves_the_fleet_to_the_tag(scaled):
     template = scaled[50]["template"]
     variables = url_function(template)["Properties"]["Environment"]["Variables"]
     settings = load_settings({k: render(v, template) for k, v in variables.items()})
-    assert all(settings.serves(name) for name in scaled[50]["names"])
-    assert not settings.serves(worst_name(50))
-    assert not settings.serves("user-000")
+    assert settings.served_by == scaled[50]["serving_id"]
+    # No name is listed: whether one is served is SageMaker's answer to the tagged role.
+    assert not any(settings.lists(name) for name in scaled[50]["names"])
+    assert all(settings.may_serve(name) for name in [*scaled[50]["names"], "user-000"])
 
 
 @pytest.mark.parametrize("n", SCALES)
@@ -468,11 +519,11 @@ def full() -> dict:
 def test_explicit_list_has_a_capacity_and_says_what_to_do_beyond_it(full):
     print(f"explicit-list capacity at 63-character names: {full['served']}")
     # The figure PresignedUrlApi.add_notebook and docs/served-notebooks.md give.
-    assert full["served"] == 57
+    assert full["served"] == 56
     assert full["error"] is not None
     message = str(full["error"])
     assert worst_name(full["served"]) in message
-    assert "notebook_name_prefix" in message
+    assert "notebook-access:served-by" in message and "docs/fleet.md" in message
 
 
 @pytest.fixture(scope="module")
@@ -481,7 +532,7 @@ def full_with_portal() -> dict:
     stack = new_stack("FullWithPortal")
     api = PresignedUrlApi(stack, "Api", vpc=create_private_vpc(stack, "Vpc"), allowed_cidrs=ALLOWED)
     NotebookPortal(stack, "Portal", api=api, domain_prefix="team-notebooks")
-    with pytest.raises(ValidationError, match="notebook_name_prefix"):
+    with pytest.raises(ValidationError, match="served-by"):
         for i in range(1000):
             api.add_notebook(worst_name(i))
     return {"served": len(api.notebook_names), "template": Template.from_stack(stack).to_json()}
@@ -500,11 +551,11 @@ def test_a_portal_takes_its_room_in_the_lambda_environment(full, full_with_porta
 def test_a_portal_on_a_full_api_is_refused_with_what_to_do():
     stack = new_stack("FullThenPortal")
     api = PresignedUrlApi(stack, "Api", vpc=create_private_vpc(stack, "Vpc"), allowed_cidrs=ALLOWED)
-    for i in range(57):
+    for i in range(56):
         api.add_notebook(worst_name(i))
     with pytest.raises(ValidationError, match=r"cannot set the Lambda's PORTAL_\w+: .* bytes") as e:
         NotebookPortal(stack, "Portal", api=api, domain_prefix="team-notebooks")
-    assert "notebook_name_prefix" in str(e.value)
+    assert "by tag" in str(e.value)
     # Refused before it exists: no portal, and none of its routes or statements on the API.
     assert stack.node.try_find_child("Portal") is None
     resources = Template.from_stack(stack).to_json()["Resources"].values()
@@ -560,11 +611,44 @@ def test_prefix_serves_any_number_in_constant_space(prefixed):
     arns = [render(a, template) for a in served_arns(template, prefixed["role_id"])]
     assert sorted(a.rsplit("/", 1)[1] for a in arns) == ["outsider", "team-a-*"]
     settings = load_settings({k: render(v, template) for k, v in variables.items()})
-    assert settings.serves("team-a-123")
-    assert settings.serves("outsider")
-    assert not settings.serves("team-b-001")
+    assert settings.lists("team-a-123")
+    assert settings.lists("outsider")
+    assert not settings.lists("team-b-001")
 
 
 def test_prefix_grant_names_one_route(prefixed):
     text = principal_policy_text(prefixed["template"], "Users", prefixed["user_ref"])
     assert re.findall(r"/POST/notebooks/([^/\"]+)/url", text) == ["team-a-499"]
+
+
+# ---------------------------------------------------------------- served by tag
+
+
+def api_stack_serving(n: int) -> tuple[dict, dict]:
+    """An API stack whose n NotebookInstances live in a stack of their own: the two templates."""
+    app = cdk.App()
+    env = cdk.Environment(**TEST_ENV)
+    api_stack = cdk.Stack(app, "ApiStack", env=env)
+    vpc = create_private_vpc(api_stack, "Vpc")
+    api = PresignedUrlApi(api_stack, "Api", vpc=vpc, allowed_cidrs=ALLOWED)
+    fleet = cdk.Stack(app, "FleetStack", env=env)
+    key = kms.Key(fleet, "Key", enable_key_rotation=True)
+    for i in range(n):
+        api.add_notebook(
+            NotebookInstance(
+                fleet, f"Nb{i}", vpc=vpc, notebook_instance_name=f"nb-{i}", encryption_key=key
+            )
+        )
+    return (
+        Template.from_stack(api_stack).to_json(),
+        Template.from_stack(fleet).to_json(),
+    )
+
+
+def test_the_api_template_does_not_grow_with_the_tagged_fleet():
+    one_api, one_fleet = api_stack_serving(1)
+    many_api, many_fleet = api_stack_serving(12)
+    # The API's stack is the same byte for byte; the notebooks carry the API's tag.
+    assert json.dumps(many_api, sort_keys=True) == json.dumps(one_api, sort_keys=True)
+    assert len(set(serving_tags(many_fleet).values())) == 1
+    assert len(serving_tags(many_fleet)) == 12

@@ -197,7 +197,11 @@ def test_function_is_latest_python_on_arm_with_explicit_limits(template):
     assert function["LoggingConfig"]["LogFormat"] == "JSON"
     env = function["Environment"]["Variables"]
     assert env["ALLOWED_CIDRS"] == ",".join(ALLOWED)
-    assert env["NOTEBOOK_NAMES"] == "team-notebook"
+    # The notebook is served by its tag (issue 21): no name is listed.
+    assert env["NOTEBOOK_NAMES"] == ""
+    (notebook,) = resources(template, "AWS::SageMaker::NotebookInstance").values()
+    tags = {t["Key"]: t["Value"] for t in notebook["Properties"]["Tags"]}
+    assert tags["notebook-access:served-by"] == env["SERVED_BY"]
     assert env["ALLOW_START"] == "false"
 
 
@@ -209,13 +213,21 @@ def _function_policy_statements(template: Template) -> list[dict]:
     return statements
 
 
-def test_function_role_may_mint_and_describe_only_the_served_notebook(template):
+def test_function_role_may_mint_and_describe_only_notebooks_carrying_its_tag(template):
     statements = _function_policy_statements(template)
-    mint = next(s for s in statements if s.get("Sid") == "MintForServedNotebooks")
+    # Nothing listed by name: the one minting statement is the tag-scoped one.
+    assert [s for s in statements if s.get("Sid", "").startswith("MintForServed")] == []
+    mint = next(s for s in statements if s.get("Sid") == "MintForTaggedNotebooks")
     assert mint["Effect"] == "Allow"
     assert sorted(mint["Action"]) == sorted([PRESIGN, "sagemaker:DescribeNotebookInstance"])
-    (notebook_id,) = template.find_resources("AWS::SageMaker::NotebookInstance")
-    assert mint["Resource"] == {"Fn::GetAtt": [notebook_id, "NotebookInstanceArn"]}
+    assert mint["Resource"]["Fn::Join"][1][-1].endswith(":notebook-instance/*")
+    (notebook,) = resources(template, "AWS::SageMaker::NotebookInstance").values()
+    tags = {t["Key"]: t["Value"] for t in notebook["Properties"]["Tags"]}
+    assert mint["Condition"] == {
+        "StringEquals": {
+            "aws:ResourceTag/notebook-access:served-by": tags["notebook-access:served-by"]
+        }
+    }
 
 
 def test_function_role_deny_exempts_only_the_construct_endpoint(template):

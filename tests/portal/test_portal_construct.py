@@ -11,6 +11,7 @@ import pytest
 from aws_cdk import aws_cognito as cognito
 from aws_cdk.assertions import Match, Template
 from presigned_url import portal as handler_portal
+from presigned_url.contract import SERVED_BY_TAG
 from vpcs import make_vpc
 
 from sagemaker_notebook_access import (
@@ -303,7 +304,17 @@ def test_no_token_outlives_the_refresh_token(stacks):
 def test_owners_and_groups_become_the_notebooks_tags(template):
     (notebook,) = of_type(template, "AWS::SageMaker::NotebookInstance").values()
     tags = {t["Key"]: t["Value"] for t in notebook["Properties"]["Tags"]}
-    assert tags == {OWNERS_TAG: "alice@example.com 0f1e2d3c-sub", GROUPS_TAG: "ml-team"}
+    (function,) = [
+        f
+        for f in of_type(template, "AWS::Lambda::Function").values()
+        if f["Properties"].get("Handler") == "handler.handler"
+    ]
+    serving_id = function["Properties"]["Environment"]["Variables"]["SERVED_BY"]
+    assert tags == {
+        OWNERS_TAG: "alice@example.com 0f1e2d3c-sub",
+        GROUPS_TAG: "ml-team",
+        SERVED_BY_TAG: serving_id,  # served by the portal's API, by tag (issue 21)
+    }
 
 
 def test_changing_the_tags_does_not_replace_the_notebook():
@@ -415,3 +426,71 @@ def test_bad_owners_and_groups_are_refused(props, message):
     stack = cdk.Stack(cdk.App(), "Tags")
     with pytest.raises(ValidationError, match=message):
         NotebookInstance(stack, "Nb", vpc=make_vpc(stack), **props)
+
+
+# ---------------------------------------------------------------- the listing's endpoint (issue 21)
+
+
+def tagging_endpoints(template: dict) -> list[dict]:
+    return [
+        e["Properties"]
+        for e in of_type(template, "AWS::EC2::VPCEndpoint").values()
+        if "tagging" in json.dumps(e["Properties"]["ServiceName"])
+    ]
+
+
+def test_the_listing_reads_through_a_tagging_endpoint_only_the_function_may_use(template):
+    (endpoint,) = tagging_endpoints(template)
+    assert endpoint["VpcEndpointType"] == "Interface"
+    assert endpoint["PrivateDnsEnabled"] is True
+    (function_role,) = [
+        k
+        for k, r in of_type(template, "AWS::IAM::Role").items()
+        if "lambda.amazonaws.com" in json.dumps(r["Properties"]["AssumeRolePolicyDocument"])
+        and "FunctionRole" in k
+    ]
+    (statement,) = endpoint["PolicyDocument"]["Statement"]
+    assert statement["Effect"] == "Allow"
+    assert statement["Action"] == "tag:GetResources"
+    assert statement["Principal"] == {"AWS": {"Fn::GetAtt": [function_role, "Arn"]}}
+    # The function's closed group may reach it on 443.
+    egress = [
+        r["Properties"]
+        for r in of_type(template, "AWS::EC2::SecurityGroupEgress").values()
+        if r["Properties"].get("FromPort") == 443
+    ]
+    endpoint_groups = [g for g in endpoint["SecurityGroupIds"]]
+    assert any(
+        {"Fn::GetAtt": [ref["Fn::GetAtt"][0], "GroupId"]} in [rule["DestinationSecurityGroupId"]]
+        for rule in egress
+        for ref in endpoint_groups
+    )
+
+
+def test_the_function_may_call_get_resources(template):
+    statements = [
+        s
+        for p in of_type(template, "AWS::IAM::ManagedPolicy").values()
+        for s in p["Properties"]["PolicyDocument"]["Statement"]
+    ]
+    (listing,) = [s for s in statements if s.get("Sid") == "ListServedNotebooks"]
+    assert listing == {
+        "Sid": "ListServedNotebooks",
+        "Effect": "Allow",
+        "Action": "tag:GetResources",
+        "Resource": "*",
+    }
+
+
+def test_a_given_tagging_endpoint_is_used_instead_of_a_new_one():
+    from aws_cdk import aws_ec2 as ec2
+
+    stack = cdk.Stack(cdk.App(), "GivenTagging")
+    vpc = make_vpc(stack)
+    given = vpc.add_interface_endpoint(
+        "Tagging", service=ec2.InterfaceVpcEndpointAwsService.TAGGING
+    )
+    api = PresignedUrlApi(stack, "Api", vpc=vpc, allowed_cidrs=CIDRS)
+    portal = NotebookPortal(stack, "Portal", api=api, domain_prefix="given", tagging_endpoint=given)
+    assert portal.tagging_endpoint is given
+    assert len(tagging_endpoints(Template.from_stack(stack).to_json())) == 1

@@ -15,7 +15,7 @@ from aws_cdk import aws_logs as logs
 from ..cidr_warnings import warn_if_open
 from ..lambda_src.presigned_url.contract import Env
 from ..monitoring.api_monitoring import ApiMonitoring
-from ..notebook.serving import default_serving_id
+from ..notebook.serving import SERVING_ID_MAX_LENGTH, default_serving_id
 from ..stack_output import API_OUTPUT_ID, api_output_description
 from .capacity import REST_API_ID_CHARS
 from .function_network import FunctionNetwork, restrict_endpoint_policy
@@ -56,8 +56,9 @@ def assemble(
     api.notebook_name_prefix = checked.served.prefix
     api.stage_name = stage.stage_name
     api.serving_tag_value = serving_id
-    # Room was kept for it (prop_checks): the default is only known once the API exists.
-    checked.environment.set(Env.SERVED_BY, serving_id)
+    # Room was kept for it (prop_checks): the default is only known once the API exists,
+    # and stays counted at its longest, so add_notebook admits what the props check did.
+    checked.environment.set(Env.SERVED_BY, serving_id, max_chars=SERVING_ID_MAX_LENGTH)
     api._environment = checked.environment
     api._served = checked.served
     api._invoke_policies = InvokePolicies(api)

@@ -72,7 +72,8 @@ class FunctionEnvironment:
         return copy.deepcopy(self)
 
     def set(self, key: str, value: str, *, max_chars: int | None = None) -> None:
-        """Record ``key``; ``max_chars``: for a token value, the longest it can resolve to."""
+        """Record ``key``; ``max_chars``: for a token value (required), the longest it can
+        resolve to; for a string, room kept for a longer one (counted at the larger)."""
         if key == Env.NOTEBOOK_NAMES:
             raise ValueError(f"{key} is the served-notebook list: add names with add_name")
         if is_token(value) and max_chars is None:
@@ -80,14 +81,16 @@ class FunctionEnvironment:
         longest = dict(self._longest)
         if is_token(value):
             longest[key] = max_chars
+        elif max_chars is not None:
+            longest[key] = max(max_chars, len(value))
         else:
             longest.pop(key, None)
         projected = self._bytes({**self._values, key: value}, longest, self._names)
         if projected > ENVIRONMENT_LIMIT_BYTES:
             raise ValidationError(
                 f"cannot set the Lambda's {key}: its environment would need {projected} bytes "
-                f"(limit {ENVIRONMENT_LIMIT_BYTES}); serve fewer notebooks by name (give them "
-                "a common prefix and pass notebook_name_prefix)"
+                f"(limit {ENVIRONMENT_LIMIT_BYTES}); serve fewer notebooks by name: serve them "
+                "by tag instead (docs/fleet.md)"
             )
         self._values[key] = value
         self._longest = longest
@@ -99,8 +102,9 @@ class FunctionEnvironment:
             raise ValidationError(
                 f"cannot serve notebook {name!r}: the Lambda environment would need "
                 f"{projected} bytes (limit {ENVIRONMENT_LIMIT_BYTES}, names counted at up to "
-                f"{NOTEBOOK_NAME_MAX_LENGTH} characters); give the notebooks a common name "
-                "prefix and pass notebook_name_prefix instead of adding them one by one"
+                f"{NOTEBOOK_NAME_MAX_LENGTH} characters); serve it by tag instead: add the "
+                "NotebookInstance, or tag the existing notebook notebook-access:served-by "
+                "(docs/fleet.md), which takes no room at all"
             )
 
     def add_name(self, name: str) -> None:

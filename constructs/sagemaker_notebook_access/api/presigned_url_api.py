@@ -230,7 +230,7 @@ class PresignedUrlApi(Construct):
     def add_notebook(self, notebook: NotebookRef) -> None:
         """Serve one more notebook. A ``NotebookInstance`` gets the serving tag: nothing is
         added to this API's template, however many. A name is listed in the function's
-        environment and policies (57 of 63 characters; past that ``ValidationError``): tag
+        environment and policies (56 of 63 characters; past that ``ValidationError``): tag
         an existing notebook instead (docs/fleet.md)."""
         serve_notebook(self, notebook)
 

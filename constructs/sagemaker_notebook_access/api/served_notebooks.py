@@ -122,8 +122,9 @@ class ServedNotebooks:
                 raise ValidationError(
                     f"cannot serve notebook {name!r}: the Lambda role's policies are full "
                     f"({count} managed policies of {MANAGED_POLICY_MAX_CHARS} characters, "
-                    "ARNs counted at their longest); give the notebooks a common name prefix "
-                    "and pass notebook_name_prefix instead of adding them one by one"
+                    "ARNs counted at their longest); serve it by tag instead: add the "
+                    "NotebookInstance, or tag the existing notebook notebook-access:served-by "
+                    "(docs/fleet.md), which takes no room at all"
                 )
             self._rooms.append(MANAGED_POLICY_MAX_CHARS - SERVED_POLICY_OVERHEAD_CHARS)
         self._rooms[-1] -= needed

@@ -15,7 +15,7 @@ from ..lambda_src.presigned_url.contract import SERVED_BY_PATTERN, SERVED_BY_TAG
 from ..validation import ValidationError, is_token
 from .instance import NotebookInstance
 
-SERVING_ID_MAX_LENGTH = 128
+SERVING_ID_MAX_LENGTH = 64
 
 
 def serving_tag_of(notebook: NotebookInstance) -> str | None:

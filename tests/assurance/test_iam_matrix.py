@@ -8,12 +8,16 @@ in a second.
 
 from __future__ import annotations
 
+from dataclasses import replace
+
 import pytest
 from iam_matrix import simulator, table
 from iam_matrix.cfn import ACCOUNT, ResolvedTemplate, UnresolvableError
-from iam_matrix.model import ALLOWED
+from iam_matrix.model import ALLOWED, SERVED_BY_CONTEXT, SERVED_BY_KEY
 from iam_matrix.rows import ROWS
 from iam_matrix.stacks import build_world
+
+from sagemaker_notebook_access import PresignedUrlApi
 
 ROW_IDS = [row.id for row in ROWS]
 
@@ -163,6 +167,25 @@ def test_endpoint_principals_become_the_conditions_that_select_them():
         "ArnEquals": {"aws:PrincipalArn": ["arn:aws:iam::111111111111:role/r"]}
     }
     assert second["Condition"] == {"StringEquals": {"aws:PrincipalAccount": ["111111111111"]}}
+
+
+def test_the_serving_tag_key_is_the_librarys():
+    assert SERVED_BY_KEY == PresignedUrlApi.SERVING_TAG_KEY
+    assert SERVED_BY_CONTEXT.removeprefix("aws:ResourceTag/") == SERVED_BY_KEY
+
+
+def test_a_request_on_a_template_notebook_carries_its_tags(world):
+    """simulator.prepare adds the notebook's tags as AWS does; a row may spell one out, but
+    not claim a value the template does not give the notebook."""
+    (row,) = (r for r in ROWS if r.id == "Demo/minting/presign-through-own-endpoint")
+    serving_id = world.facts("Demo")["serving_tag"]
+    assert serving_id == world.facts("Demo")["notebook_served_by"]
+    unstated = simulator.prepare(replace(row, context={}), world)
+    assert unstated.simulation["request"]["contextVariables"][SERVED_BY_CONTEXT] == serving_id
+    with pytest.raises(ValueError, match="is tagged"):
+        simulator.prepare(replace(row, context={SERVED_BY_CONTEXT: "Another-Api-0123"}), world)
+    with pytest.raises(ValueError, match="is tagged"):
+        simulator.prepare(replace(row, context={"aws:ResourceTag/project": "x"}), world)
 
 
 def test_an_intrinsic_the_resolver_does_not_model_is_refused():

@@ -23,6 +23,11 @@ SERVICE = "service:"  # prefix: an AWS service principal, e.g. "service:vpc-flow
 # A VPC endpoint that is not the construct's: someone else's, with AWS's default policy.
 OTHER_ENDPOINT = "other-endpoint"
 
+# The tag that makes a notebook served by an API (issue 21; PresignedUrlApi.SERVING_TAG_KEY),
+# and the request context key that carries it on a request on that notebook.
+SERVED_BY_KEY = "notebook-access:served-by"
+SERVED_BY_CONTEXT = f"aws:ResourceTag/{SERVED_BY_KEY}"
+
 
 @dataclass(frozen=True)
 class Row:

@@ -19,6 +19,8 @@ from .model import (
     IMPLICIT_DENY,
     OTHER_ENDPOINT,
     RESOURCE,
+    SERVED_BY_CONTEXT,
+    SERVED_BY_KEY,
     SERVICE,
     Row,
 )
@@ -32,6 +34,9 @@ SAR_EXECUTE_API = _SAR + "list_amazonapigateway.html"
 SAR_S3 = _SAR + "list_amazons3.html"
 SAR_STS = _SAR + "list_awssecuritytokenservice.html"
 SAR_XRAY = _SAR + "list_awsx-ray.html"
+# "Actions, resources, and condition keys for Amazon Resource Group Tagging API" (prefix tag):
+# GetResources has no resource types (Resource "*") and no condition keys of its own.
+SAR_TAGGING = _SAR + "list_resourcegroupstaggingapi.html"
 # "Overview of managing access permissions to your CloudWatch Logs resources": every action
 # but TagResource, UntagResource and ListTagsForResource is authorized against the log
 # group's ARN ending in ":*".
@@ -67,6 +72,10 @@ ENDPOINT_POLICY_GUIDE = (
 )
 GLOBAL_KEYS = (
     "https://docs.aws.amazon.com/IAM/latest/UserGuide/reference_policies_condition-keys.html"
+)
+TAGGING_ENDPOINT_GUIDE = (
+    "https://docs.aws.amazon.com/resourcegroupstagging/latest/APIReference/"
+    "vpc-interface-endpoints.html"
 )
 KMS_DEFAULT_KEY_POLICY = (
     "https://docs.aws.amazon.com/kms/latest/developerguide/key-policy-default.html"
@@ -114,6 +123,24 @@ TAGGING_GUIDE = (
 )
 
 
+# Issue 21: the API's role presigns, describes and starts a notebook only if it carries
+# notebook-access:served-by = the API's serving id (statement MintForTaggedNotebooks;
+# notebook-instance supports aws:ResourceTag/${TagKey}: SAR_SAGEMAKER, "Resource types").
+# A request on a tagged notebook carries the tag ("AWS global condition context keys":
+# aws:ResourceTag). simulator.prepare adds a template notebook's tags to every request on
+# it; rows where the tag decides spell it out, and must say what the template says.
+SERVED = {SERVED_BY_CONTEXT: "{serving_tag}"}  # tagged with this subject's API's serving id
+OTHER_SERVED = {SERVED_BY_CONTEXT: "{other_notebook_served_by}"}  # other_notebook's own tag
+SERVED_BY_SOURCE = (
+    f"{SAR_SAGEMAKER} (notebook-instance: aws:ResourceTag/${{TagKey}}); {GLOBAL_KEYS} "
+    "(aws:ResourceTag); api/served_notebooks.py tagged_mint_statement"
+)
+# Notebooks no template holds: one an administrator served after the deploy by tagging it
+# (rows give it SERVED), one nobody tagged (rows give it no tag).
+TAGGED_LATER = "arn:aws:sagemaker:{region}:{account}:notebook-instance/tagged-later"
+UNTAGGED = "arn:aws:sagemaker:{region}:{account}:notebook-instance/untagged-notebook"
+
+
 def _invoke(method_and_path: str) -> str:
     return "{rest_api}/{stage}/" + method_and_path
 
@@ -127,11 +154,13 @@ ROWS: list[Row] = [
         action="sagemaker:CreatePresignedNotebookInstanceUrl",
         resource="{notebook_arn}",
         via="sagemaker_endpoint",
+        context=SERVED,
         expect=ALLOWED,
         by=(IDENTITY, ENDPOINT),
-        source=f"{SAR_SAGEMAKER} (notebook-instance); sagemaker_calls.py presign(); {GLOBAL_KEYS}",
+        source=f"{SAR_SAGEMAKER} (notebook-instance; aws:ResourceTag); sagemaker_calls.py "
+        f"presign(); {GLOBAL_KEYS}",
         why="the Lambda's own call passes the SageMaker API endpoint: aws:SourceVpce, no "
-        "aws:SourceIp",
+        "aws:SourceIp; the notebook carries the API's serving tag (add_notebook)",
     ),
     Row(
         id="Demo/minting/describe-through-own-endpoint",
@@ -140,6 +169,7 @@ ROWS: list[Row] = [
         action="sagemaker:DescribeNotebookInstance",
         resource="{notebook_arn}",
         via="sagemaker_endpoint",
+        context=SERVED,
         expect=ALLOWED,
         by=(IDENTITY, ENDPOINT),
         source=f"{SAR_SAGEMAKER} (notebook-instance); sagemaker_calls.py describe_status()",
@@ -151,6 +181,7 @@ ROWS: list[Row] = [
         action="sagemaker:CreatePresignedNotebookInstanceUrl",
         resource="{notebook_arn}",
         ip=INSIDE,
+        context=SERVED,
         expect=ALLOWED,
         by=(IDENTITY,),
         source=f"{PRESIGN_API}; {IP_FILTER_GUIDE}",
@@ -164,6 +195,7 @@ ROWS: list[Row] = [
         action="sagemaker:CreatePresignedNotebookInstanceUrl",
         resource="{notebook_arn}",
         ip=OUTSIDE,
+        context=SERVED,
         expect=EXPLICIT_DENY,
         by=(IDENTITY,),
         source=f"{PRESIGN_API}; {IP_FILTER_GUIDE}",
@@ -176,6 +208,7 @@ ROWS: list[Row] = [
         action="sagemaker:CreatePresignedNotebookInstanceUrl",
         resource="{notebook_arn}",
         via=OTHER_ENDPOINT,
+        context=SERVED,
         expect=EXPLICIT_DENY,
         by=(IDENTITY,),
         source=f"{IP_FILTER_GUIDE}; {GLOBAL_KEYS} (aws:SourceVpce)",
@@ -189,6 +222,7 @@ ROWS: list[Row] = [
         action="sagemaker:StartNotebookInstance",
         resource="{notebook_arn}",
         via="sagemaker_endpoint",
+        context=SERVED,
         expect=IMPLICIT_DENY,
         by=(IDENTITY,),
         source=f"{SAR_SAGEMAKER} (notebook-instance); api/presigned_url_api.py allow_start=False",
@@ -360,9 +394,12 @@ ROWS: list[Row] = [
         action="sagemaker:DescribeNotebookInstance",
         resource="{other_notebook_arn}",
         via="sagemaker_endpoint",
+        context=SERVED,
         expect=ALLOWED,
         by=(IDENTITY, ENDPOINT),
-        source=f"{SAR_SAGEMAKER} (notebook-instance); sagemaker_calls.py describe_status()",
+        source=f"{SAR_SAGEMAKER} (notebook-instance; aws:ResourceTag); sagemaker_calls.py "
+        "describe_status()",
+        why="a NotebookInstance added with add_notebook is served by its tag, not by name",
     ),
     Row(
         id="Fleet/minting/presign-unserved-notebook",
@@ -374,7 +411,7 @@ ROWS: list[Row] = [
         expect=IMPLICIT_DENY,
         by=(IDENTITY,),
         source=f"{SAR_SAGEMAKER} (notebook-instance)",
-        why="presigning a notebook the API does not serve",
+        why="presigning a notebook the API does not serve (untagged, not listed by name or prefix)",
     ),
     Row(
         id="Portal/minting/list-notebooks",
@@ -405,9 +442,11 @@ ROWS: list[Row] = [
         action="sagemaker:StartNotebookInstance",
         resource="{notebook_arn}",
         via="sagemaker_endpoint",
+        context=SERVED,
         expect=ALLOWED,
         by=(IDENTITY, ENDPOINT),
-        source=f"{SAR_SAGEMAKER} (notebook-instance); sagemaker_calls.py start_notebook()",
+        source=f"{SAR_SAGEMAKER} (notebook-instance; aws:ResourceTag); sagemaker_calls.py "
+        "start_notebook()",
     ),
     Row(
         id="Portal/minting/start-other-api-notebook",
@@ -416,10 +455,11 @@ ROWS: list[Row] = [
         action="sagemaker:StartNotebookInstance",
         resource="{other_notebook_arn}",
         via="sagemaker_endpoint",
+        context=OTHER_SERVED,
         expect=IMPLICIT_DENY,
         by=(IDENTITY,),
-        source=f"{SAR_SAGEMAKER} (notebook-instance)",
-        why="the other API's notebook in the same stack",
+        source=SERVED_BY_SOURCE,
+        why="the other API's notebook in the same stack (tagged with that API's serving id)",
     ),
     Row(
         id="Portal/first-minting/presign-other-api-notebook",
@@ -428,9 +468,10 @@ ROWS: list[Row] = [
         action="sagemaker:CreatePresignedNotebookInstanceUrl",
         resource="{other_notebook_arn}",
         via="sagemaker_endpoint",
+        context=OTHER_SERVED,
         expect=IMPLICIT_DENY,
         by=(IDENTITY,),
-        source=f"{SAR_SAGEMAKER} (notebook-instance)",
+        source=SERVED_BY_SOURCE,
         why="one API's role cannot presign the other API's notebook",
     ),
     Row(
@@ -440,6 +481,7 @@ ROWS: list[Row] = [
         action="sagemaker:CreatePresignedNotebookInstanceUrl",
         resource="{notebook_arn}",
         ip="2001:db8::10",
+        context=SERVED,
         expect=ALLOWED,
         by=(IDENTITY,),
         source=f"{PRESIGN_API}; {IP_FILTER_GUIDE}",
@@ -451,6 +493,7 @@ ROWS: list[Row] = [
         action="sagemaker:CreatePresignedNotebookInstanceUrl",
         resource="{notebook_arn}",
         ip="2a05:d018::10",
+        context=SERVED,
         expect=EXPLICIT_DENY,
         by=(IDENTITY,),
         source=f"{PRESIGN_API}; {IP_FILTER_GUIDE}",
@@ -462,10 +505,129 @@ ROWS: list[Row] = [
         action="sagemaker:CreatePresignedNotebookInstanceUrl",
         resource="{notebook_arn}",
         via="sagemaker_endpoint",
+        context=SERVED,
         expect=ALLOWED,
         by=(IDENTITY, ENDPOINT),
         source=f"{SAR_SAGEMAKER} (notebook-instance)",
         why="a name CloudFormation generates (its ARN in lower case)",
+    ),
+    # ------------------------------------------------ served by tag (issue 21)
+    Row(
+        id="Demo/minting/presign-notebook-tagged-after-deploy",
+        where="Demo",
+        who="minting_role",
+        action="sagemaker:CreatePresignedNotebookInstanceUrl",
+        resource=TAGGED_LATER,
+        via="sagemaker_endpoint",
+        context=SERVED,
+        expect=ALLOWED,
+        by=(IDENTITY, ENDPOINT),
+        source=SERVED_BY_SOURCE,
+        why="a notebook in no template, tagged with the API's serving id by an administrator, "
+        "is served without a redeploy",
+    ),
+    Row(
+        id="Demo/minting/presign-untagged-notebook",
+        where="Demo",
+        who="minting_role",
+        action="sagemaker:CreatePresignedNotebookInstanceUrl",
+        resource=UNTAGGED,
+        via="sagemaker_endpoint",
+        expect=IMPLICIT_DENY,
+        by=(IDENTITY,),
+        source=f"{SERVED_BY_SOURCE}; {GLOBAL_KEYS} (a missing key fails StringEquals)",
+        why="no serving tag, no URL: MintForTaggedNotebooks names every notebook of the "
+        "account, its condition is all that scopes it",
+    ),
+    Row(
+        id="Portal/minting/presign-notebook-served-by-another-api",
+        where="Portal/Access",
+        who="minting_role",
+        action="sagemaker:CreatePresignedNotebookInstanceUrl",
+        resource="{other_notebook_arn}",
+        via="sagemaker_endpoint",
+        context=OTHER_SERVED,
+        expect=IMPLICIT_DENY,
+        by=(IDENTITY,),
+        source=SERVED_BY_SOURCE,
+        why="a notebook tagged with another API's serving id (the stack's other "
+        "IpRestrictedNotebook) is that API's alone",
+    ),
+    Row(
+        id="Demo/minting/url-of-notebook-tagged-after-deploy-opened-outside",
+        where="Demo",
+        who="minting_role",
+        action="sagemaker:CreatePresignedNotebookInstanceUrl",
+        resource=TAGGED_LATER,
+        ip=OUTSIDE,
+        context=SERVED,
+        expect=EXPLICIT_DENY,
+        by=(IDENTITY,),
+        source=f"{PRESIGN_API}; {IP_FILTER_GUIDE}; {SERVED_BY_SOURCE}",
+        why="the tag serves a notebook, the IP deny still binds its URLs to the allow-list",
+    ),
+    Row(
+        id="Demo/minting/describe-untagged-notebook",
+        where="Demo",
+        who="minting_role",
+        action="sagemaker:DescribeNotebookInstance",
+        resource=UNTAGGED,
+        via="sagemaker_endpoint",
+        expect=IMPLICIT_DENY,
+        by=(IDENTITY,),
+        source=f"{SERVED_BY_SOURCE}; sagemaker_calls.py _describe_failure() "
+        "(AccessDeniedException: NotebookNotFound.not_served, 404)",
+        why="the handler answers a refused describe with 404: not served, whether or not "
+        "the notebook exists",
+    ),
+    Row(
+        id="Portal/minting/describe-notebook-served-by-another-api",
+        where="Portal/Access",
+        who="minting_role",
+        action="sagemaker:DescribeNotebookInstance",
+        resource="{other_notebook_arn}",
+        via="sagemaker_endpoint",
+        context=OTHER_SERVED,
+        expect=IMPLICIT_DENY,
+        by=(IDENTITY,),
+        source=f"{SERVED_BY_SOURCE}; sagemaker_calls.py _describe_failure() (404)",
+    ),
+    *[
+        Row(
+            id=f"{subject.split('/')[0]}/{caller}/get-resources-through-tagging-endpoint",
+            where=subject,
+            who="minting_role",
+            action="tag:GetResources",
+            resource="*",
+            via="tagging_endpoint",
+            expect=ALLOWED,
+            by=(IDENTITY, ENDPOINT),
+            source=f"{SAR_TAGGING} (no resource types); {TAGGING_ENDPOINT_GUIDE}; "
+            "tag_reads.py served_pages(); portal/listing_endpoint.py",
+            why=f"the portal lists the served notebooks with their tags ({why})",
+        )
+        for subject, caller, why in (
+            ("Portal/Access", "minting", "IpRestrictedNotebook's sign_in"),
+            ("Portal/First", "first-minting", "a NotebookPortal on a shared API"),
+        )
+    ],
+    Row(
+        id="Portal/notebook/get-resources-through-tagging-endpoint",
+        where="Portal/Access",
+        who="notebook_role",
+        action="tag:GetResources",
+        resource="*",
+        via="tagging_endpoint",
+        assumed={
+            "Version": "2012-10-17",
+            "Statement": [{"Effect": "Allow", "Action": "tag:GetResources", "Resource": "*"}],
+        },
+        expect=IMPLICIT_DENY,
+        by=(ENDPOINT,),
+        source=f"{SAR_TAGGING} (no resource types); {TAGGING_ENDPOINT_GUIDE}; "
+        f"{ENDPOINT_POLICY_GUIDE}; portal/listing_endpoint.py",
+        why="another principal of the account in the VPC (the notebook's role, tag:GetResources "
+        "assumed) cannot list through the endpoint: its policy names the function's role only",
     ),
     # ------------------------------------------------ SageMaker with the notebook role
     Row(
@@ -600,7 +762,7 @@ ROWS: list[Row] = [
             via="sagemaker_endpoint",
             context={
                 "aws:TagKeys": [key],
-                **({f"aws:RequestTag/{key}": "mallory"} if action == "sagemaker:AddTags" else {}),
+                **({f"aws:RequestTag/{key}": value} if action == "sagemaker:AddTags" else {}),
             },
             assumed=SAGEMAKER_ALL,
             expect=expect,
@@ -611,10 +773,66 @@ ROWS: list[Row] = [
             "on the role is assumed",
         )
         for who in ("notebook_role", "minting_role")
-        for action, key, expect, by in (
-            ("sagemaker:AddTags", "notebook-access:owners", EXPLICIT_DENY, (IDENTITY,)),
-            ("sagemaker:DeleteTags", "notebook-access:groups", EXPLICIT_DENY, (IDENTITY,)),
-            ("sagemaker:AddTags", "project", ALLOWED, (IDENTITY, ENDPOINT)),
+        for action, key, value, expect, by in (
+            ("sagemaker:AddTags", "notebook-access:owners", "mallory", EXPLICIT_DENY, (IDENTITY,)),
+            ("sagemaker:DeleteTags", "notebook-access:groups", None, EXPLICIT_DENY, (IDENTITY,)),
+            # Re-pointing a notebook at another API (or at this one) is serving it.
+            ("sagemaker:AddTags", SERVED_BY_KEY, "{serving_tag}", EXPLICIT_DENY, (IDENTITY,)),
+            ("sagemaker:AddTags", "project", "mallory", ALLOWED, (IDENTITY, ENDPOINT)),
+        )
+    ],
+    Row(
+        id="Demo/notebook/CreateNotebookInstance-notebook-access-served-by",
+        where="Demo",
+        who="notebook_role",
+        action="sagemaker:CreateNotebookInstance",
+        resource=TAGGED_LATER,
+        via="sagemaker_endpoint",
+        context={
+            "aws:TagKeys": [SERVED_BY_KEY],
+            f"aws:RequestTag/{SERVED_BY_KEY}": "{serving_tag}",
+        },
+        assumed=SAGEMAKER_ALL,
+        expect=EXPLICIT_DENY,
+        by=(IDENTITY,),
+        source=f"{SAR_SAGEMAKER} (CreateNotebookInstance: aws:TagKeys, aws:RequestTag); "
+        "notebook/tag_guard.py (CREATE_ACTIONS)",
+        why="nor may it create a notebook the API would serve (tag-on-create is authorized on "
+        "the create call); sagemaker:* on the role is assumed",
+    ),
+    # The tag guard as an app attaches it (TagGuardPolicy, the Fleet stack): the named
+    # administrator may serve a notebook by tagging it, a team role with sagemaker:* may not.
+    *[
+        Row(
+            id=f"Fleet/{who.replace('_', '-')}/AddTags-notebook-access-served-by",
+            where="Fleet/nb-alice",
+            who=who,
+            action="sagemaker:AddTags",
+            resource="{unserved_notebook_arn}",
+            ip=OUTSIDE,
+            context={
+                "aws:TagKeys": [SERVED_BY_KEY],
+                f"aws:RequestTag/{SERVED_BY_KEY}": "{serving_tag}",
+            },
+            assumed=SAGEMAKER_ALL,
+            expect=expect,
+            by=(IDENTITY,),
+            source=f"{SAR_SAGEMAKER} (notebook-instance; aws:TagKeys, aws:RequestTag); "
+            f"{GLOBAL_KEYS} (aws:PrincipalArn); notebook/tag_guard.py TagGuardPolicy",
+            why=why,
+        )
+        for who, expect, why in (
+            (
+                "administrator",
+                ALLOWED,
+                "the administrator named in TagGuardPolicy serves the unserved notebook by "
+                "tagging it (sagemaker:* assumed; from a desk, no VPC endpoint)",
+            ),
+            (
+                "team_role",
+                EXPLICIT_DENY,
+                "a role under the same TagGuardPolicy, not named, cannot (sagemaker:* assumed)",
+            ),
         )
     ],
     Row(

@@ -35,6 +35,9 @@ INERT_STATEMENT = {
 # Request context every signed request carries ("AWS global condition context keys",
 # IAM user guide); the rest comes from the principal, the path and the row.
 BASE_CONTEXT = {"aws:SecureTransport": "true", "aws:RequestedRegion": REGION}
+# A resource's tags in a request's context ("AWS global condition context keys": the key is
+# aws:ResourceTag/<tag key>).
+TAG_CONTEXT_PREFIX = "aws:ResourceTag/"
 
 
 def request_resource(resource: str) -> str:
@@ -97,7 +100,7 @@ def prepare(row: Row, world: World) -> Prepared:
         endpoint_policies = [{"name": f"endpoint:{row.via}", "policy": _normalized(policy)}]
     if row.ip:
         context["aws:SourceIp"] = row.ip
-    context.update(fill(dict(row.context), facts))
+    context.update(_resource_tag_context(row, world, resource, fill(dict(row.context), facts)))
     resource_policy, resource_policy_name = world.resource_policy(
         row.where, fill(row.resource_policy, facts) if row.resource_policy else None
     )
@@ -126,6 +129,23 @@ def prepare(row: Row, world: World) -> Prepared:
     return Prepared(
         row, simulation, resource, principal, resource_policy_name, endpoint_name, facts
     )
+
+
+def _resource_tag_context(row: Row, world: World, resource: str, stated: dict) -> dict:
+    """The row's context plus the tags of the notebook it asks about, as AWS adds them
+    (``aws:ResourceTag/<key>``). A row may spell a tag out (the table then shows it); it
+    must say what the template says: a template notebook's tags are not the row's to choose.
+    A notebook not in the template carries what the row says (none: untagged)."""
+    tags = {
+        f"{TAG_CONTEXT_PREFIX}{key}": value
+        for key, value in world.resource_tags(row.where, resource).items()
+    }
+    if tags:
+        claimed = {k: v for k, v in stated.items() if k.startswith(TAG_CONTEXT_PREFIX)}
+        wrong = {k: v for k, v in claimed.items() if tags.get(k) != v}
+        if wrong:
+            raise ValueError(f"{row.id}: {resource} is tagged {tags} in the template, not {wrong}")
+    return {**tags, **stated}
 
 
 def run_batch(simulations: list[dict]) -> list[dict]:
@@ -230,7 +250,8 @@ def _misscoped(resource: str, service: str) -> str:
 def edited(simulation: dict, edits: list[tuple]) -> dict:
     """A copy of ``simulation`` with statements removed, mis-scoped, widened or added.
 
-    Each edit is ``(kind, layer, policy, index)`` with kind remove, misscope or widen, or
+    Each edit is ``(kind, layer, policy, index)`` with kind remove, misscope, widen or
+    uncondition (drop its Condition, nothing else), or
     ``("add", layer, statement)``. Removals go last, highest index first, so the other
     references stay valid.
     """
@@ -254,6 +275,8 @@ def edited(simulation: dict, edits: list[tuple]) -> dict:
             target.pop("Condition", None)
             target.pop("NotResource", None)
             target["Resource"] = "*"
+        elif kind == "uncondition":
+            target.pop("Condition")
         else:
             raise ValueError(f"unknown edit {kind}")
     for layer, policy, index in sorted(removals, key=lambda r: -r[2]):
@@ -299,7 +322,8 @@ def teeth(prepared: Prepared, answer: dict) -> list[Tooth]:
     statements of each layer that granted (one layer at a time); for an explicit Deny,
     removing the denying statements; for an implicit Deny, widening (Resource "*", no
     Condition) every Allow of the denying layers that names the action, plus the row's
-    ``opens_with``."""
+    ``opens_with``, and, where every denying layer has an Allow that matched all but its
+    Condition, dropping only those Conditions."""
     row, simulation = prepared.row, prepared.simulation
     found = []
     if answer["decision"] == ALLOWED:
@@ -340,11 +364,32 @@ def teeth(prepared: Prepared, answer: dict) -> list[Tooth]:
         )
     elif answer["decision"] == IMPLICIT_DENY:
         layers = {d["policyType"] for d in answer["denials"] if d["denialType"] == "Implicit"}
-        refs = [
-            (miss["layer"], None if miss["layer"] == RESOURCE else miss["policy"], miss["index"])
+        misses = [
+            miss
             for miss in answer["nearMisses"]
             if miss["layer"] in layers and miss["effect"] == "Allow"
         ]
+        refs = [_miss_ref(miss) for miss in misses]
+        # Allows that named the resource and failed on their condition alone (a tag, an
+        # account, a principal): dropping just the condition must open the row, so the
+        # condition, not the Resource, is what denies it.
+        conditioned = [
+            miss
+            for miss in misses
+            if miss["resourceMatch"]
+            and miss["principalMatch"] != "NoMatch"
+            and miss["conditionMatch"] != "Match"
+        ]
+        if conditioned and {miss["layer"] for miss in conditioned} == layers:
+            found.append(
+                Tooth(
+                    row.id,
+                    "drop only the Condition of "
+                    + ", ".join(_name(simulation, *_miss_ref(miss)) for miss in conditioned),
+                    edited(simulation, [("uncondition", *_miss_ref(miss)) for miss in conditioned]),
+                    ALLOWED,
+                )
+            )
         edits = [("widen", *ref) for ref in refs] + [
             ("add", layer, fill(dict(addition), prepared.facts))
             for layer, addition in row.opens_with
@@ -365,6 +410,10 @@ def teeth(prepared: Prepared, answer: dict) -> list[Tooth]:
                 )
             )
     return found
+
+
+def _miss_ref(miss: dict) -> tuple[str, str | None, int]:
+    return (miss["layer"], None if miss["layer"] == RESOURCE else miss["policy"], miss["index"])
 
 
 def _name(simulation: dict, layer: str, policy: str | None, index: int) -> str:

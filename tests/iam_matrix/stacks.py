@@ -6,6 +6,11 @@ serving several notebooks by object, by name and by prefix, with per-user grants
 a *subject* ("Demo", "Portal/Access", "Fleet/nb-alice") and, within it, *handles*
 ("minting_role", "notebook", "sagemaker_endpoint"...), found through the constructs' public
 attributes, never through hashed logical ids.
+
+Notebooks carry tags (``notebook-access:served-by`` since issue 21): a request on a notebook
+of the template carries them as ``aws:ResourceTag/<key>``, read from its ``Tags``
+(``World.resource_tags``), as AWS puts a resource's tags in the context of every request on
+it ("AWS global condition context keys", IAM user guide: aws:ResourceTag).
 """
 
 from __future__ import annotations
@@ -30,7 +35,9 @@ from sagemaker_notebook_access import (
     NotebookInstance,
     PresignedUrlApi,
     PrivateVpc,
+    TagGuardPolicy,
 )
+from sagemaker_notebook_access.lambda_src.presigned_url.contract import Env
 
 from .cfn import (
     ACCOUNT,
@@ -41,7 +48,7 @@ from .cfn import (
     ResolvedTemplate,
     arn,
 )
-from .model import ANONYMOUS, FOREIGN, OTHER_ENDPOINT, SERVICE
+from .model import ANONYMOUS, FOREIGN, OTHER_ENDPOINT, SERVED_BY_KEY, SERVICE
 
 FLEET_STACK = "Fleet"
 FLEET_CIDRS = ["192.0.2.0/24"]
@@ -70,6 +77,16 @@ def add_fleet_stack(app: cdk.App) -> cdk.Stack:
         api.grant_open(iam.User(stack, f"{name}-user"), notebook)
     api.add_notebook(FLEET_EXISTING)
     NotebookInstance(stack, "Unserved", vpc=vpc, notebook_instance_name=FLEET_UNSERVED)
+    # The tag guard as an app uses it (notebook/tag_guard.py): on the roles it names, with
+    # one administrator left out of the deny, the one who serves notebooks by tagging them.
+    administrator = iam.Role(stack, "NotebookAdmin", assumed_by=iam.AccountRootPrincipal())
+    team = iam.Role(stack, "DataTeam", assumed_by=iam.AccountRootPrincipal())
+    TagGuardPolicy(
+        stack,
+        "TagGuard",
+        administrators=[administrator.role_arn],
+        roles=[administrator, team],
+    )
     return stack
 
 
@@ -103,6 +120,8 @@ def _api_parts(api: PresignedUrlApi) -> dict:
         "access_logs": api.access_log_group,
         "execution_logs": api.execution_log_group,
         "apigw_logging_role": api.logging_role.role if api.logging_role else None,
+        # Its SERVED_BY environment variable is the API's serving id ({serving_tag}).
+        "function": api.function,
     }
 
 
@@ -158,12 +177,19 @@ def subjects(stacks: dict[str, cdk.Stack]) -> dict[str, Subject]:
             # compliance_stacks asks for the notebook's running time: the stack's watch.
             watch_role=custom.node.find_child("SageMakerNotebookWatch").role,
         ),
-        # Two IpRestrictedNotebooks in one stack: each one's notebook is the other's stranger.
+        # Two IpRestrictedNotebooks in one stack: each one's notebook is the other's stranger
+        # (and is tagged with the other API's serving id).
         "Portal/Access": _restricted(
-            portal, portal_access, other_notebook=portal_first.notebook.cfn_notebook_instance
+            portal,
+            portal_access,
+            other_notebook=portal_first.notebook.cfn_notebook_instance,
+            tagging_endpoint=portal_access.portal.tagging_endpoint,
         ),
         "Portal/First": _restricted(
-            portal, portal_first, other_notebook=portal_access.notebook.cfn_notebook_instance
+            portal,
+            portal_first,
+            other_notebook=portal_access.notebook.cfn_notebook_instance,
+            tagging_endpoint=portal.node.find_child("SharedPortal").tagging_endpoint,
         ),
     }
     fleet = stacks[FLEET_STACK]
@@ -181,6 +207,8 @@ def subjects(stacks: dict[str, cdk.Stack]) -> dict[str, Subject]:
                 "user": fleet.node.find_child(f"{name}-user"),
                 "other_notebook": fleet.node.find_child(other).cfn_notebook_instance,
                 "unserved_notebook": fleet.node.find_child("Unserved").cfn_notebook_instance,
+                "administrator": fleet.node.find_child("NotebookAdmin"),
+                "team_role": fleet.node.find_child("DataTeam"),
             },
             {
                 "stage": api.stage_name,
@@ -250,6 +278,20 @@ class World:
             if type_ == "AWS::SageMaker::NotebookInstance":
                 facts[f"{handle}_name"] = template.notebook_name(logical_id)
                 facts[f"{handle}_arn"] = template.get_att(logical_id, "NotebookInstanceArn")
+                # The API serving it by tag; none for an untagged notebook (a row naming
+                # the fact then cannot be built).
+                served_by = self._tags(template, logical_id).get(SERVED_BY_KEY)
+                if served_by is not None:
+                    facts[f"{handle}_served_by"] = served_by
+            elif type_ == "AWS::Lambda::Function":
+                facts[handle] = template.ref(logical_id)
+                # The API's serving id: the handler's SERVED_BY, the value its tag-scoped
+                # statement requires of aws:ResourceTag/notebook-access:served-by.
+                variable = self._environment(template, logical_id).get(Env.SERVED_BY)
+                if variable is not None:
+                    serving_id = template.value(variable)
+                    if facts.setdefault("serving_tag", serving_id) != serving_id:
+                        raise ValueError(f"{where}: two functions with a SERVED_BY")
             elif type_ == "AWS::Logs::LogGroup":
                 facts[handle] = template.log_group_name(logical_id)
                 facts[f"{handle}_arn"] = arn("logs", f"log-group:{facts[handle]}")
@@ -261,6 +303,27 @@ class World:
             else:
                 facts[handle] = template.ref(logical_id)
         return facts
+
+    @staticmethod
+    def _tags(template: ResolvedTemplate, logical_id: str) -> dict[str, str]:
+        tags = template.resource(logical_id).get("Properties", {}).get("Tags", [])
+        return {tag["Key"]: template.value(tag["Value"]) for tag in tags}
+
+    @staticmethod
+    def _environment(template: ResolvedTemplate, logical_id: str) -> dict:
+        """The function's environment variables, unresolved (resolve the one you read)."""
+        properties = template.resource(logical_id).get("Properties", {})
+        return properties.get("Environment", {}).get("Variables", {})
+
+    def resource_tags(self, where: str, resource: str) -> dict[str, str]:
+        """The tags of the notebook of the subject's template whose ARN is ``resource``
+        (empty for any other resource): what AWS puts in a request on it as
+        ``aws:ResourceTag/<key>``."""
+        template = self.template(where)
+        for logical_id in template.of_type("AWS::SageMaker::NotebookInstance"):
+            if template.get_att(logical_id, "NotebookInstanceArn") == resource:
+                return self._tags(template, logical_id)
+        return {}
 
     def principal(self, where: str, who: str, assumed: dict | None) -> Principal:
         extra = [{"name": "assumed", "policy": assumed}] if assumed else []

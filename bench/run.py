@@ -244,10 +244,14 @@ WARM_SCRIPT = textwrap.dedent(
     import json, logging, os, statistics, sys, time
     sys.path.insert(0, {folder!r})
     import handler
+    import sagemaker_calls
 
-    # SageMaker stubbed at the handler's two calls; everything else is the real code path.
-    handler.describe_status = lambda name: "InService"
-    handler.presign = lambda name, duration: "https://nb-alice.notebook.eu-west-1.sagemaker.aws/x"
+    # SageMaker stubbed at the handler's two calls (sagemaker_calls, since issue 20 made
+    # the handler a package); everything else is the real code path.
+    sagemaker_calls.describe_status = lambda name: "InService"
+    sagemaker_calls.presign = (
+        lambda name, duration: "https://nb-alice.notebook.eu-west-1.sagemaker.aws/x"
+    )
     # The audit line is formatted and written, as in Lambda (to /dev/null here).
     sink = logging.StreamHandler(open(os.devnull, "w"))
     sink.setFormatter(logging.Formatter("%(message)s"))

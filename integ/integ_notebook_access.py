@@ -21,7 +21,7 @@ boot, before this stack's API and the assertion stack exist:
      again, now with everything deployed;
  1. (inside probe) a URL with SigV4, opened (HTTP 200 on the notebook host after the
     redirects), a kernel channel WebSocket upgrades (101); 3b. a notebook it is not
-    granted is 403; 7a. the portal page is 200 with its CSP, its listing 401 unsigned;
+    granted is 403, one granted but not served 404; 7a. the portal page is 200 with its CSP, its listing 401 unsigned;
  2. (outside probe, beside the inside one) a URL the inside probe minted is refused;
     3a. the API is 403; 7b. the portal page is 403;
  5. the ``LifecycleConfigOnStart`` and ``jupyter.log`` streams exist in CloudWatch Logs;
@@ -59,6 +59,10 @@ STACK_NAME = "IntegNotebookAccess"
 ASSERTION_STACK_NAME = "IntegNotebookAccessAssertions"
 NOTEBOOK_NAME = "integ-notebook-access"
 UNGRANTED_NAME = "integ-notebook-ungranted"
+# Granted to the inside probe but neither tagged nor listed (no notebook has the name): the
+# minting role's describe is refused by its aws:ResourceTag condition, which the handler
+# answers 404 "not served" (issue 21, docs/fleet.md).
+NOT_SERVED_NAME = "integ-notebook-not-served"
 IDLE_TIMEOUT_MINUTES = 5
 LOG_STREAMS = ("LifecycleConfigOnStart", "jupyter.log")
 
@@ -119,6 +123,7 @@ EXPECTED_INSIDE = {
     "openStatus": 200,
     "websocket": 101,
     "ungranted": 403,
+    "notServed": 404,
     # 7: the portal's page passes the resource policy's Allow from the allow-list, with its
     # CSP; its listing without a token is the Cognito authorizer's 401.
     "page": 200,
@@ -193,6 +198,7 @@ class NotebookAccessIntegStack(cdk.Stack):
                 "API_URL": self.access.api.url,
                 "NOTEBOOK": NOTEBOOK_NAME,
                 "UNGRANTED": UNGRANTED_NAME,
+                "NOT_SERVED": NOT_SERVED_NAME,
             },
             **common,
         )
@@ -216,6 +222,7 @@ class NotebookAccessIntegStack(cdk.Stack):
         # Both are granted: the outside probe's refusals come from the allow-list alone.
         self.access.grant_open(self.inside)
         self.access.grant_open(self.outside)
+        self.access.api.grant_open(self.inside, NOT_SERVED_NAME)
         self.inside.grant_invoke(self.outside)
         # For integ/run_integ.py: the probe it detaches before destroy, the VPC it watches.
         cdk.CfnOutput(self, PROBE_OUTPUT, value=self.inside.function_name)

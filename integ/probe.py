@@ -113,6 +113,7 @@ def handler(event, context):
             "openStatus": opened,
             "websocket": ws,
             "ungranted": ungranted,
+            "notServed": signed_post(E["NOT_SERVED"])[0],
             "page": page,
             "strictCsp": csp.startswith("default-src 'none'"),
             "listingUnsigned": get("/portal/notebooks")[0],

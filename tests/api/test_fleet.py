@@ -518,7 +518,7 @@ def full() -> dict:
 
 def test_explicit_list_has_a_capacity_and_says_what_to_do_beyond_it(full):
     print(f"explicit-list capacity at 63-character names: {full['served']}")
-    # The figure PresignedUrlApi.add_notebook and docs/served-notebooks.md give.
+    # The figure PresignedUrlApi.add_notebook and docs/fleet.md give.
     assert full["served"] == 56
     assert full["error"] is not None
     message = str(full["error"])
@@ -646,7 +646,7 @@ def api_stack_serving(n: int) -> tuple[dict, dict]:
 
 
 def test_the_api_template_does_not_grow_with_the_tagged_fleet():
-    one_api, one_fleet = api_stack_serving(1)
+    one_api, _ = api_stack_serving(1)
     many_api, many_fleet = api_stack_serving(12)
     # The API's stack is the same byte for byte; the notebooks carry the API's tag.
     assert json.dumps(many_api, sort_keys=True) == json.dumps(one_api, sort_keys=True)

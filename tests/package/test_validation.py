@@ -557,7 +557,7 @@ def test_validation_errors_name_the_construct_like_aws_cdks():
     assert str(after.value).endswith(" (at Where/Urls)")
 
 
-# 56 names of 63 characters fill the function's environment (docs/served-notebooks.md).
+# 56 names of 63 characters fill the function's environment (docs/fleet.md).
 FULL_LIST = [f"n{i:02d}" + "x" * 60 for i in range(58)]
 
 

@@ -348,6 +348,7 @@ def test_two_url_functions_with_handler_in_their_asset(consumer):
             "routing.py",
             "sagemaker_calls.py",
             "sdk_logs.py",
+            "tag_reads.py",
             "validation.py",
         ]
         assert sorted(p.name for p in folder.iterdir()) == shipped

@@ -9,6 +9,7 @@ SageMaker's limits. Standard library only.
 
 from __future__ import annotations
 
+import hashlib
 import re
 
 # --- SageMaker's limits (SageMaker API reference: CreateNotebookInstance,
@@ -61,6 +62,35 @@ SERVED_BY_TAG = "notebook-access:served-by"
 # SageMaker's Tag Value: up to 256 of letters, digits, spaces and _ . : / = + - @
 # (SageMaker API reference, Tag); a serving id keeps to these without the space.
 SERVED_BY_PATTERN = re.compile(r"[A-Za-z0-9_.:/=+\-@]{1,256}")
+# Spokes (issue 22): notebooks in member accounts, minted through a role there that the
+# hub's function assumes. A notebook in a spoke is named "<account id>:<name>" in routes,
+# grants and listings (a notebook name has no ":", so this is never ambiguous); a bare name
+# is the hub's own account's.
+ACCOUNT_SEPARATOR = ":"
+ACCOUNT_ID_PATTERN = re.compile(r"[0-9]{12}")
+SPOKE_ROLE_NAME_PREFIX = "notebook-access-spoke-"
+
+
+def spoke_role_name(serving_id: str) -> str:
+    """The spoke role's name in every member account of the hub whose serving id this is:
+    both sides derive it, so the hub finds the role in an account nobody told it about."""
+    digest = hashlib.sha256(serving_id.encode("utf-8")).hexdigest()[:16]
+    return SPOKE_ROLE_NAME_PREFIX + digest
+
+
+def split_notebook_ref(value: object) -> tuple[str | None, str] | None:
+    """(account id or None, notebook name) of "<account id>:<name>" or "<name>"; None if
+    it is neither."""
+    if not isinstance(value, str):
+        return None
+    account, separator, name = value.rpartition(ACCOUNT_SEPARATOR)
+    if not separator:
+        return (None, value) if is_notebook_name(value) else None
+    if ACCOUNT_ID_PATTERN.fullmatch(account) and is_notebook_name(name):
+        return account, name
+    return None
+
+
 # The OAuth scopes the portal's app client allows and its page asks for.
 PORTAL_SCOPES = ("openid", "email", "profile")
 
@@ -81,3 +111,6 @@ class Env:
     PORTAL_CLIENT_ID = "PORTAL_CLIENT_ID"
     PORTAL_SIGN_IN_URL = "PORTAL_SIGN_IN_URL"
     PORTAL_NOTEBOOK_SESSION_MINUTES = "PORTAL_NOTEBOOK_SESSION_MINUTES"
+    SPOKE_ACCOUNTS = "SPOKE_ACCOUNTS"  # comma-separated member account ids (issue 22)
+    SPOKE_ROLE_ARN_PREFIX = "SPOKE_ROLE_ARN_PREFIX"  # "arn:<partition>:iam::" of the roles
+    SPOKE_EXTERNAL_ID = "SPOKE_EXTERNAL_ID"

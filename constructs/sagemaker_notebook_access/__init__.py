@@ -10,6 +10,7 @@ import typing as _typing
 _PUBLIC = {
     "DenyReason": ".monitoring.metric_sources",
     "IpRestrictedNotebook": ".patterns.restricted_notebook",
+    "NotebookAccessSpoke": ".spoke.spoke",
     "NotebookInstance": ".notebook.instance",
     "NotebookIpPolicy": ".notebook.ip_policy",
     "NotebookPortal": ".portal.notebook_portal",
@@ -23,6 +24,7 @@ _PUBLIC = {
 __all__ = [
     "DenyReason",
     "IpRestrictedNotebook",
+    "NotebookAccessSpoke",
     "NotebookInstance",
     "NotebookIpPolicy",
     "NotebookPortal",
@@ -42,6 +44,7 @@ if _typing.TYPE_CHECKING:
     from .patterns.private_vpc import PrivateVpc
     from .patterns.restricted_notebook import IpRestrictedNotebook
     from .portal.notebook_portal import NotebookPortal, SignIn
+    from .spoke.spoke import NotebookAccessSpoke
     from .validation import ValidationError
 
 

@@ -105,8 +105,13 @@ def _on_allow_list(forms: list[Address], settings: configuration.Settings) -> bo
     )
 
 
-def require_served(name: str, settings: configuration.Settings) -> None:
-    """A 404, before any SageMaker call, for a name the API cannot serve. With a serving
+def require_served(ref: str, settings: configuration.Settings) -> None:
+    """A 404, before any AWS call, for a notebook the API cannot serve: a name not listed
+    without a serving id, or an account that is not one of the hub's spokes. With a serving
     id any name may carry the tag: SageMaker's answer decides (sagemaker_calls)."""
-    if not settings.may_serve(name):
-        raise errors.NotebookNotFound.not_served(name)
+    account, name = contract.split_notebook_ref(ref) or (None, ref)
+    if account is not None:
+        if account not in settings.spoke_accounts or not settings.served_by:
+            raise errors.NotebookNotFound.not_served(ref)
+    elif not settings.may_serve(name):
+        raise errors.NotebookNotFound.not_served(ref)

@@ -30,6 +30,25 @@ class Settings:
     rest_api_id: str  # REST_API_ID: the API the function is deployed behind; "" if unset
     notebook_arn_prefix: str  # NOTEBOOK_ARN_PREFIX: arn:...:notebook-instance/ (portal tags)
     portal: portal.PortalSettings
+    # Issue 22: member accounts whose spoke role the function may assume.
+    spoke_accounts: frozenset[str] = frozenset()
+    spoke_role_arn_prefix: str = ""  # SPOKE_ROLE_ARN_PREFIX: "arn:<partition>:iam::"
+    spoke_external_id: str = ""
+
+    def spoke_role_arn(self, account: str) -> str:
+        """The spoke role in ``account``: its name derives from the serving id."""
+        return (
+            f"{self.spoke_role_arn_prefix}{account}:role/{contract.spoke_role_name(self.served_by)}"
+        )
+
+    def notebook_arn(self, account: str | None, name: str) -> str:
+        """A notebook's ARN as SageMaker writes it (lower case), in ``account`` or the hub's."""
+        prefix = self.notebook_arn_prefix
+        if account is not None:
+            # arn:<partition>:sagemaker:<region>:<hub account>:notebook-instance/
+            parts = prefix.split(":")
+            prefix = ":".join([*parts[:4], account, *parts[5:]])
+        return prefix + name.lower()
 
     def may_serve(self, name: str) -> bool:
         """Whether ``name`` may be served: listed, under the prefix, or (with a serving
@@ -55,6 +74,7 @@ def _settings_from(
     rest_api_id: str,
     notebook_arn_prefix: str,
     portal_settings: portal.PortalSettings,
+    spokes: tuple[str, str, str] = ("", "", ""),
 ) -> Settings:
     networks = tuple(ipaddress.ip_network(c.strip()) for c in cidrs.split(",") if c.strip())
     maximum = int(max_duration or contract.SESSION_DURATION_MAX_SECONDS)
@@ -69,6 +89,9 @@ def _settings_from(
         rest_api_id=rest_api_id,
         notebook_arn_prefix=notebook_arn_prefix,
         portal=portal_settings,
+        spoke_accounts=frozenset(a.strip() for a in spokes[0].split(",") if a.strip()),
+        spoke_role_arn_prefix=spokes[1],
+        spoke_external_id=spokes[2],
     )
 
 
@@ -95,5 +118,10 @@ def load_settings(env: os._Environ | dict[str, str] = os.environ) -> Settings:
             ),
             # Lambda sets AWS_REGION for every function.
             region=env.get("AWS_REGION") or env.get("AWS_DEFAULT_REGION", ""),
+        ),
+        (
+            env.get(contract.Env.SPOKE_ACCOUNTS, ""),
+            env.get(contract.Env.SPOKE_ROLE_ARN_PREFIX, ""),
+            env.get(contract.Env.SPOKE_EXTERNAL_ID, ""),
         ),
     )

@@ -18,8 +18,9 @@ from dataclasses import dataclass, field
 from typing import Any
 
 if "." in __name__:  # a package: the source tree (tests) and the wheel
-    from . import configuration, portal, sagemaker_calls, tag_reads
+    from . import accounts, configuration, portal, sagemaker_calls, tag_reads
 else:  # the Lambda: this folder is the top level (handler string "handler.handler")
+    import accounts
     import configuration
     import portal
     import sagemaker_calls
@@ -37,16 +38,22 @@ DESCRIBES_AT_MOST = 10
 LIST_PAGE_SIZE = 100
 
 _tag_reads = ThreadPoolExecutor(max_workers=TAG_READS_AT_ONCE, thread_name_prefix="tags")
+# The hub's account and its spokes are listed side by side, each on its own thread.
+ACCOUNTS_AT_ONCE = 4
+_account_reads = ThreadPoolExecutor(max_workers=ACCOUNTS_AT_ONCE, thread_name_prefix="accounts")
 
 Clock = Callable[[], float]
 
 
 @dataclass
 class _Listing:
-    """Rows found so far, keyed by lower-case ARN, and whether anything was left out."""
+    """Rows found so far in one account, keyed by lower-case ARN, and whether anything was
+    left out. ``account``: a spoke's id (its rows are named "<account>:<name>"), or None."""
 
     deadline: float
     clock: Clock
+    clients: accounts.Clients
+    account: str | None = None
     rows: dict[str, dict[str, str]] = field(default_factory=dict)
     complete: bool = True
 
@@ -72,18 +79,41 @@ def listing_for(
     closed). Either way the answer says it is incomplete.
     """
     clock = clock or time.monotonic  # looked up at the call: tests move the time
-    listing = _Listing(deadline=clock() + PORTAL_LIST_BUDGET_SECONDS, clock=clock)
+    deadline = clock() + PORTAL_LIST_BUDGET_SECONDS
+    hub = _Listing(deadline, clock, accounts.clients_for(None, settings))
+    spokes = sorted(settings.spoke_accounts) if settings.served_by else []
+    # Each spoke on its own thread while the hub's account is read on this one.
+    futures = [_account_reads.submit(_spoke_listing, user, settings, a, hub) for a in spokes]
     try:
         if settings.served_by:
-            _add_tagged(listing, user, settings.served_by)
-        if (settings.notebook_names or settings.notebook_name_prefix) and not listing.full():
-            _add_listed(listing, user, settings)
+            _add_tagged(hub, user, settings.served_by)
+        if (settings.notebook_names or settings.notebook_name_prefix) and not hub.full():
+            _add_listed(hub, user, settings)
     except Exception as error:
         raise sagemaker_calls.upstream_error(error, "") from None
-    rows = sorted(listing.rows.values(), key=lambda row: row["NotebookInstanceName"].lower())
+    listings = [hub, *(future.result() for future in futures)]
+    rows = sorted(
+        (row for listing in listings for row in listing.rows.values()),
+        key=lambda row: row["NotebookInstanceName"].lower(),
+    )
+    complete = all(listing.complete for listing in listings)
     if len(rows) > PORTAL_LIST_LIMIT:
         return rows[:PORTAL_LIST_LIMIT], False
-    return rows, listing.complete
+    return rows, complete
+
+
+def _spoke_listing(
+    user: portal.User, settings: configuration.Settings, account: str, hub: _Listing
+) -> _Listing:
+    """One spoke's rows; a spoke that cannot be reached is left out (and said so)."""
+    listing = _Listing(hub.deadline, hub.clock, accounts.Clients(None, None), account)
+    try:
+        listing.clients = accounts.clients_for(account, settings)
+        _add_tagged(listing, user, settings.served_by)
+    except Exception:  # throttled, refused or failed: the other accounts' rows still show
+        listing.rows.clear()
+        listing.complete = False
+    return listing
 
 
 # ---------------------------------------------------------------- served by the tag
@@ -92,7 +122,7 @@ def listing_for(
 def _add_tagged(listing: _Listing, user: portal.User, served_by: str) -> None:
     """Entitled ARNs from the tagging API's pages, then their names and statuses."""
     arns: list[str] = []
-    for page in tag_reads.served_pages(served_by):
+    for page in tag_reads.served_pages(served_by, listing.clients.tagging):
         arns.extend(arn for arn, tags in page if portal.entitled(user, portal.tags_of(tags)))
         if len(arns) > PORTAL_LIST_LIMIT:  # more than can be shown: no need to read on
             listing.complete = False
@@ -113,9 +143,10 @@ def _describe_each(listing: _Listing, arns: set[str]) -> set[str]:
         return set()
     ordered = sorted(arns)
     unresolved = set()
-    for arn, outcome in zip(ordered, _tag_reads.map(_describe_or_error, ordered), strict=True):
+    outcomes = _tag_reads.map(_describe_or_error, ordered, [listing.clients.sagemaker] * len(arns))
+    for arn, outcome in zip(ordered, outcomes, strict=True):
         if isinstance(outcome, dict):
-            listing.rows[arn] = _row(outcome)
+            listing.rows[arn] = _row(outcome, listing.account)
         elif sagemaker_calls.is_missing(outcome):
             unresolved.add(arn)
         elif not sagemaker_calls.is_denied(outcome):  # denied: the tag was just removed
@@ -123,11 +154,9 @@ def _describe_each(listing: _Listing, arns: set[str]) -> set[str]:
     return unresolved
 
 
-def _describe_or_error(arn: str) -> dict[str, Any] | Exception:
+def _describe_or_error(arn: str, client: Any) -> dict[str, Any] | Exception:
     try:
-        return sagemaker_calls.sagemaker.describe_notebook_instance(
-            NotebookInstanceName=arn.rsplit("/", 1)[-1]
-        )
+        return client.describe_notebook_instance(NotebookInstanceName=arn.rsplit("/", 1)[-1])
     except Exception as error:  # throttled or failed: this row is not shown, the rest are
         return error
 
@@ -139,22 +168,24 @@ def _status_from_list(listing: _Listing, arns: set[str]) -> None:
     for summary in _notebook_summaries({}, listing):
         arn = str(summary.get("NotebookInstanceArn", "")).lower()
         if arn in wanted:
-            listing.rows[arn] = _row(summary)
+            listing.rows[arn] = _row(summary, listing.account)
             wanted.discard(arn)
             if not wanted:
                 return
 
 
-def _row(summary: dict[str, Any]) -> dict[str, str]:
+def _row(summary: dict[str, Any], account: str | None = None) -> dict[str, str]:
+    """A listing row; a spoke's notebook is named as a request names it, "<account>:<name>"."""
+    name = summary["NotebookInstanceName"]
     return {
-        "NotebookInstanceName": summary["NotebookInstanceName"],
+        "NotebookInstanceName": name if account is None else f"{account}:{name}",
         "NotebookInstanceStatus": summary.get("NotebookInstanceStatus", "Unknown"),
     }
 
 
 def _notebook_summaries(arguments: dict[str, Any], listing: _Listing) -> Iterable[dict[str, Any]]:
     """ListNotebookInstances, page by page (ascending by name) until the budget runs out."""
-    pages = sagemaker_calls.sagemaker.get_paginator("list_notebook_instances").paginate(
+    pages = listing.clients.sagemaker.get_paginator("list_notebook_instances").paginate(
         SortBy="Name",
         SortOrder="Ascending",
         **arguments,

@@ -15,6 +15,7 @@ from typing import Any
 
 if "." in __name__:  # a package: the source tree (tests) and the wheel
     from . import (
+        accounts,
         authorization,
         configuration,
         contract,
@@ -27,6 +28,7 @@ if "." in __name__:  # a package: the source tree (tests) and the wheel
     )
     from .routing import Call, Route
 else:  # the Lambda: this folder is the top level (handler string "handler.handler")
+    import accounts
     import authorization
     import configuration
     import contract
@@ -41,11 +43,27 @@ else:  # the Lambda: this folder is the top level (handler string "handler.handl
 DURATION_FIELD = contract.SESSION_DURATION_FIELD
 
 
+def _located(call: Call) -> tuple[accounts.Target, Any]:
+    """The notebook the call names, once it may be served, and the client that reaches it."""
+    authorization.require_served(call.name, call.settings)
+    target = accounts.Target.of(call.name)
+    if target.account is not None:
+        call.audit["account"] = target.account
+    return target, accounts.clients_for(target.account, call.settings).sagemaker
+
+
+def _tagged(call: Call, target: accounts.Target) -> bool:
+    """Served by the tag (so a refused describe means "not served"), not by a listed name."""
+    return target.account is not None or not call.settings.lists(target.name)
+
+
 def serve_url(call: Call) -> dict[str, Any]:
     duration = validation.validate_duration(call.body, call.settings)
     call.audit["sessionDurationSeconds"] = duration
-    authorization.require_served(call.name, call.settings)
-    url = sagemaker_calls.mint_url(call.name, duration, tagged=not call.settings.lists(call.name))
+    target, client = _located(call)
+    url = sagemaker_calls.mint_url(
+        target.name, duration, tagged=_tagged(call, target), client=client
+    )
     return responses.respond(
         200,
         {"AuthorizedUrl": url, "NotebookInstanceName": call.name, DURATION_FIELD: duration},
@@ -54,8 +72,10 @@ def serve_url(call: Call) -> dict[str, Any]:
 
 def serve_start(call: Call) -> dict[str, Any]:
     validation.validate_start_body(call.body)
-    authorization.require_served(call.name, call.settings)
-    status = sagemaker_calls.start_notebook(call.name, tagged=not call.settings.lists(call.name))
+    target, client = _located(call)
+    status = sagemaker_calls.start_notebook(
+        target.name, tagged=_tagged(call, target), client=client
+    )
     return responses.respond(
         202, {"NotebookInstanceName": call.name, "NotebookInstanceStatus": status}
     )
@@ -83,8 +103,10 @@ def serve_portal_list(call: Call) -> dict[str, Any]:
 def serve_portal_open(call: Call) -> dict[str, Any]:
     assert call.user is not None
     validation.validate_start_body(call.body)
-    authorization.require_served(call.name, call.settings)
-    status = sagemaker_calls.entitled_status(call.name, call.user, call.settings)
+    target, client = _located(call)
+    status = sagemaker_calls.entitled_status(
+        target.name, call.user, call.settings, account=target.account, client=client
+    )
     if status != "InService":
         raise errors.NotebookNotInService(
             f"notebook instance {call.name!r} is {status}; it opens once it is InService",
@@ -96,7 +118,7 @@ def serve_portal_open(call: Call) -> dict[str, Any]:
     settings = call.settings
     duration = min(settings.portal.notebook_session_seconds, settings.max_duration_seconds)
     call.audit["sessionDurationSeconds"] = duration
-    url = sagemaker_calls.presign_for(call.name, duration)
+    url = sagemaker_calls.presign_for(target.name, duration, client)
     return responses.respond(
         200,
         {"AuthorizedUrl": url, "NotebookInstanceName": call.name, DURATION_FIELD: duration},
@@ -106,9 +128,11 @@ def serve_portal_open(call: Call) -> dict[str, Any]:
 def serve_portal_start(call: Call) -> dict[str, Any]:
     assert call.user is not None
     validation.validate_start_body(call.body)
-    authorization.require_served(call.name, call.settings)
-    status = sagemaker_calls.entitled_status(call.name, call.user, call.settings)
-    started = sagemaker_calls.start_notebook(call.name, status)
+    target, client = _located(call)
+    status = sagemaker_calls.entitled_status(
+        target.name, call.user, call.settings, account=target.account, client=client
+    )
+    started = sagemaker_calls.start_notebook(target.name, status, client=client)
     return responses.respond(
         202, {"NotebookInstanceName": call.name, "NotebookInstanceStatus": started}
     )

@@ -140,25 +140,29 @@ def is_missing(error: BaseException | None) -> bool:
 # ---------------------------------------------------------------- the calls
 
 
-def describe_status(name: str) -> str:
-    return sagemaker.describe_notebook_instance(NotebookInstanceName=name)["NotebookInstanceStatus"]
+# Every call takes ``client``: the function's own (None) or a spoke role's (accounts.py).
 
 
-def presign(name: str, duration: int) -> str:
-    return sagemaker.create_presigned_notebook_instance_url(
+def describe_status(name: str, client: Any = None) -> str:
+    client = client or sagemaker
+    return client.describe_notebook_instance(NotebookInstanceName=name)["NotebookInstanceStatus"]
+
+
+def presign(name: str, duration: int, client: Any = None) -> str:
+    return (client or sagemaker).create_presigned_notebook_instance_url(
         NotebookInstanceName=name, SessionExpirationDurationInSeconds=duration
     )["AuthorizedUrl"]
 
 
-def mint_url(name: str, duration: int, *, tagged: bool = True) -> str:
+def mint_url(name: str, duration: int, *, tagged: bool = True, client: Any = None) -> str:
     """Describe and presign concurrently; return the URL only for an InService notebook.
 
     ``tagged``: the notebook is served by the tag (not listed by name or prefix), so a
     describe IAM refuses means it is not served: a 404, at no extra call. A presign
     refused after an allowed describe is not that: the role or an SCP is wrong (a 502).
     """
-    status_call = _calls.submit(describe_status, name)
-    url_call = _calls.submit(presign, name, duration)
+    status_call = _calls.submit(describe_status, name, client)
+    url_call = _calls.submit(presign, name, duration, client)
     try:
         status = status_call.result()
     except Exception as error:
@@ -176,10 +180,10 @@ def mint_url(name: str, duration: int, *, tagged: bool = True) -> str:
         raise upstream_error(error, name) from None
 
 
-def presign_for(name: str, duration: int) -> str:
+def presign_for(name: str, duration: int, client: Any = None) -> str:
     """A presign on its own (the notebook's status already known), its failures mapped."""
     try:
-        return presign(name, duration)
+        return presign(name, duration, client)
     except Exception as error:
         raise upstream_error(error, name) from None
 
@@ -192,7 +196,9 @@ def _discard(future: Future[Any]) -> None:
         future.result()
 
 
-def start_notebook(name: str, status: str | None = None, *, tagged: bool = True) -> str:
+def start_notebook(
+    name: str, status: str | None = None, *, tagged: bool = True, client: Any = None
+) -> str:
     """Start a Stopped notebook; report a starting or running one as it is.
 
     ``status``: what a describe made for this request already said (the portal's).
@@ -200,12 +206,12 @@ def start_notebook(name: str, status: str | None = None, *, tagged: bool = True)
     """
     if status is None:
         try:
-            status = describe_status(name)
+            status = describe_status(name, client)
         except Exception as error:
             raise _describe_failure(error, name, denied_is_not_served=tagged) from None
     try:
         if status == STARTABLE_STATUS:
-            sagemaker.start_notebook_instance(NotebookInstanceName=name)
+            (client or sagemaker).start_notebook_instance(NotebookInstanceName=name)
             return "Pending"
     except Exception as error:
         raise upstream_error(error, name) from None
@@ -217,24 +223,31 @@ def start_notebook(name: str, status: str | None = None, *, tagged: bool = True)
     )
 
 
-def notebook_tags(arn: str) -> dict[str, str]:
-    """The notebook's entitlement tags (ListTags pages of 50; the two tags are all we need)."""
+def notebook_tags(arn: str, client: Any = None) -> dict[str, str]:
+    """The notebook's entitlement and serving tags (ListTags pages of 50)."""
     tags: list[Any] = []
-    for page in sagemaker.get_paginator("list_tags").paginate(ResourceArn=arn):
+    for page in (client or sagemaker).get_paginator("list_tags").paginate(ResourceArn=arn):
         tags.extend(page.get("Tags", []))
     return portal.tags_of(tags)
 
 
-def entitled_status(name: str, user: portal.User, settings: configuration.Settings) -> str:
+def entitled_status(
+    name: str,
+    user: portal.User,
+    settings: configuration.Settings,
+    *,
+    account: str | None = None,
+    client: Any = None,
+) -> str:
     """The notebook's status, once its tags show it is served (404 otherwise) and that
-    ``user`` may use it (403 otherwise).
+    ``user`` may use it (403 otherwise). ``account``/``client``: a spoke's (accounts.py).
 
     Describe and ListTags run side by side; the status is told only to an entitled person.
     """
-    arn = settings.notebook_arn_prefix + name.lower()
-    status_call = _calls.submit(describe_status, name)
-    tags_call = _calls.submit(notebook_tags, arn)
-    listed = settings.lists(name)
+    arn = settings.notebook_arn(account, name)
+    status_call = _calls.submit(describe_status, name, client)
+    tags_call = _calls.submit(notebook_tags, arn, client)
+    listed = account is None and settings.lists(name)
     # The tags decide first: a person not entitled learns neither the status nor whether
     # the describe failed.
     try:

@@ -38,13 +38,19 @@ tagging = boto3.client(
 )
 
 
-def served_pages(served_by: str) -> Iterator[list[tuple[str, list[dict[str, Any]]]]]:
+def served_pages(
+    served_by: str, client: Any = None
+) -> Iterator[list[tuple[str, list[dict[str, Any]]]]]:
     """Page after page of (ARN, tags) of the notebooks carrying the serving tag; the next
-    page is asked for only when the caller wants it."""
-    pages = tagging.get_paginator("get_resources").paginate(
-        ResourceTypeFilters=[NOTEBOOK_RESOURCE_TYPE],
-        TagFilters=[{"Key": contract.SERVED_BY_TAG, "Values": [served_by]}],
-        PaginationConfig={"PageSize": RESOURCES_PER_PAGE},
+    page is asked for only when the caller wants it. ``client``: a spoke's (accounts.py)."""
+    pages = (
+        (client or tagging)
+        .get_paginator("get_resources")
+        .paginate(
+            ResourceTypeFilters=[NOTEBOOK_RESOURCE_TYPE],
+            TagFilters=[{"Key": contract.SERVED_BY_TAG, "Values": [served_by]}],
+            PaginationConfig={"PageSize": RESOURCES_PER_PAGE},
+        )
     )
     for page in pages:
         yield [

@@ -37,10 +37,11 @@ def validate_name(name: Any) -> str:
         raise errors.ValidationFailed(
             "the path must name a notebook instance: POST /notebooks/{name}/url"
         )
-    if not contract.is_notebook_name(name):
+    if contract.split_notebook_ref(name) is None:
         raise errors.ValidationFailed(
             f"the notebook instance name is not valid: use 1..{contract.NOTEBOOK_NAME_MAX_LENGTH} "
-            "letters, digits and hyphens, starting and ending with a letter or digit"
+            "letters, digits and hyphens, starting and ending with a letter or digit, "
+            "after '<12-digit account id>:' for a notebook in a member account"
         )
     return name
 

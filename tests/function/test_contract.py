@@ -26,7 +26,7 @@ def test_the_contract_is_standard_library_only():
     """It runs in the Lambda without the library and in the CLI without aws-cdk-lib."""
     source = Path(contract.__file__).read_text()
     imports = [line for line in source.splitlines() if line.startswith(("import ", "from "))]
-    assert imports == ["from __future__ import annotations", "import re"]
+    assert imports == ["from __future__ import annotations", "import hashlib", "import re"]
 
 
 def contract_values() -> set[object]:

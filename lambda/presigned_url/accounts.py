@@ -1,0 +1,121 @@
+"""Where a notebook lives: the hub's own account, or a spoke account whose role the function
+assumes (issue 22), and the SageMaker and tagging clients to reach it with.
+
+A spoke role's credentials are kept for the life of the process and renewed five minutes
+before they expire, so a warm function makes one ``sts:AssumeRole`` per spoke per ~10
+minutes. The calls still go through the hub's interface endpoints (private DNS), so
+``aws:SourceVpce`` is the hub's SageMaker endpoint, which the spoke role's IP deny exempts
+(the same deny as the hub's own role): a URL minted in a spoke opens only from the
+allow-list, since SageMaker evaluates the spoke role's policy on every request the URL
+makes (SageMaker API reference, CreatePresignedNotebookInstanceUrl).
+"""
+
+from __future__ import annotations
+
+import threading
+import time
+from dataclasses import dataclass
+from typing import Any
+
+import boto3
+from botocore.config import Config
+
+if "." in __name__:  # a package: the source tree (tests) and the wheel
+    from . import configuration, contract, errors, sagemaker_calls, tag_reads
+else:  # the Lambda: this folder is the top level (handler string "handler.handler")
+    import configuration
+    import contract
+    import errors
+    import sagemaker_calls
+    import tag_reads
+
+# AssumeRole's shortest session ("DurationSeconds", STS API reference): a leaked set of
+# spoke credentials is good for 15 minutes at most.
+SESSION_SECONDS = 900
+RENEW_BEFORE_SECONDS = 300
+SESSION_NAME = "notebook-access-hub"  # the hub's audit line names the person
+# The regional endpoint (botocore's default), reached through the hub's STS interface
+# endpoint; AWS_ENDPOINT_URL_STS in tests.
+sts = boto3.client(
+    "sts",
+    config=Config(
+        connect_timeout=sagemaker_calls.CONNECT_TIMEOUT_SECONDS,
+        read_timeout=sagemaker_calls.READ_TIMEOUT_SECONDS,
+        retries={"mode": "standard", "total_max_attempts": sagemaker_calls.MAX_ATTEMPTS},
+    ),
+)
+
+
+@dataclass(frozen=True)
+class Target:
+    """A notebook as a request names it: ``ref`` ("<account>:<name>" or "<name>")."""
+
+    ref: str
+    account: str | None  # None: the hub's own account
+    name: str
+
+    @classmethod
+    def of(cls, ref: str) -> Target:
+        account, name = contract.split_notebook_ref(ref) or (None, ref)
+        return cls(ref, account, name)
+
+
+@dataclass(frozen=True)
+class Clients:
+    sagemaker: Any
+    tagging: Any
+
+
+_sessions: dict[str, tuple[float, Clients]] = {}
+_lock = threading.Lock()
+
+
+def clients_for(account: str | None, settings: configuration.Settings) -> Clients:
+    """The clients for ``account``: the function's own for the hub, a spoke role's otherwise.
+
+    A refused or failed AssumeRole is the contract's 502 (the spoke is missing or its trust
+    is wrong: an operator's problem, not the caller's).
+    """
+    if account is None:
+        return Clients(sagemaker_calls.sagemaker, tag_reads.tagging)
+    with _lock:
+        cached = _sessions.get(account)
+        if cached is not None and cached[0] - time.time() > RENEW_BEFORE_SECONDS:
+            return cached[1]
+        try:
+            answer = sts.assume_role(
+                RoleArn=settings.spoke_role_arn(account),
+                RoleSessionName=SESSION_NAME,
+                ExternalId=settings.spoke_external_id,
+                DurationSeconds=SESSION_SECONDS,
+            )
+        except Exception as error:
+            raise _unreachable(error) from None
+        credentials = answer["Credentials"]
+        keys = {
+            "aws_access_key_id": credentials["AccessKeyId"],
+            "aws_secret_access_key": credentials["SecretAccessKey"],
+            "aws_session_token": credentials["SessionToken"],
+        }
+        clients = Clients(
+            boto3.client("sagemaker", config=sagemaker_calls.sagemaker.meta.config, **keys),
+            boto3.client("resourcegroupstaggingapi", config=tag_reads.tagging.meta.config, **keys),
+        )
+        _sessions[account] = (credentials["Expiration"].timestamp(), clients)
+        return clients
+
+
+def forget_sessions() -> None:
+    """Drop every spoke session (tests; a changed configuration)."""
+    with _lock:
+        _sessions.clear()
+
+
+def _unreachable(error: Exception) -> Exception:
+    mapped = sagemaker_calls.upstream_error(error, "")
+    if isinstance(mapped, errors.ApiError) and mapped.status == 502:
+        return errors.UpstreamError(
+            "the notebook's account could not be reached; retry later, and if it persists "
+            "give the requestId to the API's operators"
+        )
+    return mapped

@@ -248,9 +248,10 @@ WARM_SCRIPT = textwrap.dedent(
 
     # SageMaker stubbed at the handler's two calls (sagemaker_calls, since issue 20 made
     # the handler a package); everything else is the real code path.
-    sagemaker_calls.describe_status = lambda name: "InService"
+    # (Extra arguments taken and ignored: issue 22 passes the client of the notebook's account.)
+    sagemaker_calls.describe_status = lambda name, *_, **__: "InService"
     sagemaker_calls.presign = (
-        lambda name, duration: "https://nb-alice.notebook.eu-west-1.sagemaker.aws/x"
+        lambda name, duration, *_, **__: "https://nb-alice.notebook.eu-west-1.sagemaker.aws/x"
     )
     # The audit line is formatted and written, as in Lambda (to /dev/null here).
     sink = logging.StreamHandler(open(os.devnull, "w"))

@@ -11,7 +11,7 @@ from collections.abc import Sequence
 from dataclasses import dataclass
 from pathlib import Path
 
-from aws_cdk import Duration
+from aws_cdk import Duration, PhysicalName
 from aws_cdk import aws_ec2 as ec2
 from aws_cdk import aws_iam as iam
 from aws_cdk import aws_kms as kms
@@ -67,6 +67,9 @@ class UrlFunction:
         role = iam.Role(
             scope,
             "FunctionRole",
+            # Named only if a stack of another account or region refers to it (a spoke's
+            # trust, issue 22): CDK then generates a name both sides know at synth.
+            role_name=PhysicalName.GENERATE_IF_NEEDED,
             assumed_by=iam.ServicePrincipal("lambda.amazonaws.com"),
             description="Mints presigned SageMaker notebook URLs for the served notebooks",
         )

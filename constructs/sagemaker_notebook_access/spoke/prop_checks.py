@@ -70,7 +70,11 @@ def check_spoke_props(
     cidrs = normalize_cidrs(allowed_cidrs, allow_all_ips=allow_all_ips)
     chosen = serving_tag_value if external_id is None else external_id
     check_external_id(chosen, given=external_id is not None)
-    tag_guard_document(tag_administrators)  # raises on what is not a list of ARNs
+    try:
+        tag_guard_document(tag_administrators)  # raises on what is not a list of ARNs
+    except ValidationError as error:
+        # The guard's own check calls the list "administrators": name this prop instead.
+        raise ValidationError(f"tag_{error}") from None
     return CheckedSpokeProps(spoke_role_name(serving_tag_value), cidrs, chosen)
 
 

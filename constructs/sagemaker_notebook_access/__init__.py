@@ -10,6 +10,7 @@ import typing as _typing
 _PUBLIC = {
     "DenyReason": ".monitoring.metric_sources",
     "IpRestrictedNotebook": ".patterns.restricted_notebook",
+    "NotebookAccessHub": ".hub.hub",
     "NotebookAccessSpoke": ".spoke.spoke",
     "NotebookInstance": ".notebook.instance",
     "NotebookIpPolicy": ".notebook.ip_policy",
@@ -24,6 +25,7 @@ _PUBLIC = {
 __all__ = [
     "DenyReason",
     "IpRestrictedNotebook",
+    "NotebookAccessHub",
     "NotebookAccessSpoke",
     "NotebookInstance",
     "NotebookIpPolicy",
@@ -37,6 +39,7 @@ __all__ = [
 
 if _typing.TYPE_CHECKING:
     from .api.presigned_url_api import PresignedUrlApi
+    from .hub.hub import NotebookAccessHub
     from .monitoring.metric_sources import DenyReason
     from .notebook.instance import NotebookInstance
     from .notebook.ip_policy import NotebookIpPolicy

@@ -63,6 +63,7 @@ def assemble(
     api._served = checked.served
     api._invoke_policies = InvokePolicies(api)
     api._portal = None
+    api._hub = None  # NotebookAccessHub's, issue 22
     encryption_key, retention, removal_policy = log_settings
     settings = LogSettings.create(
         api, encryption_key, retention=retention, removal_policy=removal_policy

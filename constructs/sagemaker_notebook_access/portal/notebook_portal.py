@@ -42,6 +42,7 @@ from ..api.capacity import (
 )
 from ..api.presigned_url_api import PresignedUrlApi
 from ..api.served_notebooks import notebook_arn
+from ..hub.hub import admit_spoke_roles
 from ..lambda_src.presigned_url.contract import (
     NAME_SEGMENT,
     PAGE_RESOURCE,
@@ -218,6 +219,10 @@ class NotebookPortal(Construct):
         self._add_routes()
         self._configure_function(notebook_session_minutes)
         self.tagging_endpoint = tagging_endpoint or listing_endpoint(self, api)
+        if api._hub is not None and tagging_endpoint is None:  # spokes list through it too
+            admit_spoke_roles(
+                self.tagging_endpoint, api._hub.spoke_role_arns, [GET_RESOURCES_ACTION]
+            )
         self.tagging_endpoint.connections.allow_default_port_from(
             api.function_security_group, "Presigned URL Lambda to the tagging API"
         )

@@ -1,0 +1,251 @@
+"""NotebookAccessHub (issue 22): what it adds to a PresignedUrlApi's template, its checks, and
+the five cdk-nag packs, AWS Control Tower's proactive controls and cfn-lint over it.
+
+One App: a hub on an IpRestrictedNotebook with a portal made first (the portal's tagging
+endpoint admits the spokes when the hub comes second), a hub on a bare API with the portal
+made after it, and a hub on an API with a given SageMaker endpoint (left alone).
+"""
+
+from __future__ import annotations
+
+import json
+
+import aws_cdk as cdk
+import pytest
+from aws_cdk import aws_ec2 as ec2
+from aws_cdk.assertions import Template
+from cfnlint.api import ManualArgs, lint
+from compliance_stacks import cdk_json_context
+from conftest import TEST_ENV
+from vpcs import make_vpc
+
+from compliance import (
+    CONTROL_TOWER,
+    NO_FAIL_CONTEXT,
+    findings,
+    read_report,
+    register_control_tower,
+    register_nag_packs,
+)
+from sagemaker_notebook_access import (
+    IpRestrictedNotebook,
+    NotebookAccessHub,
+    NotebookPortal,
+    PresignedUrlApi,
+    PrivateVpc,
+    SignIn,
+    ValidationError,
+)
+from sagemaker_notebook_access.lambda_src.presigned_url.contract import spoke_role_name
+
+SPOKES = ["222222222222", "333333333333"]
+CIDRS = ["198.51.100.0/24"]
+PORTAL_FIRST, HUB_FIRST, GIVEN_ENDPOINT = "HubPortalFirst", "HubThenPortal", "HubGivenEndpoint"
+STACKS = (PORTAL_FIRST, HUB_FIRST, GIVEN_ENDPOINT)
+# The given endpoint's stack is the test's own network (make_vpc): only the hub's stacks with
+# the library's VPC go through the packs.
+CHECKED = (PORTAL_FIRST, HUB_FIRST)
+
+
+def build(app: cdk.App) -> dict:
+    built = {}
+    stack = cdk.Stack(app, PORTAL_FIRST)
+    access = IpRestrictedNotebook(
+        stack,
+        "Access",
+        allowed_cidrs=CIDRS,
+        notebook_instance_name="hub-notebook",
+        sign_in=SignIn(domain_prefix="hub-first"),
+    )
+    built[PORTAL_FIRST] = NotebookAccessHub(stack, "Hub", api=access.api, spoke_accounts=SPOKES)
+    stack = cdk.Stack(app, HUB_FIRST)
+    api = PresignedUrlApi(stack, "Api", vpc=PrivateVpc(stack, "Vpc"), allowed_cidrs=CIDRS)
+    built[HUB_FIRST] = NotebookAccessHub(
+        stack, "Hub", api=api, spoke_accounts=SPOKES[:1], external_id="hub-2026"
+    )
+    NotebookPortal(stack, "Portal", api=api, domain_prefix="hub-second")
+    stack = cdk.Stack(app, GIVEN_ENDPOINT)
+    vpc = make_vpc(stack)
+    given = vpc.add_interface_endpoint(
+        "SageMaker", service=ec2.InterfaceVpcEndpointAwsService.SAGEMAKER_API
+    )
+    api = PresignedUrlApi(stack, "Api", vpc=vpc, allowed_cidrs=CIDRS, endpoint=given)
+    built[GIVEN_ENDPOINT] = NotebookAccessHub(stack, "Hub", api=api, spoke_accounts=SPOKES)
+    return built
+
+
+@pytest.fixture(scope="module")
+def synthesized(tmp_path_factory):
+    app = cdk.App(
+        context={**cdk_json_context(), **NO_FAIL_CONTEXT},
+        outdir=str(tmp_path_factory.mktemp("hub")),
+    )
+    register_nag_packs(app)
+    register_control_tower(app)
+    hubs = build(app)
+    assembly = app.synth()
+    templates = {name: assembly.get_stack_by_name(name).template for name in STACKS}
+    return templates, read_report(assembly.directory), hubs
+
+
+def of_type(template: dict, type_: str) -> dict[str, dict]:
+    return {k: v for k, v in template["Resources"].items() if v["Type"] == type_}
+
+
+def endpoint(template: dict, service: str) -> dict:
+    (found,) = [
+        e["Properties"]
+        for e in of_type(template, "AWS::EC2::VPCEndpoint").values()
+        if f".{service}" in json.dumps(e["Properties"]["ServiceName"])
+    ]
+    return found
+
+
+def function_variables(template: dict) -> dict:
+    (function,) = [
+        f
+        for f in of_type(template, "AWS::Lambda::Function").values()
+        if f["Properties"].get("Handler") == "handler.handler"
+    ]
+    return function["Properties"]["Environment"]["Variables"]
+
+
+def spoke_arn(account: str, serving_id: str) -> dict:
+    return {
+        "Fn::Join": [
+            "",
+            [
+                "arn:",
+                {"Ref": "AWS::Partition"},
+                f":iam::{account}:role/{spoke_role_name(serving_id)}",
+            ],
+        ]
+    }
+
+
+# ---------------------------------------------------------------- what the hub adds
+
+
+def test_the_function_knows_its_spokes_and_external_id(synthesized):
+    templates, _, hubs = synthesized
+    variables = function_variables(templates[PORTAL_FIRST])
+    assert variables["SPOKE_ACCOUNTS"] == ",".join(SPOKES)
+    assert variables["SPOKE_EXTERNAL_ID"] == hubs[PORTAL_FIRST].api.serving_tag_value
+    assert variables["SPOKE_ROLE_ARN_PREFIX"] == {
+        "Fn::Join": ["", ["arn:", {"Ref": "AWS::Partition"}, ":iam::"]]
+    }
+    assert function_variables(templates[HUB_FIRST])["SPOKE_EXTERNAL_ID"] == "hub-2026"
+
+
+def test_the_function_may_assume_exactly_the_spoke_roles(synthesized):
+    templates, _, hubs = synthesized
+    serving_id = hubs[PORTAL_FIRST].api.serving_tag_value
+    statements = [
+        s
+        for p in of_type(templates[PORTAL_FIRST], "AWS::IAM::ManagedPolicy").values()
+        for s in p["Properties"]["PolicyDocument"]["Statement"]
+        if "sts:AssumeRole" in json.dumps(s.get("Action"))
+    ]
+    assert statements == [
+        {
+            "Sid": "AssumeSpokeRoles",
+            "Effect": "Allow",
+            "Action": "sts:AssumeRole",
+            "Resource": [spoke_arn(account, serving_id) for account in SPOKES],
+        }
+    ]
+
+
+def test_sts_is_reached_through_an_endpoint_only_the_function_may_use_for_the_spokes(synthesized):
+    templates, _, hubs = synthesized
+    sts = endpoint(templates[PORTAL_FIRST], "sts")
+    assert sts["PrivateDnsEnabled"] is True
+    (statement,) = sts["PolicyDocument"]["Statement"]
+    serving_id = hubs[PORTAL_FIRST].api.serving_tag_value
+    assert statement["Action"] == "sts:AssumeRole"
+    assert statement["Resource"] == [spoke_arn(account, serving_id) for account in SPOKES]
+    assert "FunctionRole" in statement["Principal"]["AWS"]["Fn::GetAtt"][0]
+
+
+@pytest.mark.parametrize("stack", [PORTAL_FIRST, HUB_FIRST])
+def test_the_apis_endpoints_admit_the_spoke_roles_by_principal_arn(synthesized, stack):
+    templates, _, hubs = synthesized
+    serving_id = hubs[stack].api.serving_tag_value
+    accounts = SPOKES if stack == PORTAL_FIRST else SPOKES[:1]
+    for service, actions in (
+        ("sagemaker.api", "sagemaker:CreatePresignedNotebookInstanceUrl"),
+        ("tagging", "tag:GetResources"),
+    ):
+        statements = endpoint(templates[stack], service)["PolicyDocument"]["Statement"]
+        (spokes,) = [s for s in statements if s.get("Sid") == "SpokeRoles"]
+        assert spokes["Principal"] == {"AWS": "*"}
+        assert actions in json.dumps(spokes["Action"])
+        assert spokes["Condition"] == {
+            "ArnEquals": {"aws:PrincipalArn": [spoke_arn(a, serving_id) for a in accounts]}
+        }
+
+
+def test_a_given_sagemaker_endpoint_is_left_to_its_owner(synthesized):
+    templates, _, _ = synthesized
+    given = endpoint(templates[GIVEN_ENDPOINT], "sagemaker.api")
+    assert "PolicyDocument" not in given
+
+
+def test_spoke_settings_name_this_hubs_values(synthesized):
+    _, _, hubs = synthesized
+    hub = hubs[PORTAL_FIRST]
+    settings = hub.spoke_settings
+    assert settings["serving_tag_value"] == hub.api.serving_tag_value
+    assert settings["external_id"] == hub.external_id
+    assert settings["allowed_cidrs"] == CIDRS
+    assert hub.spoke_role_name == spoke_role_name(hub.api.serving_tag_value)
+
+
+# ---------------------------------------------------------------- compliance
+
+
+@pytest.mark.parametrize("stack", CHECKED)
+def test_no_unacknowledged_pack_or_control_tower_findings(synthesized, stack):
+    _, report, _ = synthesized
+    assert findings(report, path_prefix=f"{stack}/") == []
+    assert findings(report, path_prefix=f"{stack}/", plugins=(CONTROL_TOWER,)) == []
+
+
+@pytest.mark.parametrize("stack", CHECKED)
+def test_cfn_lint_clean(synthesized, stack):
+    templates, _, _ = synthesized
+    matches = lint(json.dumps(templates[stack]), config=ManualArgs(regions=[TEST_ENV["region"]]))
+    problems = [f"{m.rule.id} {m.message}" for m in matches if m.rule.id[0] in "EW"]
+    assert problems == []
+
+
+# ---------------------------------------------------------------- bad props
+
+
+@pytest.mark.parametrize(
+    "accounts, message",
+    [
+        ([], r"spoke_accounts must be a list of 1\.\.40 account ids"),
+        ("222222222222", r"spoke_accounts must be a list"),
+        (["22222222222"], r"spoke_accounts entry '22222222222' is not an account id: 12 digits"),
+        (["222222222222", "222222222222"], r"spoke_accounts has duplicates"),
+        (["123456789012"], r"is the hub's own account"),
+    ],
+)
+def test_bad_spoke_accounts_are_refused_leaving_nothing(accounts, message):
+    stack = cdk.Stack(cdk.App(), "Bad", env=cdk.Environment(**TEST_ENV))
+    api = PresignedUrlApi(stack, "Api", vpc=make_vpc(stack), allowed_cidrs=CIDRS)
+    with pytest.raises(ValidationError, match=message):
+        NotebookAccessHub(stack, "Hub", api=api, spoke_accounts=accounts)
+    assert stack.node.try_find_child("Hub") is None
+    assert "SPOKE_ACCOUNTS" not in json.dumps(Template.from_stack(stack).to_json())
+
+
+def test_a_bad_external_id_and_a_second_hub_are_refused():
+    stack = cdk.Stack(cdk.App(), "Bad", env=cdk.Environment(**TEST_ENV))
+    api = PresignedUrlApi(stack, "Api", vpc=make_vpc(stack), allowed_cidrs=CIDRS)
+    with pytest.raises(ValidationError, match=r"external_id 'x' must be 2\.\.1224"):
+        NotebookAccessHub(stack, "Hub", api=api, spoke_accounts=SPOKES, external_id="x")
+    NotebookAccessHub(stack, "Hub", api=api, spoke_accounts=SPOKES)
+    with pytest.raises(ValidationError, match=r"has a hub already"):
+        NotebookAccessHub(stack, "Second", api=api, spoke_accounts=["444444444444"])

@@ -8,6 +8,8 @@ names the prop and leaves nothing in the tree.
 
 from __future__ import annotations
 
+import json
+
 import aws_cdk as cdk
 import pytest
 from aws_cdk import aws_iam as iam
@@ -385,3 +387,62 @@ def test_an_open_allow_list_warns():
     Annotations.from_stack(stack).has_warning(
         "/Member/Spoke", Match.string_like_regexp("admits every IP address.*open anywhere")
     )
+
+
+# ----------------------------------------------------------------- the hub role from another stage
+
+
+def stages(app: cdk.App, *, role_name: str | None) -> tuple[iam.Role, cdk.Stack, cdk.Stack]:
+    """A hub stage (declared, and so synthesized, first) with a function role, and an empty
+    stack in a spoke stage of another account."""
+    hub = cdk.Stack(
+        cdk.Stage(app, "Hub", env=cdk.Environment(account=HUB, region=REGION)), "Platform"
+    )
+    role = iam.Role(
+        hub,
+        "FunctionRole",
+        assumed_by=iam.ServicePrincipal("lambda.amazonaws.com"),
+        role_name=role_name,
+    )
+    spoke = cdk.Stack(
+        cdk.Stage(app, "Member", env=cdk.Environment(account=SPOKE, region=REGION)), "Spoke"
+    )
+    return role, hub, spoke
+
+
+def stage_template(stack: cdk.Stack) -> dict:
+    return cdk.Stage.of(stack).synth().get_stack_by_name(stack.stack_name).template
+
+
+def test_a_hub_role_from_another_stage_is_named_before_the_hub_is_written():
+    app = cdk.App()
+    role, hub, spoke = stages(app, role_name=cdk.PhysicalName.GENERATE_IF_NEEDED)
+    NotebookAccessSpoke(spoke, "Spoke", **{**PROPS, "hub_role_arn": role.role_arn})
+    app.synth()
+    _, hub_role = the_one(stage_template(hub), "AWS::IAM::Role")
+    name = hub_role["Properties"]["RoleName"]
+    (statement,) = role_of(stage_template(spoke))["AssumeRolePolicyDocument"]["Statement"]
+    assert statement["Condition"]["ArnEquals"]["aws:PrincipalArn"] == {
+        "Fn::Join": ["", ["arn:", {"Ref": "AWS::Partition"}, f":iam::{HUB}:role/{name}"]]
+    }
+
+
+def test_without_the_spoke_settling_it_the_hub_stage_is_written_without_the_name():
+    """Why the spoke resolves the ARN early: a plain consumer in a later stage gets a
+    generated name the hub's template, written first, never carries."""
+    app = cdk.App()
+    role, hub, spoke = stages(app, role_name=cdk.PhysicalName.GENERATE_IF_NEEDED)
+    iam.Role(spoke, "Consumer", assumed_by=iam.AccountRootPrincipal(), description=role.role_arn)
+    app.synth()
+    _, hub_role = the_one(stage_template(hub), "AWS::IAM::Role")
+    assert "RoleName" not in hub_role["Properties"]
+    _, consumer = the_one(stage_template(spoke), "AWS::IAM::Role")
+    assert ":role/" in json.dumps(consumer["Properties"]["Description"])
+
+
+def test_a_hub_role_without_a_physical_name_is_refused_clearly():
+    app = cdk.App()
+    role, _, spoke = stages(app, role_name=None)
+    with pytest.raises(ValidationError, match=r"role_name=PhysicalName\.GENERATE_IF_NEEDED"):
+        NotebookAccessSpoke(spoke, "Spoke", **{**PROPS, "hub_role_arn": role.role_arn})
+    assert spoke.node.try_find_child("Spoke") is None

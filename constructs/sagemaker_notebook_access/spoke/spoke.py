@@ -103,6 +103,7 @@ class NotebookAccessSpoke(Construct):
     ) -> None:
         # Checked before the construct exists, so a bad prop leaves nothing in the tree.
         with validating(scope, id):
+            settle_cross_account_name(scope, hub_role_arn)
             checked = check_spoke_props(
                 spoke_account=Stack.of(scope).account,
                 hub_account=hub_account,
@@ -211,6 +212,29 @@ def spoke_statements(
         ),
         *tag_guard_statements(),
     ]
+
+
+def settle_cross_account_name(scope: Construct, hub_role_arn: str) -> None:
+    """Resolve ``hub_role_arn`` in the spoke's stack now, so that a role of another
+    account's stack gets its generated name before any template is written.
+
+    CDK names a ``PhysicalName.GENERATE_IF_NEEDED`` role only when a stack of another
+    environment resolves its ARN; each ``Stage`` synthesizes on its own, one after the
+    other, so a hub stage written before the spoke's would lack the ``RoleName`` its ARN
+    here names. A role without a physical name cannot be referenced across accounts.
+    """
+    if not is_token(hub_role_arn):
+        return
+    try:
+        Stack.of(scope).resolve(hub_role_arn)
+    except RuntimeError as error:
+        if "cross-environment" not in str(error):
+            raise
+        raise ValidationError(
+            "hub_role_arn names a role of another account that has no physical name: give "
+            "the hub's function role role_name=PhysicalName.GENERATE_IF_NEEDED, or pass its "
+            f"ARN as a string ({str(error).split(': ', 1)[-1]})"
+        ) from None
 
 
 def _check_same_environment(spoke: NotebookAccessSpoke, notebook: NotebookInstance) -> None:

@@ -21,7 +21,8 @@ boot, before this stack's API and the assertion stack exist:
      again, now with everything deployed;
  1. (inside probe) a URL with SigV4, opened (HTTP 200 on the notebook host after the
     redirects), a kernel channel WebSocket upgrades (101); 3b. a notebook it is not
-    granted is 403, one granted but not served 404; 7a. the portal page is 200 with its CSP, its listing 401 unsigned;
+    granted is 403, one granted but not served 404; 7a. the portal page is 200 with its
+    CSP, its listing 401 unsigned;
  2. (outside probe, beside the inside one) a URL the inside probe minted is refused;
     3a. the API is 403; 7b. the portal page is 403;
  5. the ``LifecycleConfigOnStart`` and ``jupyter.log`` streams exist in CloudWatch Logs;

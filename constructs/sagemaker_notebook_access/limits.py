@@ -12,6 +12,7 @@ from .lambda_src.presigned_url.contract import (
     SESSION_DURATION_MAX_SECONDS,
     SESSION_DURATION_MIN_SECONDS,
     is_notebook_name,
+    split_notebook_ref,
 )
 
 # Where SageMaker writes a notebook instance's own logs (jupyter, lifecycle scripts):
@@ -29,4 +30,5 @@ __all__ = [
     "SESSION_DURATION_MAX_SECONDS",
     "SESSION_DURATION_MIN_SECONDS",
     "is_notebook_name",
+    "split_notebook_ref",
 ]

@@ -33,9 +33,10 @@ const NOTEBOOK_HOST_LABELS = ["notebook", "notebook-fips"];
 const $ = (id) => document.getElementById(id);
 
 // The hosts SageMaker serves a notebook on: {name}.notebook[-fips].{region}.sagemaker.aws,
-// sagemaker.com.cn in the China regions (the Public Suffix List's Amazon section).
+// sagemaker.com.cn in the China regions (the Public Suffix List's Amazon section). A
+// member account's notebook is "<account id>:<name>": its host has the name only.
 function notebookHosts(notebook, region) {
-  const name = notebook.toLowerCase();
+  const name = notebook.slice(notebook.lastIndexOf(":") + 1).toLowerCase();
   const where = region.toLowerCase();
   const domain = where.startsWith("cn-") ? "sagemaker.com.cn" : "sagemaker.aws";
   return NOTEBOOK_HOST_LABELS.map((label) => `${name}.${label}.${where}.${domain}`);

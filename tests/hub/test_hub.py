@@ -13,6 +13,7 @@ import json
 import aws_cdk as cdk
 import pytest
 from aws_cdk import aws_ec2 as ec2
+from aws_cdk import aws_iam as iam
 from aws_cdk.assertions import Template
 from cfnlint.api import ManualArgs, lint
 from compliance_stacks import cdk_json_context
@@ -249,3 +250,18 @@ def test_a_bad_external_id_and_a_second_hub_are_refused():
     NotebookAccessHub(stack, "Hub", api=api, spoke_accounts=SPOKES)
     with pytest.raises(ValidationError, match=r"has a hub already"):
         NotebookAccessHub(stack, "Second", api=api, spoke_accounts=["444444444444"])
+
+
+def test_grant_open_names_a_spokes_notebook_by_reference():
+    stack = cdk.Stack(cdk.App(), "Grants", env=cdk.Environment(**TEST_ENV))
+    api = PresignedUrlApi(stack, "Api", vpc=make_vpc(stack), allowed_cidrs=CIDRS)
+    NotebookAccessHub(stack, "Hub", api=api, spoke_accounts=SPOKES)
+    user = iam.User(stack, "User")
+    api.grant_open(user, f"{SPOKES[0]}:nb-a")
+    text = json.dumps(Template.from_stack(stack).to_json())
+    assert f"/POST/notebooks/{SPOKES[0]}:nb-a/url" in text
+    for bad in ("12:nb-a", f"{SPOKES[0]}:nb_a", f"{SPOKES[0]}:"):
+        with pytest.raises(
+            ValidationError, match=r"is not '<12-digit account id>:<notebook name>'"
+        ):
+            api.grant_open(user, bad)

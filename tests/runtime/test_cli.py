@@ -22,7 +22,7 @@ from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from importlib.metadata import entry_points
 from pathlib import Path
 from typing import Any
-from urllib.parse import parse_qs, urlsplit
+from urllib.parse import parse_qs, quote, urlsplit
 
 import boto3
 import pytest
@@ -458,6 +458,21 @@ def test_name_of_63_characters_is_accepted(api: FakeApi, capsys) -> None:
     assert result.code == 0, result.err
 
 
+def test_a_notebook_in_a_member_account_is_named_with_its_account(api: FakeApi, capsys) -> None:
+    # Issue 22: "<account id>:<name>", percent-encoded in the path (API Gateway decodes it).
+    name = "222222222222:nb-a"
+    api.answer(
+        "/v1/notebooks/222222222222%3Anb-a/url",
+        url_answer(f"https://nb-a.notebook.eu-west-1.sagemaker.aws/auth?token={TOKEN}", name),
+    )
+
+    result = run_cli(capsys, "--api-url", api.base_url, name, "--print")
+
+    assert result.code == 0, result.err
+    assert api.paths == ["/v1/notebooks/222222222222%3Anb-a/url"]
+    assert_signed(api)
+
+
 def test_nothing_logs_the_url(api: FakeApi, capsys, caplog) -> None:
     api.answer(URL_PATH, OK)
     caplog.set_level(logging.DEBUG)
@@ -593,7 +608,8 @@ ACCEPTED = [case for case in URL_CASES if not case["refused"]]
 def answer_case(api: FakeApi, case: dict) -> tuple[str, tuple[str, ...]]:
     """Have the fake API answer the case's URL for its notebook; the URL and the CLI's args."""
     url = case["url"].replace("{token}", TOKEN)
-    api.answer(f"/v1/notebooks/{case['notebook']}/url", url_answer(url, case["notebook"]))
+    path = f"/v1/notebooks/{quote(case['notebook'], safe='')}/url"  # as the CLI sends it
+    api.answer(path, url_answer(url, case["notebook"]))
     api.region = case["region"]
     return url, ("--api-url", api.base_url, "--region", case["region"], case["notebook"])
 
@@ -710,7 +726,22 @@ def test_a_wrong_signature_fails(api: FakeApi, capsys, monkeypatch: pytest.Monke
 
 @pytest.mark.parametrize(
     "name",
-    ["-nb", "nb-", "nb_1", "nb.1", "nb 1", "nb\n", "n\u00e9", "a" * 64, "nb/../x", ""],
+    [
+        "-nb",
+        "nb-",
+        "nb_1",
+        "nb.1",
+        "nb 1",
+        "nb\n",
+        "n\u00e9",
+        "a" * 64,
+        "nb/../x",
+        "",
+        "12:nb",
+        "222222222222:",
+        ":nb",
+        "222222222222:nb:x",
+    ],
 )
 def test_invalid_name_exits_2_without_a_request(api: FakeApi, capsys, name: str) -> None:
     # "--" so that "-nb" reaches the name check rather than argparse's option parsing.

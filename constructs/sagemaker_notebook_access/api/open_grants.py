@@ -7,8 +7,14 @@ from typing import TYPE_CHECKING
 
 from aws_cdk import aws_iam as iam
 
-from ..lambda_src.presigned_url.contract import NAME_SEGMENT, START_RESOURCE, URL_RESOURCE
-from ..validation import validating
+from ..lambda_src.presigned_url.contract import (
+    ACCOUNT_SEPARATOR,
+    NAME_SEGMENT,
+    START_RESOURCE,
+    URL_RESOURCE,
+    split_notebook_ref,
+)
+from ..validation import ValidationError, validating
 from .grants import warn_if_not_applied
 from .served_notebooks import NotebookRef, served_name
 
@@ -21,7 +27,16 @@ def grant_open_routes(
 ) -> iam.Grant:
     """Let ``grantee`` call ``api`` for ``notebook`` (None: every served notebook)."""
     name = "*"
-    if notebook is not None:
+    if isinstance(notebook, str) and ACCOUNT_SEPARATOR in notebook:
+        # A spoke's notebook, "<account id>:<name>" (issue 22), as requests name it.
+        if split_notebook_ref(notebook) is None:
+            raise ValidationError(
+                f"notebook {notebook!r} is not '<12-digit account id>:<notebook name>' "
+                "(a notebook name is 1..63 letters, digits and hyphens)",
+                api,
+            )
+        name = notebook
+    elif notebook is not None:
         # Any name: a notebook may join by its serving tag after the deploy (issue 21).
         with validating(api):
             name = served_name(notebook)

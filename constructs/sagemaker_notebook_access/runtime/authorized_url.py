@@ -28,10 +28,12 @@ NOTEBOOK_DOMAIN_CHINA = "sagemaker.com.cn"
 
 
 def notebook_hosts(notebook: str, region: str) -> tuple[str, ...]:
-    """The hosts a presigned URL for this notebook may have (see NOTEBOOK_HOST_LABELS)."""
+    """The hosts a presigned URL for this notebook may have (see NOTEBOOK_HOST_LABELS); a
+    member account's notebook, "<account id>:<name>", has the name's."""
     region = region.lower()
     domain = NOTEBOOK_DOMAIN_CHINA if region.startswith("cn-") else NOTEBOOK_DOMAIN
-    return tuple(f"{notebook.lower()}.{label}.{region}.{domain}" for label in NOTEBOOK_HOST_LABELS)
+    name = notebook.rpartition(":")[2].lower()
+    return tuple(f"{name}.{label}.{region}.{domain}" for label in NOTEBOOK_HOST_LABELS)
 
 
 def authorized_url(response: ApiResponse, notebook: str, region: str) -> str:

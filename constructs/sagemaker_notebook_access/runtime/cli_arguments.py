@@ -10,7 +10,7 @@ from ..limits import (
     NOTEBOOK_NAME_MAX_LENGTH,
     SESSION_DURATION_MAX_SECONDS,
     SESSION_DURATION_MIN_SECONDS,
-    is_notebook_name,
+    split_notebook_ref,
 )
 from .cli_errors import PROG, shown, usage_error
 
@@ -133,10 +133,12 @@ def _add_timing_arguments(parser: argparse.ArgumentParser) -> None:
 
 
 def validate_notebook_name(name: str) -> str:
-    if not is_notebook_name(name):
+    """A notebook name, or "<account id>:<name>" for one in a hub's member account."""
+    if split_notebook_ref(name) is None:
         usage_error(
             f"notebook name {shown(name, 80)!r} is not valid: use 1..{NOTEBOOK_NAME_MAX_LENGTH} "
-            "letters, digits and hyphens, starting and ending with a letter or digit"
+            "letters, digits and hyphens, starting and ending with a letter or digit, after "
+            "'<12-digit account id>:' for a notebook in a member account"
         )
     return name
 

@@ -41,8 +41,6 @@ from ..api.capacity import (
     REST_API_ID_CHARS,
 )
 from ..api.presigned_url_api import PresignedUrlApi
-from ..api.served_notebooks import notebook_arn
-from ..hub.hub import admit_spoke_roles
 from ..lambda_src.presigned_url.contract import (
     NAME_SEGMENT,
     PAGE_RESOURCE,
@@ -53,7 +51,10 @@ from ..lambda_src.presigned_url.contract import (
     Env,
 )
 from ..validation import is_number_token, validating
-from .listing_endpoint import GET_RESOURCES_ACTION, listing_endpoint
+from .listing_access import (
+    listing_statements,
+    reach_listing_endpoint,
+)
 from .sign_in import (
     DEFAULT_NOTEBOOK_SESSION_MINUTES,
     DEFAULT_SESSION_MINUTES,
@@ -84,9 +85,7 @@ _COGNITO_SCOPES = {
     "profile": cognito.OAuthScope.PROFILE,
 }
 SCOPES = [_COGNITO_SCOPES[name] for name in PORTAL_SCOPES]
-LIST_ACTION = "sagemaker:ListNotebookInstances"
 SIGNED_OUT_QUERY = "?signed_out=1"
-TAGS_ACTION = "sagemaker:ListTags"
 
 
 class NotebookPortal(Construct):
@@ -218,14 +217,7 @@ class NotebookPortal(Construct):
         self.branding = self._create_branding() if self.domain is not None else None
         self._add_routes()
         self._configure_function(notebook_session_minutes)
-        self.tagging_endpoint = tagging_endpoint or listing_endpoint(self, api)
-        if api._hub is not None and tagging_endpoint is None:  # spokes list through it too
-            admit_spoke_roles(
-                self.tagging_endpoint, api._hub.spoke_role_arns, [GET_RESOURCES_ACTION]
-            )
-        self.tagging_endpoint.connections.allow_default_port_from(
-            api.function_security_group, "Presigned URL Lambda to the tagging API"
-        )
+        self.tagging_endpoint = reach_listing_endpoint(self, api, tagging_endpoint)
 
     def _create_user_pool(self, removal_policy: RemovalPolicy) -> cognito.UserPool:
         pool = cognito.UserPool(
@@ -344,23 +336,7 @@ class NotebookPortal(Construct):
     def _configure_function(self, notebook_session_minutes: int) -> None:
         """What the function needs for the browser routes: two permissions, five variables."""
         api = self.api
-        api.function_policy.add_statements(
-            # ListNotebookInstances has no resource-level permissions (SageMaker developer
-            # guide, API permissions reference); the handler keeps only served names.
-            iam.PolicyStatement(sid="ListNotebooks", actions=[LIST_ACTION], resources=["*"]),
-            # The served notebooks with their tags, 100 a call (tag_reads.py); no
-            # resource-level permissions (Service Authorization Reference, Resource Groups
-            # Tagging API): the handler filters on its own serving tag.
-            iam.PolicyStatement(
-                sid="ListServedNotebooks", actions=[GET_RESOURCES_ACTION], resources=["*"]
-            ),
-            # Tags of this account's notebooks only: who may open which is in them.
-            iam.PolicyStatement(
-                sid="ReadEntitlementTags",
-                actions=[TAGS_ACTION],
-                resources=[notebook_arn(self, "*")],
-            ),
-        )
+        api.function_policy.add_statements(*listing_statements(self))
         variables = _function_variables(
             api,
             portal_url=self.portal_url,

@@ -21,8 +21,7 @@ from ..notebook.instance import NotebookInstance
 from ..notebook.ip_policy import deny_presign_outside_cidrs
 from ..notebook.serving import tag_as_served
 from ..notebook.tag_guard import TagGuardPolicy, tag_guard_statements
-from ..portal.listing_endpoint import GET_RESOURCES_ACTION
-from ..portal.notebook_portal import LIST_ACTION, TAGS_ACTION
+from ..portal.listing_access import GET_RESOURCES_ACTION, LIST_ACTION, TAGS_ACTION
 from ..validation import ValidationError, is_token, validating
 from .prop_checks import CheckedSpokeProps, check_spoke_props
 

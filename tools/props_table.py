@@ -15,6 +15,8 @@ PROPS_PAGE = Path(__file__).resolve().parent.parent / "docs" / "props.md"
 START, END = "<!-- props:start -->", "<!-- props:end -->"
 CLASSES = (
     "IpRestrictedNotebook",
+    "NotebookAccessHub",
+    "NotebookAccessSpoke",
     "NotebookInstance",
     "NotebookIpPolicy",
     "NotebookPortal",

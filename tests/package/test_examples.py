@@ -19,7 +19,11 @@ from conftest import REPO_ROOT, TEST_ENV
 from compliance import NO_FAIL_CONTEXT, findings, read_report, register_nag_packs
 
 EXAMPLES_DIR = REPO_ROOT / "examples"
-EXAMPLES = sorted(p.parent.name for p in EXAMPLES_DIR.glob("*/app.py"))
+ALL_EXAMPLES = sorted(p.parent.name for p in EXAMPLES_DIR.glob("*/app.py"))
+# The rollouts to many accounts (stages, a StackSet) are built and checked, the five packs,
+# Control Tower and cfn-lint included, by tests/spoke/test_spoke_examples.py.
+MULTI_ACCOUNT = {"spoke_stages", "organization_stackset"}
+EXAMPLES = [name for name in ALL_EXAMPLES if name not in MULTI_ACCOUNT]
 # What `cdk synth` with credentials looks up and caches in cdk.context.json.
 AZ_CONTEXT = {
     f"availability-zones:account={TEST_ENV['account']}:region={TEST_ENV['region']}": [
@@ -59,7 +63,13 @@ def test_the_four_scenarios_are_there():
     )
 
 
-@pytest.mark.parametrize("name", EXAMPLES)
+def test_the_multi_account_examples_are_there_and_tested_elsewhere():
+    assert MULTI_ACCOUNT <= set(ALL_EXAMPLES)
+    checked = (REPO_ROOT / "tests" / "spoke" / "test_spoke_examples.py").read_text()
+    assert all(name in checked for name in MULTI_ACCOUNT)
+
+
+@pytest.mark.parametrize("name", ALL_EXAMPLES)
 def test_cdk_json_runs_the_app(name):
     config = json.loads((EXAMPLES_DIR / name / "cdk.json").read_text())
     assert config["app"] == "python3 app.py"

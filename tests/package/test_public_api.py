@@ -15,6 +15,8 @@ import sagemaker_notebook_access as package
 # DESIGN.md, "Public API": names are decided; add, don't rename.
 CONSTRUCTS = [
     "IpRestrictedNotebook",
+    "NotebookAccessHub",
+    "NotebookAccessSpoke",
     "NotebookInstance",
     "NotebookIpPolicy",
     "NotebookPortal",

@@ -265,3 +265,12 @@ def test_grant_open_names_a_spokes_notebook_by_reference():
             ValidationError, match=r"is not '<12-digit account id>:<notebook name>'"
         ):
             api.grant_open(user, bad)
+
+
+def test_the_hub_outputs_what_a_spoke_in_another_account_needs(synthesized):
+    templates, _, hubs = synthesized
+    outputs = templates[HUB_FIRST]["Outputs"]
+    (role,) = [o for k, o in outputs.items() if k.startswith("HubHubRoleArn")]
+    (endpoint_id,) = [o for k, o in outputs.items() if k.startswith("HubHubEndpointId")]
+    assert "FunctionRole" in role["Value"]["Fn::GetAtt"][0]
+    assert "SageMakerApiEndpoint" in endpoint_id["Value"]["Ref"]

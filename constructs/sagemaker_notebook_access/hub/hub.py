@@ -15,7 +15,7 @@ from __future__ import annotations
 import re
 from collections.abc import Sequence
 
-from aws_cdk import Stack
+from aws_cdk import CfnOutput, Stack
 from aws_cdk import aws_ec2 as ec2
 from aws_cdk import aws_iam as iam
 from constructs import Construct
@@ -43,6 +43,7 @@ SPOKE_SAGEMAKER_ACTIONS = [
 ]
 GET_RESOURCES_ACTION = "tag:GetResources"
 MAX_SPOKES = 40  # 12 digits and a comma each in the function's 4 KiB environment
+_SPOKE_VALUE = "for each NotebookAccessSpoke of this hub (docs/spokes.md)"
 
 
 class NotebookAccessHub(Construct):
@@ -75,6 +76,9 @@ class NotebookAccessHub(Construct):
     """The spoke roles, one per account."""
     sts_endpoint: ec2.InterfaceVpcEndpoint
     """The STS interface endpoint the function assumes the spoke roles through."""
+    outputs: list[CfnOutput]
+    """Stack outputs of what a spoke in another account needs and only a deploy tells:
+    the function role's ARN and the SageMaker endpoint's id (a StackSet's parameters)."""
 
     def __init__(
         self,
@@ -111,6 +115,15 @@ class NotebookAccessHub(Construct):
             )
         )
         self.sts_endpoint = self._sts_endpoint()
+        self.outputs = [
+            CfnOutput(self, "HubRoleArn", value=api.role.role_arn, description=_SPOKE_VALUE),
+            CfnOutput(
+                self,
+                "HubEndpointId",
+                value=api.endpoint.vpc_endpoint_id,
+                description=_SPOKE_VALUE,
+            ),
+        ]
         if _created_by(api.endpoint, api):
             admit_spoke_roles(api.endpoint, self.spoke_role_arns, SPOKE_SAGEMAKER_ACTIONS)
         portal = api._portal

@@ -268,7 +268,7 @@ def test_grant_open_names_a_spokes_notebook_by_reference():
 
 
 def test_the_hub_outputs_what_a_spoke_in_another_account_needs(synthesized):
-    templates, _, hubs = synthesized
+    templates, _, _ = synthesized
     outputs = templates[HUB_FIRST]["Outputs"]
     (role,) = [o for k, o in outputs.items() if k.startswith("HubHubRoleArn")]
     (endpoint_id,) = [o for k, o in outputs.items() if k.startswith("HubHubEndpointId")]

@@ -1,6 +1,7 @@
 """The IAM matrix (issue 18, docs/iam-matrix.md): @cloud-copilot/iam-simulate decides every row
 of tests/iam_matrix/rows.py over the synthesized templates, and each row's deciding statements
-are shown to matter (removed, mis-scoped or widened, the row flips).
+are shown to matter (removed, mis-scoped or widened, the row flips). Issue 22's hub and spoke
+live in two accounts; each condition of the spoke role's trust is shown to decide alone.
 
 The stacks are synthesized once for the module; the rows run in one Node process, the teeth
 in a second.
@@ -8,11 +9,12 @@ in a second.
 
 from __future__ import annotations
 
+import copy
 from dataclasses import replace
 
 import pytest
 from iam_matrix import simulator, table
-from iam_matrix.cfn import ACCOUNT, ResolvedTemplate, UnresolvableError
+from iam_matrix.cfn import ACCOUNT, SPOKE_ACCOUNT, ResolvedTemplate, UnresolvableError
 from iam_matrix.model import ALLOWED, SERVED_BY_CONTEXT, SERVED_BY_KEY
 from iam_matrix.rows import ROWS
 from iam_matrix.stacks import build_world
@@ -186,6 +188,52 @@ def test_a_request_on_a_template_notebook_carries_its_tags(world):
         simulator.prepare(replace(row, context={SERVED_BY_CONTEXT: "Another-Api-0123"}), world)
     with pytest.raises(ValueError, match="is tagged"):
         simulator.prepare(replace(row, context={"aws:ResourceTag/project": "x"}), world)
+
+
+# The spoke role's trust (issue 22) has two conditions; the generic teeth drop both at once.
+# Each must decide its rows alone: dropping it opens them, dropping the other does not.
+TRUST_CONDITIONS = {
+    "external id": ("StringEquals", "sts:ExternalId"),
+    "principal": ("ArnEquals", "aws:PrincipalArn"),
+}
+
+
+@pytest.mark.parametrize(
+    ("row_id", "deciding"),
+    [
+        ("Hub/minting/assume-spoke-role-without-external-id", "external id"),
+        ("Hub/minting/assume-spoke-role-with-a-wrong-external-id", "external id"),
+        ("Hub/notebook/assume-spoke-role", "principal"),
+    ],
+)
+def test_each_condition_of_the_spoke_trust_decides_its_rows(matrix, row_id, deciding):
+    prepared, _ = matrix[row_id]
+
+    def without(condition: str) -> dict:
+        simulation = copy.deepcopy(prepared.simulation)
+        (trust,) = simulation["resourcePolicy"]["Statement"]
+        operator, key = TRUST_CONDITIONS[condition]
+        del trust["Condition"][operator][key]
+        return simulation
+
+    (other,) = set(TRUST_CONDITIONS) - {deciding}
+    decisions = [a["decision"] for a in simulator.run_batch([without(deciding), without(other)])]
+    assert decisions == [ALLOWED, "ImplicitlyDenied"], (
+        f"{row_id}: without the trust's {deciding} condition {decisions[0]}, without its "
+        f"{other} condition {decisions[1]}"
+    )
+
+
+def test_the_spoke_is_built_from_the_hubs_resolved_values(world):
+    """The spoke (another account) trusts the hub's function role and exempts the hub's
+    SageMaker endpoint by the very strings the matrix resolves them to in the hub's template."""
+    hub, spoke = world.facts("Hub"), world.facts("Spoke")
+    assert (spoke["account"], hub["account"]) == (SPOKE_ACCOUNT, ACCOUNT)
+    assert spoke["hub_role_arn"] == hub["minting_role_arn"]
+    assert spoke["sagemaker_endpoint"] == hub["sagemaker_endpoint"]
+    assert spoke["spoke_role_arn"] == hub["spoke_role_arn"]
+    assert hub["spoke_role_arn"].startswith(f"arn:aws:iam::{SPOKE_ACCOUNT}:role/")
+    assert spoke["serving_tag"] == hub["serving_tag"] == spoke["notebook_served_by"]
 
 
 def test_an_intrinsic_the_resolver_does_not_model_is_refused():

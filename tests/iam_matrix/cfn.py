@@ -2,9 +2,10 @@
 
 Every CloudFormation intrinsic the library's templates use in policies (Ref, Fn::GetAtt,
 Fn::Join, Fn::Sub, Fn::Select, Fn::Split, Fn::GetAZs) is resolved with account
-111111111111, region eu-west-1, partition aws, and a deterministic physical name or id for
-each resource (derived from its stack and logical id). An intrinsic or attribute not known
-here raises, naming it: a policy is never guessed at.
+111111111111 (a stack deployed elsewhere, a spoke in a member account, names its own),
+region eu-west-1, partition aws, and a deterministic physical name or id for each resource
+(derived from its stack and logical id). An intrinsic or attribute not known here raises,
+naming it: a policy is never guessed at.
 """
 
 from __future__ import annotations
@@ -20,8 +21,9 @@ REGION = "eu-west-1"
 PARTITION = "aws"
 # An account that is not the stack's: other people's buckets, roles and log groups.
 FOREIGN_ACCOUNT = "222222222222"
+# A member account with a spoke of the hub (issue 22): neither the hub's nor the outsider's.
+SPOKE_ACCOUNT = "333333333333"
 PSEUDO = {
-    "AWS::AccountId": ACCOUNT,
     "AWS::Region": REGION,
     "AWS::Partition": PARTITION,
     "AWS::URLSuffix": "amazonaws.com",
@@ -52,12 +54,18 @@ def as_list(value: Any) -> list:
 
 
 class ResolvedTemplate:
-    """One stack's template, its intrinsics resolved on demand."""
+    """One stack's template, its intrinsics resolved on demand, in ``account`` (the
+    stack's explicit account, or the placeholder ACCOUNT for an environment-agnostic one)."""
 
-    def __init__(self, stack_name: str, template: dict) -> None:
+    def __init__(self, stack_name: str, template: dict, account: str = ACCOUNT) -> None:
         self.stack_name = stack_name
         self.template = template
+        self.account = account
         self.resources: dict[str, dict] = template["Resources"]
+
+    def arn(self, service: str, resource: str) -> str:
+        """An ARN of this stack's account and the region."""
+        return arn(service, resource, account=self.account)
 
     # ------------------------------------------------------------ names and ids
 
@@ -95,13 +103,15 @@ class ResolvedTemplate:
         return self._prop(logical_id, "LogGroupName") or self._generated_name(logical_id, 512)
 
     def ref(self, logical_id: str) -> str:
+        if logical_id == "AWS::AccountId":
+            return self.account
         if logical_id in PSEUDO:
             return PSEUDO[logical_id]
         if logical_id == "AWS::StackName":
             return self.stack_name
         if logical_id == "AWS::StackId":
             stack_uuid = uuid.UUID(self._digest("AWS::StackId")[:32])
-            return arn("cloudformation", f"stack/{self.stack_name}/{stack_uuid}")
+            return self.arn("cloudformation", f"stack/{self.stack_name}/{stack_uuid}")
         type_ = self.type_of(logical_id)
         digest = self._digest(logical_id)
         prefixed_ids = {
@@ -121,7 +131,7 @@ class ResolvedTemplate:
             return self._prop(logical_id, name_prop) or self._generated_name(logical_id)
         if type_ == "AWS::IAM::ManagedPolicy":
             name = self._prop(logical_id, "ManagedPolicyName") or self._generated_name(logical_id)
-            return f"arn:{PARTITION}:iam::{ACCOUNT}:policy/{name}"
+            return f"arn:{PARTITION}:iam::{self.account}:policy/{name}"
         if type_ == "AWS::KMS::Key":
             return str(uuid.UUID(digest[:32]))
         if type_ == "AWS::Logs::LogGroup":
@@ -154,23 +164,23 @@ class ResolvedTemplate:
     def get_att(self, logical_id: str, attribute: str) -> str:
         type_ = self.type_of(logical_id)
         if (type_, attribute) == ("AWS::IAM::Role", "Arn"):
-            return f"arn:{PARTITION}:iam::{ACCOUNT}:role/{self.ref(logical_id)}"
+            return f"arn:{PARTITION}:iam::{self.account}:role/{self.ref(logical_id)}"
         if (type_, attribute) == ("AWS::IAM::User", "Arn"):
-            return f"arn:{PARTITION}:iam::{ACCOUNT}:user/{self.ref(logical_id)}"
+            return f"arn:{PARTITION}:iam::{self.account}:user/{self.ref(logical_id)}"
         if (type_, attribute) == ("AWS::IAM::Group", "Arn"):
-            return f"arn:{PARTITION}:iam::{ACCOUNT}:group/{self.ref(logical_id)}"
+            return f"arn:{PARTITION}:iam::{self.account}:group/{self.ref(logical_id)}"
         if (type_, attribute) == ("AWS::KMS::Key", "Arn"):
-            return arn("kms", f"key/{self.ref(logical_id)}")
+            return self.arn("kms", f"key/{self.ref(logical_id)}")
         if (type_, attribute) == ("AWS::Logs::LogGroup", "Arn"):
             # The Arn attribute ends in ":*" (AWS::Logs::LogGroup, CloudFormation reference).
-            return arn("logs", f"log-group:{self.log_group_name(logical_id)}:*")
+            return self.arn("logs", f"log-group:{self.log_group_name(logical_id)}:*")
         if type_ == "AWS::SageMaker::NotebookInstance":
             name = self.notebook_name(logical_id)
             if attribute == "NotebookInstanceName":
                 return name
             if attribute == "NotebookInstanceArn":
                 # SageMaker writes the name in lower case inside the ARN.
-                return arn("sagemaker", f"notebook-instance/{name.lower()}")
+                return self.arn("sagemaker", f"notebook-instance/{name.lower()}")
         if (type_, attribute) == (
             "AWS::SageMaker::NotebookInstanceLifecycleConfig",
             "NotebookInstanceLifecycleConfigName",
@@ -181,9 +191,9 @@ class ResolvedTemplate:
         if (type_, attribute) == ("AWS::ApiGateway::RestApi", "RootResourceId"):
             return self._digest(logical_id + "/root")[:10]
         if (type_, attribute) == ("AWS::Lambda::Function", "Arn"):
-            return arn("lambda", f"function:{self.ref(logical_id)}")
+            return self.arn("lambda", f"function:{self.ref(logical_id)}")
         if (type_, attribute) == ("AWS::Cognito::UserPool", "Arn"):
-            return arn("cognito-idp", f"userpool/{self.ref(logical_id)}")
+            return self.arn("cognito-idp", f"userpool/{self.ref(logical_id)}")
         raise UnresolvableError(
             f"Fn::GetAtt {attribute} of {type_} ({self.stack_name}/{logical_id}) is not modelled"
         )
@@ -307,7 +317,7 @@ class ResolvedTemplate:
         full ARNs API Gateway stores them as (API Gateway developer guide, "Create and attach
         an API Gateway resource policy to an API")."""
         policy = copy.deepcopy(self.value(self.resource(logical_id)["Properties"]["Policy"]))
-        prefix = arn("execute-api", self.ref(logical_id))
+        prefix = self.arn("execute-api", self.ref(logical_id))
         for statement in statements_of(policy):
             for field in ("Resource", "NotResource"):
                 if field in statement:

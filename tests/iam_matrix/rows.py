@@ -140,6 +140,36 @@ SERVED_BY_SOURCE = (
 TAGGED_LATER = "arn:aws:sagemaker:{region}:{account}:notebook-instance/tagged-later"
 UNTAGGED = "arn:aws:sagemaker:{region}:{account}:notebook-instance/untagged-notebook"
 
+# Issue 22: a hub ("Hub": an IpRestrictedNotebook with a portal, and a NotebookAccessHub) and
+# its spoke in a member account ("Spoke", stacks.SPOKE_ACCOUNT), the spoke built with the
+# hub's values as strings. The hub's function assumes the spoke role (cross-account: its own
+# policy and the role's trust must both allow, CROSS_ACCOUNT_EVALUATION) through the STS
+# endpoint, and mints with it through the hub's SageMaker endpoint; a URL minted so is
+# evaluated against the spoke role's policy on every request it makes (PRESIGN_API).
+ASSUME_ROLE_API = "https://docs.aws.amazon.com/STS/latest/APIReference/API_AssumeRole.html"
+EXTERNAL_ID_GUIDE = (
+    "https://docs.aws.amazon.com/IAM/latest/UserGuide/id_roles_create_for-user_externalid.html"
+)
+CROSS_ACCOUNT_EVALUATION = (
+    "https://docs.aws.amazon.com/IAM/latest/UserGuide/"
+    "reference_policies_evaluation-logic-cross-account.html"
+)
+STS_ENDPOINT_POLICIES = (
+    "https://docs.aws.amazon.com/IAM/latest/UserGuide/reference_sts_vpc_endpoint_policies.html"
+)
+SPOKE_TRUST_SOURCE = (
+    f"{ASSUME_ROLE_API} (ExternalId); {SAR_STS} (role; sts:ExternalId); {EXTERNAL_ID_GUIDE}; "
+    f"{CROSS_ACCOUNT_EVALUATION}; spoke/spoke.py _create_role"
+)
+# The hub's external id, as its function sends it (SPOKE_EXTERNAL_ID) and the trust requires.
+EXTERNAL_ID = {"sts:ExternalId": "{external_id}"}
+# What a role of the hub account or of another account might hold: any role assumed.
+ASSUME_ANY_ROLE = {
+    "Version": "2012-10-17",
+    "Statement": [{"Effect": "Allow", "Action": "sts:AssumeRole", "Resource": "*"}],
+}
+SPOKE_POLICY_SOURCE = "spoke/spoke.py spoke_statements; hub/hub.py admit_spoke_roles"
+
 
 def _invoke(method_and_path: str) -> str:
     return "{rest_api}/{stage}/" + method_and_path
@@ -1477,5 +1507,294 @@ ROWS: list[Row] = [
         by=(IDENTITY, RESOURCE),
         source=f"{FLOW_LOGS_ROLE_GUIDE} (confused deputy prevention)",
         why="another account's flow log cannot deliver with this role",
+    ),
+    # ------------------------------------------------ hub and spoke (issue 22)
+    Row(
+        id="Hub/minting/assume-spoke-role-through-sts-endpoint",
+        where="Hub",
+        who="minting_role",
+        action="sts:AssumeRole",
+        resource="{spoke_role_arn}",
+        resource_policy="spoke_role",
+        via="sts_endpoint",
+        context=EXTERNAL_ID,
+        expect=ALLOWED,
+        by=(IDENTITY, RESOURCE, ENDPOINT),
+        source=f"{SPOKE_TRUST_SOURCE}; {STS_ENDPOINT_POLICIES}; hub/hub.py (AssumeSpokeRoles, "
+        "StsEndpoint); accounts.py clients_for()",
+        why="across accounts the function's policy (AssumeSpokeRoles) and the spoke role's "
+        "trust (the hub account, aws:PrincipalArn = the function's role, the external id) must "
+        "both allow, and the STS endpoint's policy (AssumeSpokeRolesOnly) admits the call",
+    ),
+    *[
+        Row(
+            id=f"Hub/minting/assume-spoke-role-{what}",
+            where="Hub",
+            who="minting_role",
+            action="sts:AssumeRole",
+            resource="{spoke_role_arn}",
+            resource_policy="spoke_role",
+            via="sts_endpoint",
+            context=context,
+            expect=IMPLICIT_DENY,
+            by=(RESOURCE,),
+            source=SPOKE_TRUST_SOURCE,
+            why=why,
+        )
+        for what, context, why in (
+            (
+                "without-external-id",
+                {},
+                "a request without sts:ExternalId fails the trust's StringEquals (a missing "
+                "key never equals)",
+            ),
+            (
+                "with-a-wrong-external-id",
+                {"sts:ExternalId": "guessed-external-id"},
+                "another hub's (or a guessed) external id is refused: the confused deputy guard",
+            ),
+        )
+    ],
+    Row(
+        id="Hub/notebook/assume-spoke-role",
+        where="Hub",
+        who="notebook_role",
+        action="sts:AssumeRole",
+        resource="{spoke_role_arn}",
+        resource_policy="spoke_role",
+        ip=OUTSIDE,
+        context=EXTERNAL_ID,
+        assumed=ASSUME_ANY_ROLE,
+        expect=IMPLICIT_DENY,
+        by=(RESOURCE,),
+        source=f"{SPOKE_TRUST_SOURCE}; {GLOBAL_KEYS} (aws:PrincipalArn)",
+        why="another principal of the hub account, sts:AssumeRole on * assumed and the external "
+        "id known (it is not a secret), its credentials used outside the VPC: the trust's "
+        "aws:PrincipalArn admits the function's role only",
+    ),
+    Row(
+        id="Hub/notebook/assume-spoke-role-through-sts-endpoint",
+        where="Hub",
+        who="notebook_role",
+        action="sts:AssumeRole",
+        resource="{spoke_role_arn}",
+        resource_policy="spoke_role",
+        via="sts_endpoint",
+        context=EXTERNAL_ID,
+        assumed=ASSUME_ANY_ROLE,
+        expect=IMPLICIT_DENY,
+        by=(ENDPOINT, RESOURCE),
+        source=f"{SPOKE_TRUST_SOURCE}; {STS_ENDPOINT_POLICIES}; hub/hub.py (StsEndpoint)",
+        why="from inside the hub's VPC the STS endpoint refuses it too (its policy names the "
+        "function's role only)",
+    ),
+    Row(
+        id="Hub/outsider/assume-spoke-role",
+        where="Hub",
+        who=FOREIGN,
+        action="sts:AssumeRole",
+        resource="{spoke_role_arn}",
+        resource_policy="spoke_role",
+        ip=OUTSIDE,
+        context=EXTERNAL_ID,
+        assumed=ASSUME_ANY_ROLE,
+        expect=IMPLICIT_DENY,
+        by=(RESOURCE,),
+        source=SPOKE_TRUST_SOURCE,
+        opens_with=(
+            (
+                RESOURCE,
+                {
+                    "Effect": "Allow",
+                    "Principal": {"AWS": "arn:aws:iam::{foreign_account}:root"},
+                    "Action": "sts:AssumeRole",
+                },
+            ),
+        ),
+        why="a role of a third account, with the external id: the trust names the hub account only",
+    ),
+    *[
+        Row(
+            id=f"Spoke/spoke-role/{what}-through-hub-endpoint",
+            where="Spoke",
+            who="spoke_role",
+            action=action,
+            resource=resource,
+            via="sagemaker_endpoint",
+            context=context,
+            expect=ALLOWED,
+            by=(IDENTITY, ENDPOINT),
+            source=f"{source}; {ENDPOINT_POLICY_GUIDE}; {SPOKE_POLICY_SOURCE}",
+            why=f"{why}; the hub's SageMaker endpoint admits the spoke role (SpokeRoles: "
+            "aws:PrincipalArn)",
+        )
+        for what, action, resource, context, source, why in (
+            (
+                "presign",
+                "sagemaker:CreatePresignedNotebookInstanceUrl",
+                "{notebook_arn}",
+                SERVED,
+                f"{SERVED_BY_SOURCE}; sagemaker_calls.py presign()",
+                "the hub mints in the spoke account with the spoke role's session: a notebook "
+                "there carrying the hub's serving tag, through the hub's endpoint "
+                "(aws:SourceVpce exempt from the IP deny)",
+            ),
+            (
+                "describe",
+                "sagemaker:DescribeNotebookInstance",
+                "{notebook_arn}",
+                SERVED,
+                f"{SERVED_BY_SOURCE}; sagemaker_calls.py describe_status()",
+                "the hub reads the spoke notebook's status",
+            ),
+            (
+                "list-notebooks",
+                "sagemaker:ListNotebookInstances",
+                "*",
+                {},
+                f"{SAR_SAGEMAKER} (no resource types)",
+                "the portal lists the spoke account's notebooks",
+            ),
+            (
+                "list-tags",
+                "sagemaker:ListTags",
+                "{notebook_arn}",
+                SERVED,
+                f"{SAR_SAGEMAKER} (notebook-instance)",
+                "the portal reads a spoke notebook's entitlement tags",
+            ),
+        )
+    ],
+    *[
+        Row(
+            id=f"Spoke/spoke-role/url-opened-{where_from}",
+            where="Spoke",
+            who="spoke_role",
+            action="sagemaker:CreatePresignedNotebookInstanceUrl",
+            resource="{notebook_arn}",
+            ip=ip,
+            context=SERVED,
+            expect=expect,
+            by=(IDENTITY,),
+            source=f"{PRESIGN_API}; {IP_FILTER_GUIDE}; {SPOKE_POLICY_SOURCE}",
+            why=why,
+        )
+        for where_from, ip, expect, why in (
+            (
+                "inside-allow-list",
+                INSIDE,
+                ALLOWED,
+                "a URL minted through the spoke role is evaluated against the spoke role's "
+                "policy on every request it makes: from the hub's allow-list it opens",
+            ),
+            (
+                "outside-allow-list",
+                OUTSIDE,
+                EXPLICIT_DENY,
+                "from outside the hub's allow-list the spoke role's own deny refuses it: the "
+                "IP binding carries over to the member account",
+            ),
+        )
+    ],
+    Row(
+        id="Spoke/spoke-role/presign-through-another-endpoint",
+        where="Spoke",
+        who="spoke_role",
+        action="sagemaker:CreatePresignedNotebookInstanceUrl",
+        resource="{notebook_arn}",
+        via=OTHER_ENDPOINT,
+        context=SERVED,
+        expect=EXPLICIT_DENY,
+        by=(IDENTITY,),
+        source=f"{IP_FILTER_GUIDE}; {GLOBAL_KEYS} (aws:SourceVpce); {SPOKE_POLICY_SOURCE}",
+        why="the deny exempts the hub's endpoint only: a spoke session used through any other "
+        "endpoint (the member account's own, say) cannot mint a URL that opens anywhere",
+    ),
+    *[
+        Row(
+            id=f"Spoke/spoke-role/presign-{what}-through-hub-endpoint",
+            where="Spoke",
+            who="spoke_role",
+            action="sagemaker:CreatePresignedNotebookInstanceUrl",
+            resource=resource,
+            via="sagemaker_endpoint",
+            context=context,
+            expect=IMPLICIT_DENY,
+            by=(IDENTITY,),
+            source=f"{SERVED_BY_SOURCE}; {SPOKE_POLICY_SOURCE}",
+            why=why,
+        )
+        for what, resource, context, why in (
+            (
+                "untagged-notebook",
+                "{unserved_notebook_arn}",
+                {},
+                "a notebook of the spoke account without the hub's serving tag",
+            ),
+            (
+                "notebook-of-another-hub",
+                "{other_notebook_arn}",
+                OTHER_SERVED,
+                "a notebook the account serves to another hub (through that hub's spoke role)",
+            ),
+        )
+    ],
+    Row(
+        id="Spoke/spoke-role/start-without-allow-start",
+        where="Spoke",
+        who="spoke_role",
+        action="sagemaker:StartNotebookInstance",
+        resource="{notebook_arn}",
+        via="sagemaker_endpoint",
+        context=SERVED,
+        expect=IMPLICIT_DENY,
+        by=(IDENTITY,),
+        source=f"{SAR_SAGEMAKER} (notebook-instance); spoke/spoke.py allow_start=False "
+        "(hub.spoke_settings: the hub's allow_start)",
+        opens_with=(
+            (
+                IDENTITY,
+                {
+                    "Effect": "Allow",
+                    "Action": "sagemaker:StartNotebookInstance",
+                    "Resource": "{notebook_arn}",
+                },
+            ),
+        ),
+        why="the hub has no start route, so its spoke role may not start (though the hub's "
+        "endpoint would let it)",
+    ),
+    Row(
+        id="Spoke/spoke-role/get-resources-through-hub-tagging-endpoint",
+        where="Spoke",
+        who="spoke_role",
+        action="tag:GetResources",
+        resource="*",
+        via="tagging_endpoint",
+        expect=ALLOWED,
+        by=(IDENTITY, ENDPOINT),
+        source=f"{SAR_TAGGING} (no resource types); {TAGGING_ENDPOINT_GUIDE}; "
+        f"{SPOKE_POLICY_SOURCE}; tag_reads.py served_pages()",
+        why="the portal lists the spoke account's served notebooks through the hub portal's "
+        "tagging endpoint, which admits the spoke role (SpokeRoles)",
+    ),
+    Row(
+        id="Spoke/spoke-role/AddTags-notebook-access-served-by",
+        where="Spoke",
+        who="spoke_role",
+        action="sagemaker:AddTags",
+        resource="{unserved_notebook_arn}",
+        ip=INSIDE,
+        context={
+            "aws:TagKeys": [SERVED_BY_KEY],
+            f"aws:RequestTag/{SERVED_BY_KEY}": "{serving_tag}",
+        },
+        assumed=SAGEMAKER_ALL,
+        expect=EXPLICIT_DENY,
+        by=(IDENTITY,),
+        source=f"{SAR_SAGEMAKER} (AddTags: aws:TagKeys, aws:RequestTag); {TAGGING_GUIDE}; "
+        "notebook/tag_guard.py; spoke/spoke.py spoke_statements",
+        why="the spoke role cannot serve a notebook of its account to the hub by tagging it "
+        "(the tag guard, no exemption), even with sagemaker:* added to it",
     ),
 ]

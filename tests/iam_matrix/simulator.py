@@ -83,7 +83,8 @@ def prepare(row: Row, world: World) -> Prepared:
     if row.resource_account:
         resource_account = row.resource_account.format(**facts)
     else:
-        resource_account = (resource.split(":")[4] if resource != "*" else "") or ACCOUNT
+        # An ARN's account, or (S3's, "*") the subject's own: a spoke's "*" is its account's.
+        resource_account = (resource.split(":")[4] if resource != "*" else "") or facts["account"]
     context: dict[str, Any] = {**BASE_CONTEXT, "aws:ResourceAccount": resource_account}
     if principal.principal_arn:
         context["aws:PrincipalArn"] = principal.principal_arn

@@ -11,12 +11,21 @@ Notebooks carry tags (``notebook-access:served-by`` since issue 21): a request o
 of the template carries them as ``aws:ResourceTag/<key>``, read from its ``Tags``
 (``World.resource_tags``), as AWS puts a resource's tags in the context of every request on
 it ("AWS global condition context keys", IAM user guide: aws:ResourceTag).
+
+Issue 22 adds a hub and a spoke in two accounts: the hub (an ``IpRestrictedNotebook`` with a
+portal and a ``NotebookAccessHub``) in the placeholder account like every other stack, the
+spoke (``NotebookAccessSpoke``, notebooks it serves and does not) in ``SPOKE_ACCOUNT``, an
+explicit environment. The spoke is synthesized after the hub, in an App of its own, with the
+hub's values as the strings the matrix resolves them to (``hub_settings``), as a member
+account receives them (docs/spokes.md). A subject may *borrow* handles of another stack (the
+hub's endpoints for the spoke, the spoke's role for the hub): each resolves in its own
+template and account.
 """
 
 from __future__ import annotations
 
 from collections.abc import Mapping
-from dataclasses import dataclass
+from dataclasses import dataclass, field, replace
 
 import aws_cdk as cdk
 from aws_cdk import aws_iam as iam
@@ -32,9 +41,12 @@ from compliance_stacks import (
 
 from sagemaker_notebook_access import (
     IpRestrictedNotebook,
+    NotebookAccessHub,
+    NotebookAccessSpoke,
     NotebookInstance,
     PresignedUrlApi,
     PrivateVpc,
+    SignIn,
     TagGuardPolicy,
 )
 from sagemaker_notebook_access.lambda_src.presigned_url.contract import Env
@@ -45,8 +57,8 @@ from .cfn import (
     FOREIGN_ACCOUNT,
     PARTITION,
     REGION,
+    SPOKE_ACCOUNT,
     ResolvedTemplate,
-    arn,
 )
 from .model import ANONYMOUS, FOREIGN, OTHER_ENDPOINT, SERVED_BY_KEY, SERVICE
 
@@ -90,13 +102,75 @@ def add_fleet_stack(app: cdk.App) -> cdk.Stack:
     return stack
 
 
+HUB_STACK = "Hub"
+SPOKE_STACK = "Spoke"
+HUB_CIDRS = ["203.0.113.0/24"]  # rows.INSIDE is in it, rows.OUTSIDE is not
+SPOKE_NOTEBOOK = "analysis"  # served by the hub (NotebookAccessSpoke.serve)
+SPOKE_UNSERVED = "unserved-notebook"  # no serving tag
+SPOKE_OTHER_HUBS = "other-hub-notebook"  # served by another hub through its own spoke
+# Another hub this account is also a spoke of: another API of the hub account, another
+# serving id (so another spoke role name), another endpoint and allow-list.
+OTHER_HUB = {
+    "hub_account": ACCOUNT,
+    "hub_role_arn": f"arn:{PARTITION}:iam::{ACCOUNT}:role/another-hub-function",
+    "hub_endpoint_id": "vpce-0fedcba9876543210",
+    "serving_tag_value": "another-hub",
+    "allowed_cidrs": ["198.51.100.0/24"],
+}
+
+
+def add_hub_stack(app: cdk.App) -> tuple[cdk.Stack, NotebookAccessHub]:
+    """A hub as tests/hub builds one: an IpRestrictedNotebook with a portal, then the hub
+    (its SageMaker and tagging endpoints then admit the spoke role)."""
+    stack = cdk.Stack(app, HUB_STACK)
+    access = IpRestrictedNotebook(
+        stack,
+        "Access",
+        allowed_cidrs=HUB_CIDRS,
+        notebook_instance_name="hub-notebook",
+        sign_in=SignIn(domain_prefix="hub-notebooks"),
+    )
+    hub = NotebookAccessHub(stack, "Hub", api=access.api, spoke_accounts=[SPOKE_ACCOUNT])
+    return stack, hub
+
+
+def hub_settings(hub: NotebookAccessHub, template: ResolvedTemplate) -> dict:
+    """``hub.spoke_settings`` as strings: its tokens (the account, the function role's ARN,
+    the SageMaker endpoint's id) resolved in the hub's template, as the matrix resolves
+    them everywhere, and as an operator copies them from the deployed hub."""
+    stack = cdk.Stack.of(hub)
+    return {
+        name: template.value(stack.resolve(value)) for name, value in hub.spoke_settings.items()
+    }
+
+
+def add_spoke_stack(app: cdk.App, settings: Mapping[str, object]) -> cdk.Stack:
+    """A member account: the hub's spoke, a notebook it serves, one untagged, and one served
+    by another hub this account is also a spoke of."""
+    stack = cdk.Stack(app, SPOKE_STACK, env=cdk.Environment(account=SPOKE_ACCOUNT))
+    vpc = PrivateVpc(stack, "Vpc")
+    spoke = NotebookAccessSpoke(stack, "Spoke", **settings)
+    other = NotebookAccessSpoke(stack, "OtherHubSpoke", **OTHER_HUB)
+    for construct_id, name, serving in (
+        ("Served", SPOKE_NOTEBOOK, spoke),
+        ("Unserved", SPOKE_UNSERVED, None),
+        ("OtherHubs", SPOKE_OTHER_HUBS, other),
+    ):
+        notebook = NotebookInstance(stack, construct_id, vpc=vpc, notebook_instance_name=name)
+        if serving is not None:
+            serving.serve(notebook)
+    return stack
+
+
 @dataclass(frozen=True)
 class Subject:
-    """Part of one stack, by the names rows use: handle -> logical id, plus literal facts."""
+    """Part of one stack, by the names rows use: handle -> logical id, plus literal facts;
+    ``borrowed``: handle -> (stack, logical id) of another stack's part."""
 
     stack: str
     handles: Mapping[str, str]
     values: Mapping[str, str]
+    borrowed: Mapping[str, tuple[str, str]] = field(default_factory=dict)
 
 
 def _logical_id(stack: cdk.Stack, part) -> str:
@@ -107,6 +181,10 @@ def _logical_id(stack: cdk.Stack, part) -> str:
 def _subject(stack: cdk.Stack, parts: dict, values: dict | None = None) -> Subject:
     handles = {name: _logical_id(stack, part) for name, part in parts.items() if part is not None}
     return Subject(stack.stack_name, handles, dict(values or {}))
+
+
+def _borrowed(stack: cdk.Stack, parts: dict) -> dict[str, tuple[str, str]]:
+    return {name: (stack.stack_name, _logical_id(stack, part)) for name, part in parts.items()}
 
 
 def _api_parts(api: PresignedUrlApi) -> dict:
@@ -216,18 +294,80 @@ def subjects(stacks: dict[str, cdk.Stack]) -> dict[str, Subject]:
                 "prefix": FLEET_PREFIX,
             },
         )
+    found.update(_hub_and_spoke(stacks))
     return found
 
 
+def _hub_and_spoke(stacks: dict[str, cdk.Stack]) -> dict[str, Subject]:
+    hub_stack, spoke_stack = stacks[HUB_STACK], stacks[SPOKE_STACK]
+    access = hub_stack.node.find_child("Access")
+    hub = hub_stack.node.find_child("Hub")
+    spoke = spoke_stack.node.find_child("Spoke")
+    hub_subject = _restricted(
+        hub_stack,
+        access,
+        tagging_endpoint=access.portal.tagging_endpoint,
+        sts_endpoint=hub.sts_endpoint,
+    )
+    values = {"external_id": hub.external_id, "spoke_account": SPOKE_ACCOUNT}
+    return {
+        "Hub": replace(
+            hub_subject,
+            values={**hub_subject.values, **values},
+            borrowed=_borrowed(spoke_stack, {"spoke_role": spoke.role}),
+        ),
+        "Spoke": Subject(
+            spoke_stack.stack_name,
+            _subject(
+                spoke_stack,
+                {
+                    "spoke_role": spoke.role,
+                    "notebook": spoke_stack.node.find_child("Served").cfn_notebook_instance,
+                    "unserved_notebook": (
+                        spoke_stack.node.find_child("Unserved").cfn_notebook_instance
+                    ),
+                    "other_notebook": (
+                        spoke_stack.node.find_child("OtherHubs").cfn_notebook_instance
+                    ),
+                },
+            ).handles,
+            {
+                **values,
+                "hub_account": ACCOUNT,
+                # The hub's serving id, the tag the spoke role requires ({serving_tag} as
+                # for the hub's own function).
+                "serving_tag": spoke.serving_tag_value,
+            },
+            _borrowed(
+                hub_stack,
+                {
+                    "hub_role": access.api.role,
+                    "sagemaker_endpoint": access.api.endpoint,
+                    "tagging_endpoint": access.portal.tagging_endpoint,
+                },
+            ),
+        ),
+    }
+
+
 def build_world() -> World:
-    """Synthesize every stack the rows name, once, in one App."""
+    """Synthesize every stack the rows name, once: every stack but the spoke in one App, the
+    spoke after it in another (its account's), with the hub's values as strings."""
     app = new_app()
     stacks = build_all(app)
     stacks[FLEET_STACK] = add_fleet_stack(app)
+    stacks[HUB_STACK], hub = add_hub_stack(app)
     assembly = app.synth()
     templates = {
         name: ResolvedTemplate(name, assembly.get_stack_by_name(name).template) for name in stacks
     }
+    spoke_app = new_app()
+    stacks[SPOKE_STACK] = add_spoke_stack(spoke_app, hub_settings(hub, templates[HUB_STACK]))
+    templates[SPOKE_STACK] = ResolvedTemplate(
+        SPOKE_STACK,
+        spoke_app.synth().get_stack_by_name(SPOKE_STACK).template,
+        account=SPOKE_ACCOUNT,
+    )
     return World(templates, subjects(stacks))
 
 
@@ -253,27 +393,32 @@ class World:
     def template(self, where: str) -> ResolvedTemplate:
         return self.templates[self.subjects[where].stack]
 
-    def logical_id(self, where: str, handle: str) -> str:
+    def locate(self, where: str, handle: str) -> tuple[ResolvedTemplate, str]:
+        """The template a handle of the subject is in (its own, or a borrowed one's) and
+        its logical id there."""
         subject = self.subjects[where]
-        try:
-            return subject.handles[handle]
-        except KeyError:
-            raise KeyError(
-                f"{where} has no handle {handle!r}; it has {sorted(subject.handles)}"
-            ) from None
+        if handle in subject.handles:
+            return self.templates[subject.stack], subject.handles[handle]
+        if handle in subject.borrowed:
+            stack, logical_id = subject.borrowed[handle]
+            return self.templates[stack], logical_id
+        raise KeyError(
+            f"{where} has no handle {handle!r}; it has "
+            f"{sorted([*subject.handles, *subject.borrowed])}"
+        )
 
     def facts(self, where: str) -> dict[str, str]:
         """The values row templates may use: per handle, by the kind of resource it is."""
         subject = self.subjects[where]
-        template = self.templates[subject.stack]
         facts = {
-            "account": ACCOUNT,
+            "account": self.templates[subject.stack].account,
             "foreign_account": FOREIGN_ACCOUNT,
             "region": REGION,
             "partition": PARTITION,
             **subject.values,
         }
-        for handle, logical_id in subject.handles.items():
+        for handle in [*subject.handles, *subject.borrowed]:
+            template, logical_id = self.locate(where, handle)
             type_ = template.type_of(logical_id)
             if type_ == "AWS::SageMaker::NotebookInstance":
                 facts[f"{handle}_name"] = template.notebook_name(logical_id)
@@ -294,10 +439,10 @@ class World:
                         raise ValueError(f"{where}: two functions with a SERVED_BY")
             elif type_ == "AWS::Logs::LogGroup":
                 facts[handle] = template.log_group_name(logical_id)
-                facts[f"{handle}_arn"] = arn("logs", f"log-group:{facts[handle]}")
+                facts[f"{handle}_arn"] = template.arn("logs", f"log-group:{facts[handle]}")
             elif type_ == "AWS::ApiGateway::RestApi":
                 facts[f"{handle}_id"] = template.ref(logical_id)
-                facts[handle] = arn("execute-api", facts[f"{handle}_id"])
+                facts[handle] = template.arn("execute-api", facts[f"{handle}_id"])
             elif type_ in ("AWS::IAM::Role", "AWS::IAM::User", "AWS::KMS::Key"):
                 facts[f"{handle}_arn"] = template.get_att(logical_id, "Arn")
             else:
@@ -342,8 +487,7 @@ class World:
                 None,
                 f"{role} (another account's role, its own policy assumed)",
             )
-        template = self.template(where)
-        logical_id = self.logical_id(where, who)
+        template, logical_id = self.locate(where, who)
         type_ = template.type_of(logical_id)
         if type_ == "AWS::IAM::Role":
             role_arn = template.get_att(logical_id, "Arn")
@@ -351,7 +495,7 @@ class World:
             return Principal(
                 f"{session}/session",
                 role_arn,
-                ACCOUNT,
+                template.account,
                 template.identity_policies("Roles", logical_id) + extra,
                 template.permission_boundaries(logical_id),
                 f"{who} = {role_arn} ({logical_id}), a session of it",
@@ -361,17 +505,19 @@ class World:
             return Principal(
                 user_arn,
                 user_arn,
-                ACCOUNT,
+                template.account,
                 template.identity_policies("Users", logical_id) + extra,
                 template.permission_boundaries(logical_id),
                 f"{who} = {user_arn} ({logical_id})",
             )
         if type_ == "AWS::IAM::Group":
-            member = f"arn:{PARTITION}:iam::{ACCOUNT}:user/{template.ref(logical_id)}-member"
+            member = (
+                f"arn:{PARTITION}:iam::{template.account}:user/{template.ref(logical_id)}-member"
+            )
             return Principal(
                 member,
                 member,
-                ACCOUNT,
+                template.account,
                 template.identity_policies("Groups", logical_id) + extra,
                 None,
                 f"a member of {who} ({logical_id}): {member}",
@@ -384,8 +530,7 @@ class World:
             return None, "none"
         if not isinstance(spec, str):
             return dict(spec), "assumed (see the row's why)"
-        template = self.template(where)
-        logical_id = self.logical_id(where, spec)
+        template, logical_id = self.locate(where, spec)
         type_ = template.type_of(logical_id)
         if type_ == "AWS::KMS::Key":
             return template.key_policy(logical_id), f"key policy of {spec} ({logical_id})"
@@ -405,8 +550,7 @@ class World:
                 dict(DEFAULT_ENDPOINT_POLICY),
                 "another VPC endpoint (AWS's default policy)",
             )
-        template = self.template(where)
-        logical_id = self.logical_id(where, via)
+        template, logical_id = self.locate(where, via)
         properties = template.resource(logical_id)["Properties"]
         return (
             template.ref(logical_id),

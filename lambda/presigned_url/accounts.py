@@ -12,6 +12,7 @@ makes (SageMaker API reference, CreatePresignedNotebookInstanceUrl).
 
 from __future__ import annotations
 
+import os
 import threading
 import time
 from dataclasses import dataclass
@@ -34,8 +35,10 @@ else:  # the Lambda: this folder is the top level (handler string "handler.handl
 SESSION_SECONDS = 900
 RENEW_BEFORE_SECONDS = 300
 SESSION_NAME = "notebook-access-hub"  # the hub's audit line names the person
-# The regional endpoint (botocore's default), reached through the hub's STS interface
-# endpoint; AWS_ENDPOINT_URL_STS in tests.
+# The regional endpoint, reached through the hub's STS interface endpoint (private DNS);
+# pinned, whatever the runtime's botocore defaults to ("Manage AWS STS in an AWS Region",
+# IAM user guide; the global endpoint would leave the VPC). AWS_ENDPOINT_URL_STS in tests.
+os.environ.setdefault("AWS_STS_REGIONAL_ENDPOINTS", "regional")
 sts = boto3.client(
     "sts",
     config=Config(

@@ -633,7 +633,7 @@ ROWS: list[Row] = [
             expect=ALLOWED,
             by=(IDENTITY, ENDPOINT),
             source=f"{SAR_TAGGING} (no resource types); {TAGGING_ENDPOINT_GUIDE}; "
-            "tag_reads.py served_pages(); portal/listing_endpoint.py",
+            "tag_reads.py served_pages(); portal/listing_access.py",
             why=f"the portal lists the served notebooks with their tags ({why})",
         )
         for subject, caller, why in (
@@ -655,7 +655,7 @@ ROWS: list[Row] = [
         expect=IMPLICIT_DENY,
         by=(ENDPOINT,),
         source=f"{SAR_TAGGING} (no resource types); {TAGGING_ENDPOINT_GUIDE}; "
-        f"{ENDPOINT_POLICY_GUIDE}; portal/listing_endpoint.py",
+        f"{ENDPOINT_POLICY_GUIDE}; portal/listing_access.py",
         why="another principal of the account in the VPC (the notebook's role, tag:GetResources "
         "assumed) cannot list through the endpoint: its policy names the function's role only",
     ),

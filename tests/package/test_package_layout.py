@@ -146,3 +146,17 @@ def test_the_size_check_has_teeth():
     ]
     assert oversized(Path("n.py"), "x = 1\n" * 401) == ["n.py: module 401 lines > 400"]
     assert oversized(Path("ok.py"), "x = 1\n" * 400) == []
+
+
+def test_every_room_is_a_package_the_wheel_ships():
+    # pyproject.toml lists the packages by name: a new room left out of it is missing from
+    # the wheel (the hub and spoke rooms once were; tests/package/test_wheel.py caught it late).
+    import tomllib
+
+    config = tomllib.loads((REPO_ROOT / "pyproject.toml").read_text())
+    listed = set(config["tool"]["setuptools"]["packages"])
+    rooms = {
+        "sagemaker_notebook_access." + init.parent.name
+        for init in (REPO_ROOT / "constructs" / "sagemaker_notebook_access").glob("*/__init__.py")
+    }
+    assert rooms <= listed, sorted(rooms - listed)

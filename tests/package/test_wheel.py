@@ -332,6 +332,7 @@ def test_two_url_functions_with_handler_in_their_asset(consumer):
         folder = consumer["out"] / asset["source"]["path"]
         # The handler package and its portal page: what the wheel ships is the whole asset.
         shipped = [
+            "accounts.py",
             "audit_line.py",
             "authorization.py",
             "configuration.py",

@@ -507,3 +507,29 @@ class PresignShim(LocalServer):
 
 def _amz_json(status: int, payload: dict[str, Any]) -> Reply:
     return Reply.json(status, payload, {"Content-Type": "application/x-amz-json-1.1"})
+
+
+def aim_handler_clients(monkeypatch: Any, endpoint_url: str | None = None) -> None:
+    """Replace the handler's SageMaker, tagging and STS clients with ones signed with the
+    test keys, at ``endpoint_url`` (or where the AWS_ENDPOINT_URL_* variables say), each
+    with the handler's own configuration (timeouts, retries)."""
+    from presigned_url import accounts, tag_reads
+
+    for module, attribute, service in (
+        (sagemaker_calls, "sagemaker", "sagemaker"),
+        (tag_reads, "tagging", "resourcegroupstaggingapi"),
+        (accounts, "sts", "sts"),
+    ):
+        client = getattr(module, attribute)
+        monkeypatch.setattr(
+            module,
+            attribute,
+            boto3.client(
+                service,
+                endpoint_url=endpoint_url,
+                region_name=REGION,
+                aws_access_key_id="testing",
+                aws_secret_access_key="testing",
+                config=client.meta.config,
+            ),
+        )

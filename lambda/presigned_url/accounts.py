@@ -19,7 +19,6 @@ from dataclasses import dataclass
 from typing import Any
 
 import boto3
-from botocore.config import Config
 
 if "." in __name__:  # a package: the source tree (tests) and the wheel
     from . import configuration, contract, errors, sagemaker_calls, tag_reads
@@ -39,14 +38,7 @@ SESSION_NAME = "notebook-access-hub"  # the hub's audit line names the person
 # pinned, whatever the runtime's botocore defaults to ("Manage AWS STS in an AWS Region",
 # IAM user guide; the global endpoint would leave the VPC). AWS_ENDPOINT_URL_STS in tests.
 os.environ.setdefault("AWS_STS_REGIONAL_ENDPOINTS", "regional")
-sts = boto3.client(
-    "sts",
-    config=Config(
-        connect_timeout=sagemaker_calls.CONNECT_TIMEOUT_SECONDS,
-        read_timeout=sagemaker_calls.READ_TIMEOUT_SECONDS,
-        retries={"mode": "standard", "total_max_attempts": sagemaker_calls.MAX_ATTEMPTS},
-    ),
-)
+sts = boto3.client("sts", config=sagemaker_calls.CLIENT_CONFIG)
 
 
 @dataclass(frozen=True)

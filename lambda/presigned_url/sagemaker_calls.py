@@ -63,15 +63,14 @@ STARTED_STATUSES = {"Pending", "InService"}
 CONNECT_TIMEOUT_SECONDS = 1
 READ_TIMEOUT_SECONDS = 3
 MAX_ATTEMPTS = 2
-# Region and AWS_ENDPOINT_URL_SAGEMAKER come from the standard SDK configuration.
-sagemaker = boto3.client(
-    "sagemaker",
-    config=Config(
-        connect_timeout=CONNECT_TIMEOUT_SECONDS,
-        read_timeout=READ_TIMEOUT_SECONDS,
-        retries={"mode": "standard", "total_max_attempts": MAX_ATTEMPTS},
-    ),
+# Every client of the function (SageMaker, the tagging API, STS) keeps this budget.
+CLIENT_CONFIG = Config(
+    connect_timeout=CONNECT_TIMEOUT_SECONDS,
+    read_timeout=READ_TIMEOUT_SECONDS,
+    retries={"mode": "standard", "total_max_attempts": MAX_ATTEMPTS},
 )
+# Region and AWS_ENDPOINT_URL_SAGEMAKER come from the standard SDK configuration.
+sagemaker = boto3.client("sagemaker", config=CLIENT_CONFIG)
 # Describe and presign run side by side: one SageMaker round trip of latency.
 _calls = ThreadPoolExecutor(max_workers=2, thread_name_prefix="sagemaker")
 

@@ -16,7 +16,6 @@ from collections.abc import Iterator
 from typing import Any
 
 import boto3
-from botocore.config import Config
 
 if "." in __name__:  # a package: the source tree (tests) and the wheel
     from . import contract, sagemaker_calls
@@ -28,14 +27,7 @@ NOTEBOOK_RESOURCE_TYPE = "sagemaker:notebook-instance"
 RESOURCES_PER_PAGE = 100  # GetResources' largest page
 # The same per-call budget as SageMaker's (sagemaker_calls: at most 9 s per call).
 # Endpoint from AWS_ENDPOINT_URL_RESOURCE_GROUPS_TAGGING_API in tests.
-tagging = boto3.client(
-    "resourcegroupstaggingapi",
-    config=Config(
-        connect_timeout=sagemaker_calls.CONNECT_TIMEOUT_SECONDS,
-        read_timeout=sagemaker_calls.READ_TIMEOUT_SECONDS,
-        retries={"mode": "standard", "total_max_attempts": sagemaker_calls.MAX_ATTEMPTS},
-    ),
-)
+tagging = boto3.client("resourcegroupstaggingapi", config=sagemaker_calls.CLIENT_CONFIG)
 
 
 def served_pages(

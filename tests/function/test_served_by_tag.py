@@ -11,20 +11,19 @@ from __future__ import annotations
 
 from collections.abc import Iterator
 
-import boto3
 import pytest
 from aws_stand_in import AwsStandIn
 from handler_events import (
     ALICE,
     PORTAL_ENV,
-    REGION,
+    aim_handler_clients,
     browser_event,
     handler_environment,
     invoke,
     proxy_event,
     stub_presign,
 )
-from presigned_url import contract, portal_listing, sagemaker_calls, tag_reads
+from presigned_url import contract, portal_listing
 
 SERVING_ID = "Team-Api-1A2B3C4D"
 OTHER_API = "Other-Api-9F8E7D6C"
@@ -47,23 +46,7 @@ def aws(stand_in: AwsStandIn, monkeypatch: pytest.MonkeyPatch) -> Iterator[AwsSt
     """The handler's two clients aimed at the stand-in, with their own configuration."""
     stand_in.remove_all()
     stand_in.reset_calls()
-    for module, attribute, service in (
-        (sagemaker_calls, "sagemaker", "sagemaker"),
-        (tag_reads, "tagging", "resourcegroupstaggingapi"),
-    ):
-        client = getattr(module, attribute)
-        monkeypatch.setattr(
-            module,
-            attribute,
-            boto3.client(
-                service,
-                endpoint_url=stand_in.url,
-                region_name=REGION,
-                aws_access_key_id="testing",
-                aws_secret_access_key="testing",
-                config=client.meta.config,
-            ),
-        )
+    aim_handler_clients(monkeypatch, stand_in.url)
     with handler_environment(**TAG_ENV, **PORTAL_ENV):
         yield stand_in
 

@@ -11,7 +11,6 @@ from __future__ import annotations
 
 from collections.abc import Iterator
 
-import boto3
 import pytest
 from aws_accounts import Accounts
 from handler_events import (
@@ -19,12 +18,13 @@ from handler_events import (
     ALICE,
     PORTAL_ENV,
     REGION,
+    aim_handler_clients,
     browser_event,
     handler_environment,
     invoke,
     proxy_event,
 )
-from presigned_url import accounts, contract, sagemaker_calls, tag_reads
+from presigned_url import accounts, contract
 
 SERVING_ID = "Hub-Api-1A2B3C4D"
 SPOKE_A, SPOKE_B, STRANGER = "222222222222", "333333333333", "444444444444"
@@ -62,23 +62,7 @@ def org(organization: Accounts, monkeypatch: pytest.MonkeyPatch) -> Iterator[Acc
     organization.reset_calls()
     for name, value in {**organization.endpoint_env, "AWS_DEFAULT_REGION": REGION}.items():
         monkeypatch.setenv(name, value)
-    for module, attribute, service in (
-        (sagemaker_calls, "sagemaker", "sagemaker"),
-        (tag_reads, "tagging", "resourcegroupstaggingapi"),
-        (accounts, "sts", "sts"),
-    ):
-        client = getattr(module, attribute)
-        monkeypatch.setattr(
-            module,
-            attribute,
-            boto3.client(
-                service,
-                region_name=REGION,
-                aws_access_key_id="testing",
-                aws_secret_access_key="testing",
-                config=client.meta.config,
-            ),
-        )
+    aim_handler_clients(monkeypatch)
     accounts.forget_sessions()
     with handler_environment(**HUB_ENV, **PORTAL_ENV):
         yield organization

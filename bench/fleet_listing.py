@@ -20,6 +20,18 @@ handler. The stand-in scopes Describe/Presign/Start to the serving tag, as the n
 role's IAM condition does (every fleet notebook carries it, so the baseline is refused
 nothing).
 
+Across accounts (issue 22): a hub and two spokes behind tests/aws_accounts.py (one
+stand-in per account, STS's AssumeRole between them, every account's calls and every STS
+call at the same latency), 1,000 served notebooks in each. The listing of a person owning 3
+notebooks in each account (9 rows) and of a group entitled to all of them (the first 100
+shown), on a cold process (no spoke session yet: ``accounts.forget_sessions()``, so each
+spoke's AssumeRole and clients are made within the listing; the hub's clients are made on
+import, as in Lambda) and on a warm one (the sessions kept); against the same listings of
+one account holding all 3,000 (the same 9 notebooks the person owns), in the same run;
+and, for scale, the hub's 1,000 listed alone (no spokes configured). The handler reads the
+accounts side by side (portal_listing, a thread per spoke), so the wall time should be near
+one account's. Skipped while lambda/presigned_url/accounts.py does not exist.
+
 Then the API stack's template with 10 and with 1,000 served NotebookInstances in other
 stacks (bench/tag_fleet_app.py): serving by tag should add nothing to it.
 
@@ -31,6 +43,7 @@ stand-in and nowhere else.
 from __future__ import annotations
 
 import argparse
+import collections
 import contextlib
 import importlib
 import io
@@ -55,6 +68,16 @@ NEW_MARKER = REPO / "lambda" / "presigned_url" / "tag_reads.py"
 LISTING_FLEETS = (100, 1_000, 5_000)
 LATENCY_SECONDS = 0.02
 OPENS_PER_ROUND = 10
+# Across accounts (issue 22): the hub (the stand-in's own account) and two spokes.
+ACCOUNTS_MARKER = REPO / "lambda" / "presigned_url" / "accounts.py"
+HUB_ACCOUNT = "123456789012"
+SPOKE_ACCOUNTS = ("222222222222", "333333333333")
+EXTERNAL_ID = "bench-hub-external"
+PER_ACCOUNT = 1_000
+ACCOUNT_SCENARIOS = {  # the figure's words
+    "person": "a person owning 3 notebooks in each of 3 accounts x 1,000 served (9 rows)",
+    "group": "a group entitled to all 3 x 1,000 served notebooks (shows the first 100)",
+}
 TEMPLATE_FLEETS = (10, 1_000)
 TEMPLATE_FALLBACK = 200  # measured instead of 1,000 when that synth takes too long
 TEMPLATE_TIMEOUT_SECONDS = 180
@@ -128,7 +151,13 @@ def baseline_package(into: Path) -> Path:
 @contextlib.contextmanager
 def side_env(side: str, arn_prefix: str) -> Iterator[None]:
     """The function's environment of one side, for load_settings() (restored after)."""
-    values = {**COMMON_ENV, **SIDE_ENV[side], "NOTEBOOK_ARN_PREFIX": arn_prefix}
+    with patched_env({**COMMON_ENV, **SIDE_ENV[side], "NOTEBOOK_ARN_PREFIX": arn_prefix}):
+        yield
+
+
+@contextlib.contextmanager
+def patched_env(values: dict[str, str]) -> Iterator[None]:
+    """``values`` in os.environ, restored after."""
     saved = {key: os.environ.get(key) for key in values}
     os.environ.update(values)
     try:
@@ -141,11 +170,12 @@ def side_env(side: str, arn_prefix: str) -> Iterator[None]:
                 os.environ[key] = value
 
 
-def fill(aws: Any, count: int) -> list[str]:
-    """``count`` served notebooks (every fourth Stopped); the names OWNER owns."""
+def fill(aws: Any, count: int, owned: set[int] | None = None) -> list[str]:
+    """``count`` served notebooks (every fourth Stopped); the names OWNER owns (by default
+    the first, the middle and the last)."""
     from aws_stand_in import SERVED_BY_TAG
 
-    owned = {0, count // 2, count - 1}
+    owned = owned if owned is not None else {0, count // 2, count - 1}
     step = max(count // 100, 1)
     aws.remove_all()
     for i in range(count):
@@ -298,7 +328,158 @@ def measure(rounds: int) -> dict[str, Any]:
         result["listings"] = listings
         result["opens"] = opens
         result["open_fleet"] = LISTING_FLEETS[-1]
+    result["accounts"], result["accounts_skipped"] = None, None
+    if "new" not in packages or not ACCOUNTS_MARKER.exists():
+        result["accounts_skipped"] = (
+            f"{ACCOUNTS_MARKER.relative_to(REPO)} or {NEW_MARKER.relative_to(REPO)} does not "
+            "exist: the listing across accounts is not measured"
+        )
+        print(f"fleet listing: {result['accounts_skipped']}", file=sys.stderr, flush=True)
+    else:
+        result["accounts"] = measure_accounts(rounds)
     return result
+
+
+# ---------------------------------------------------------------- the child: across accounts
+
+
+def organization(spokes: tuple[str, ...], role_name: str) -> Any:
+    """tests/aws_accounts.Accounts with the hub and ``spokes``, every account's calls and
+    STS's AssumeRole answered after LATENCY_SECONDS."""
+    from aws_accounts import Accounts
+
+    class LatentAccounts(Accounts):
+        def _assume_role(self, key: str, form: dict[str, list[str]]) -> Any:
+            time.sleep(LATENCY_SECONDS)  # counted in sts_calls by Accounts itself
+            return super()._assume_role(key, form)
+
+    server = LatentAccounts(
+        hub=HUB_ACCOUNT,
+        spokes=spokes,
+        served_by=SERVED_BY,
+        role_name=role_name,
+        external_id=EXTERNAL_ID,
+    )
+    # As AwsStandIn does for its own server: no Nagle delay (about 40 ms a call on a
+    # kept-alive connection), and a short request log (the bench makes thousands).
+    server.server.RequestHandlerClass.disable_nagle_algorithm = True
+    server.log = collections.deque(maxlen=1000)
+    for stand_in in server.stand_ins.values():
+        stand_in.latency_seconds = LATENCY_SECONDS
+    return server
+
+
+def account_calls(server: Any) -> dict[str, dict[str, int]]:
+    """Calls by account ("hub", "spoke 1", ...) and operation; STS's as "STS"."""
+    found: dict[str, dict[str, int]] = {}
+    for account, stand_in in server.stand_ins.items():
+        label = "hub" if account == HUB_ACCOUNT else f"spoke {SPOKE_ACCOUNTS.index(account) + 1}"
+        if stand_in.calls:
+            found[label] = stand_in.calls
+    if server.sts_calls:
+        found["STS"] = dict(server.sts_calls)
+    return found
+
+
+def measure_accounts(rounds: int) -> dict[str, Any]:
+    """The listings across a hub and two spokes (cold and warm) and in one account of the
+    same size, interleaved round after round."""
+    import boto3
+
+    modules = {
+        name: importlib.import_module(f"presigned_url.{name}")
+        for name in (
+            "accounts",
+            "configuration",
+            "contract",
+            "portal",
+            "portal_listing",
+            "sagemaker_calls",
+            "tag_reads",
+        )
+    }
+    accounts, sagemaker_calls, tag_reads = (
+        modules["accounts"],
+        modules["sagemaker_calls"],
+        modules["tag_reads"],
+    )
+    role_name = modules["contract"].spoke_role_name(SERVED_BY)
+    total = PER_ACCOUNT * (1 + len(SPOKE_ACCOUNTS))
+    with (
+        organization(SPOKE_ACCOUNTS, role_name) as multi,
+        organization((), role_name) as single,
+    ):
+        for stand_in in multi.stand_ins.values():
+            fill(stand_in, PER_ACCOUNT)
+        # The same 9 notebooks the person owns across the three accounts, in one account.
+        thirds = [k * PER_ACCOUNT for k in range(1 + len(SPOKE_ACCOUNTS))]
+        mine = {t + i for t in thirds for i in (0, PER_ACCOUNT // 2, PER_ACCOUNT - 1)}
+        fill(single[HUB_ACCOUNT], total, mine)
+        # Spoke clients find the endpoint by these variables, as accounts.py makes them.
+        os.environ.update(multi.endpoint_env)
+        original = (sagemaker_calls.sagemaker, tag_reads.tagging, accounts.sts)
+
+        def hub_clients(url: str) -> tuple[Any, Any, Any]:
+            return tuple(
+                boto3.client(service, endpoint_url=url, config=client.meta.config)
+                for service, client in zip(
+                    ("sagemaker", "resourcegroupstaggingapi", "sts"), original, strict=True
+                )
+            )
+
+        setups: dict[str, tuple[Any, tuple[Any, Any, Any], dict[str, str]]] = {}
+        for name, server, spokes in (
+            ("multi", multi, SPOKE_ACCOUNTS),
+            ("hub", multi, ()),  # the hub's 1,000 alone: one account's share of the work
+            ("single", single, ()),
+        ):
+            env = {
+                **COMMON_ENV,
+                **SIDE_ENV["new"],
+                "NOTEBOOK_ARN_PREFIX": server[HUB_ACCOUNT].arn_prefix,
+                "SPOKE_ACCOUNTS": ",".join(spokes),
+                "SPOKE_ROLE_ARN_PREFIX": "arn:aws:iam::" if spokes else "",
+                "SPOKE_EXTERNAL_ID": EXTERNAL_ID if spokes else "",
+            }
+            setups[name] = (server, hub_clients(server.url), env)
+
+        def one(setup: str, scenario: str, cold: bool) -> dict[str, Any]:
+            server, clients, env = setups[setup]
+            sagemaker_calls.sagemaker, tag_reads.tagging, accounts.sts = clients
+            sub, groups = USERS[scenario]
+            user = modules["portal"].User(sub=sub, email=None, groups=groups)
+            with patched_env(env):
+                settings = modules["configuration"].load_settings()
+                if cold:
+                    accounts.forget_sessions()
+                server.reset_calls()
+                started = time.perf_counter()
+                rows, complete = modules["portal_listing"].listing_for(user, settings)
+                seconds = time.perf_counter() - started
+            return {
+                "seconds": seconds,
+                "calls": account_calls(server),
+                "complete": complete,
+                "rows": len(rows),
+            }
+
+        cases = {
+            "cold": ("multi", True),
+            "warm": ("multi", False),
+            "hub": ("hub", False),
+            "single": ("single", False),
+        }
+        for setup, cold in cases.values():  # connections made, modules loaded
+            one(setup, "group", cold)
+        samples: dict[str, list[dict[str, Any]]] = {}
+        for _ in range(rounds):
+            for scenario in ACCOUNT_SCENARIOS:
+                for case, (setup, cold) in cases.items():
+                    samples.setdefault(f"{scenario}/{case}", []).append(one(setup, scenario, cold))
+        sagemaker_calls.sagemaker, tag_reads.tagging, accounts.sts = original
+        accounts.forget_sessions()
+    print("  fleet listing: across accounts measured", file=sys.stderr, flush=True)
+    return {key: summarize(found) for key, found in samples.items()}
 
 
 # ---------------------------------------------------------------- the parent: templates
@@ -354,12 +535,25 @@ def _calls_text(calls: dict[str, float]) -> str:
     return f"{total:g} calls ({parts})" if parts else "0 calls"
 
 
-def _listing_text(figures: dict[str, Any], label: str) -> str:
+def _account_calls_text(calls: dict[str, dict[str, float]]) -> str:
+    """Calls by account and operation: "33 calls (hub GetResources 10, ...; STS ...)"."""
+    total = sum(n for operations in calls.values() for n in operations.values())
+    parts = "; ".join(
+        f"{who} "
+        + ", ".join(f"{op} {n:g}" for op, n in sorted(operations.items(), key=lambda kv: -kv[1]))
+        for who, operations in calls.items()
+    )
+    return f"{total:g} calls ({parts})" if parts else "0 calls"
+
+
+def _listing_text(
+    figures: dict[str, Any], label: str, calls_text: Callable[[Any], str] = _calls_text
+) -> str:
     complete = "complete" if figures["complete"] else "incomplete"
     if len(figures["completes"]) > 1:
         complete = "complete in some rounds only"
     return (
-        f"{label}: {_calls_text(figures['calls'])}, {figures['seconds']:.2f} s "
+        f"{label}: {calls_text(figures['calls'])}, {figures['seconds']:.2f} s "
         f"({figures['min']:.2f}-{figures['max']:.2f}), {complete}, "
         f"{figures['rows']} row{'' if figures['rows'] == 1 else 's'}"
     )
@@ -410,6 +604,46 @@ def listing_rows(measured: dict[str, Any]) -> list[Row]:
     return rows
 
 
+def _total_calls(calls: dict[str, dict[str, float]]) -> float:
+    return sum(n for operations in calls.values() for n in operations.values())
+
+
+def accounts_rows(measured: dict[str, Any]) -> list[Row]:
+    """Across a hub and two spokes, cold and warm, against one account of the same size."""
+    found = measured.get("accounts")
+    if not found:
+        skipped = measured.get("accounts_skipped") or "not measured"
+        return [("portal listing across accounts", f"skipped ({skipped})", "", "")]
+    spokes = len(SPOKE_ACCOUNTS)
+    total = PER_ACCOUNT * (1 + spokes)
+    label = f"tag, hub + {spokes} spokes"
+    baseline_label = f"1 account x {total:,}"
+    rows: list[Row] = []
+    for scenario, who in ACCOUNT_SCENARIOS.items():
+        single = found[f"{scenario}/single"]
+        alone = found[f"{scenario}/hub"]
+        for case, when in (
+            ("cold", "cold process: the first listing, each spoke's AssumeRole in it"),
+            ("warm", "warm process: spoke sessions kept"),
+        ):
+            multi = found[f"{scenario}/{case}"]
+            ratio = (
+                f"calls {_ratio(_total_calls(multi['calls']), _total_calls(single['calls']))}, "
+                f"time {_ratio(multi['seconds'], single['seconds'])}; time "
+                f"{_ratio(multi['seconds'], alone['seconds'])} the hub's {PER_ACCOUNT:,} alone "
+                f"({_total_calls(alone['calls']):g} calls, {alone['seconds']:.2f} s)"
+            )
+            rows.append(
+                (
+                    f"portal listing across accounts, {who}, {when}",
+                    _listing_text(multi, label, _account_calls_text),
+                    _listing_text(single, baseline_label, _account_calls_text),
+                    ratio,
+                )
+            )
+    return rows
+
+
 def template_rows(measured: list[dict[str, Any]]) -> list[Row]:
     small = measured[0]
     label = "API stack template, {count:,} served NotebookInstances in other stacks (tag)"
@@ -442,7 +676,7 @@ def rows(rounds: int, env_for: Callable[[str], dict[str, str]]) -> tuple[list[Ro
     """
     print(
         f"fleet: listings and opens in the AWS stand-in ({LATENCY_SECONDS} s a call), "
-        f"{rounds} rounds",
+        f"one account and across {1 + len(SPOKE_ACCOUNTS)}, {rounds} rounds",
         flush=True,
     )
     child = subprocess.run(
@@ -457,13 +691,23 @@ def rows(rounds: int, env_for: Callable[[str], dict[str, str]]) -> tuple[list[Ro
         raise SystemExit(f"fleet listing measurement failed (exit {child.returncode})")
     measured = json.loads(child.stdout.strip().splitlines()[-1])
     print("fleet: the API stack's template with 10 and 1,000 tag-served notebooks", flush=True)
-    found = listing_rows(measured) + template_rows(templates(env_for))
+    found = listing_rows(measured) + accounts_rows(measured) + template_rows(templates(env_for))
     note = (
         f"Fleet listings and opens: tests/aws_stand_in.py answering every AWS call after "
         f"{LATENCY_SECONDS} s, medians of {rounds} interleaved rounds (opens: "
         f"{OPENS_PER_ROUND} a round); baseline = lambda/presigned_url at {BASELINE_COMMIT} "
         f"serving by name prefix, tag = this checkout serving by the served-by tag."
     )
+    if measured.get("accounts"):
+        note += (
+            f" Across accounts: tests/aws_accounts.py, a hub and {len(SPOKE_ACCOUNTS)} spokes "
+            f"of {PER_ACCOUNT:,} served notebooks each, every account's calls and STS's "
+            f"AssumeRole after {LATENCY_SECONDS} s; cold = no spoke session yet "
+            "(accounts.forget_sessions(), as in a new process; the hub's clients connected), "
+            f"warm = sessions kept; baseline = one account holding all "
+            f"{PER_ACCOUNT * (1 + len(SPOKE_ACCOUNTS)):,} (the same 9 notebooks the person "
+            f"owns), and the hub's {PER_ACCOUNT:,} listed alone, same run, interleaved."
+        )
     if measured["new_skipped"]:
         note += f" The tag side was skipped: {measured['new_skipped']}."
     return found, note

@@ -9,7 +9,8 @@ Prints a table and writes it, with the machine it ran on, to bench/results.md.
                         [--only fleet]
 
 The fleet figures (serving by tag against the URL function as of its last prefix-served
-commit, issue 21) are bench/fleet_listing.py's; `--only fleet` measures just those.
+commit, issue 21; the listing across a hub and two spoke accounts against one account of
+the same size, issue 22) are bench/fleet_listing.py's; `--only fleet` measures just those.
 """
 
 from __future__ import annotations

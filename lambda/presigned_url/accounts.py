@@ -62,6 +62,9 @@ class Clients:
 
 
 _sessions: dict[str, tuple[float, Clients]] = {}
+# One lock per account, so the listing's threads assume different spokes side by side and
+# never the same one twice; _lock guards the two dicts.
+_account_locks: dict[str, threading.Lock] = {}
 _lock = threading.Lock()
 
 
@@ -74,6 +77,8 @@ def clients_for(account: str | None, settings: configuration.Settings) -> Client
     if account is None:
         return Clients(sagemaker_calls.sagemaker, tag_reads.tagging)
     with _lock:
+        account_lock = _account_locks.setdefault(account, threading.Lock())
+    with account_lock:
         cached = _sessions.get(account)
         if cached is not None and cached[0] - time.time() > RENEW_BEFORE_SECONDS:
             return cached[1]
@@ -96,7 +101,8 @@ def clients_for(account: str | None, settings: configuration.Settings) -> Client
             boto3.client("sagemaker", config=sagemaker_calls.sagemaker.meta.config, **keys),
             boto3.client("resourcegroupstaggingapi", config=tag_reads.tagging.meta.config, **keys),
         )
-        _sessions[account] = (credentials["Expiration"].timestamp(), clients)
+        with _lock:
+            _sessions[account] = (credentials["Expiration"].timestamp(), clients)
         return clients
 
 

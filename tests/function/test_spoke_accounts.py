@@ -189,3 +189,39 @@ def test_portal_open_in_a_spoke_needs_the_tag_and_the_entitlement(org, logs):
     }
     assert statuses == {"mine": 200, "theirs": 403, "unserved": 404}
     assert calls(org, SPOKE_A)["CreatePresignedNotebookInstanceUrl"] == 1
+
+
+def test_spoke_sessions_are_made_side_by_side_and_once_each(org, logs, monkeypatch):
+    # Each AssumeRole waits at a barrier for the other spoke's: under one lock for all
+    # accounts the first would wait alone and break it. Ten threads, eight of them for the
+    # same spoke, make exactly one session per spoke.
+    import threading
+
+    from presigned_url import configuration
+
+    settings = configuration.load_settings()
+    real = accounts.sts.assume_role
+    both_in_flight = threading.Barrier(2, timeout=5)
+    failures: list[BaseException] = []
+
+    def assume_role_beside_the_other(**kwargs):
+        both_in_flight.wait()
+        return real(**kwargs)
+
+    def session(account: str) -> None:
+        try:
+            accounts.clients_for(account, settings)
+        except BaseException as error:  # the barrier broke: the sessions were made in turn
+            failures.append(error)
+
+    monkeypatch.setattr(accounts.sts, "assume_role", assume_role_beside_the_other)
+    threads = [
+        threading.Thread(target=session, args=(account,))
+        for account in [SPOKE_A, SPOKE_B] + [SPOKE_A] * 8
+    ]
+    for thread in threads:
+        thread.start()
+    for thread in threads:
+        thread.join()
+    assert failures == []
+    assert org.sts_calls == {"AssumeRole": 2}

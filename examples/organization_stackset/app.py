@@ -41,9 +41,13 @@ PLACEHOLDERS = {
     "hubRoleArn": "arn:aws:iam::111122223333:role/notebook-access-hub-function",
     "hubEndpointId": "vpce-00000000000000000",
 }
+# A role ARN, path and name of IAM's characters only (CreateRole, IAM API reference): no *
+# or ?, which the spoke's ArnEquals trust would honour as wildcards, so that a parameter
+# update cannot make every spoke trust every role of the hub account.
+ROLE_ARN = r"arn:aws[a-z-]*:iam::[0-9]{12}:role/([A-Za-z0-9_+=,.@-]+/)*[A-Za-z0-9_+=,.@-]{1,64}"
 HUB_PARAMETERS = {  # parameter name: (spoke prop, context key, AllowedPattern)
     "HubAccount": ("hub_account", "hubAccount", "[0-9]{12}"),
-    "HubRoleArn": ("hub_role_arn", "hubRoleArn", "arn:aws[a-z-]*:iam::[0-9]{12}:role/.+"),
+    "HubRoleArn": ("hub_role_arn", "hubRoleArn", ROLE_ARN),
     "HubEndpointId": ("hub_endpoint_id", "hubEndpointId", "vpce-[0-9a-f]+"),
 }
 

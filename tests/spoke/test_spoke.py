@@ -322,6 +322,12 @@ BAD_PROPS = [
         {"hub_role_arn": f"arn:aws:sts::{HUB}:assumed-role/fn/s"},
         "hub_role_arn .* is not an IAM role ARN",
     ),
+    # ArnEquals honours * and ? as ArnLike does ("Condition operators", ARN condition
+    # operators, IAM user guide): a wildcard in the ARN would trust every matching role.
+    *(
+        ({"hub_role_arn": f"arn:aws:iam::{HUB}:role/{tail}"}, "hub_role_arn .* is not an IAM role")
+        for tail in ["*", "*/x", "a*b?/-", "hub-fn?", "team/*", "team/hub-?n", "hüb", "a//b"]
+    ),
     (
         {"hub_role_arn": "arn:aws:iam::777788889999:role/fn"},
         "is a role of account 777788889999, not of hub_account 111122223333",
@@ -338,6 +344,9 @@ BAD_PROPS = [
     ({"allowed_cidrs": ["0.0.0.0/0"]}, "allowed_cidrs entry '0.0.0.0/0' allows every address"),
     ({"external_id": "x"}, "external_id 'x' is not an STS external id"),
     ({"external_id": "with space"}, "external_id 'with space' is not an STS external id"),
+    # ExternalId's [\w+=,.@:/-] is ASCII (STS API reference): STS would refuse it at deploy.
+    ({"external_id": "hub-été"}, "external_id 'hub-été' is not an STS external id"),
+    ({"external_id": "ab٣"}, "external_id .ab٣. is not an STS external id"),
     ({"serving_tag_value": "h"}, r"external_id \(default: serving_tag_value\) 'h' is not an STS"),
     ({"tag_administrators": ADMIN}, "^tag_administrators must be a list of ARNs"),
     (
@@ -365,6 +374,7 @@ def test_a_token_serving_id_is_refused_since_the_role_is_named_after_it():
 
 GOOD_PROPS = [
     {"hub_role_arn": f"arn:aws:iam::{HUB}:role/service-role/teams/hub-fn"},  # a role path
+    {"hub_role_arn": f"arn:aws:iam::{HUB}:role/a_b+c=d,e.f@g-h"},  # every name character
     {"hub_account": "012345678901", "hub_role_arn": "arn:aws-cn:iam::012345678901:role/fn"},
     {"hub_endpoint_id": "vpce-1a2b3c4d"},  # the older, 8-digit ids
     {"external_id": "ab"},

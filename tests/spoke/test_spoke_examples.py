@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import importlib.util
 import json
+import re
 
 import aws_cdk as cdk
 import pytest
@@ -27,6 +28,7 @@ from compliance import (
     register_control_tower,
     register_nag_packs,
 )
+from sagemaker_notebook_access import ValidationError
 
 EXAMPLES_DIR = REPO_ROOT / "examples"
 REGION = TEST_ENV["region"]
@@ -275,6 +277,38 @@ def test_the_template_body_holds_the_spoke_role_by_its_derived_name(org):
         "AWS::IAM::ManagedPolicy",
         "AWS::IAM::Role",
     ]
+
+
+WILDCARD_ROLE_ARNS = [
+    f"arn:aws:iam::{HUB}:role/*",
+    f"arn:aws:iam::{HUB}:role/*/x",
+    f"arn:aws:iam::{HUB}:role/a*b?/-",
+    f"arn:aws:iam::{HUB}:role/hub-url-functio?",
+    f"arn:aws:iam::{HUB}:role/team/*",
+]
+
+
+def test_a_parameter_update_cannot_make_the_spokes_trust_a_wildcard_role(org):
+    """The attack: `update-stack-set --parameters HubRoleArn=...:role/*`. ArnEquals honours
+    * and ? ("Condition operators", IAM user guide), so the trust would admit every role of
+    the hub account; the parameter's AllowedPattern (matched whole, as CloudFormation does)
+    must refuse it, and still admit the hub's role, with a path or not."""
+    pattern = org["body"]["Parameters"]["HubRoleArn"]["AllowedPattern"]
+    for arn in WILDCARD_ROLE_ARNS:
+        assert re.fullmatch(pattern, arn) is None, arn
+    for arn in [
+        HUB_ROLE,
+        f"arn:aws-cn:iam::{HUB}:role/service-role/teams/hub-fn",
+        f"arn:aws:iam::{HUB}:role/a_b+c=d,e.f@g-h",
+    ]:
+        assert re.fullmatch(pattern, arn), arn
+
+
+@pytest.mark.parametrize("arn", WILDCARD_ROLE_ARNS)
+def test_a_wildcard_hub_role_in_context_is_refused(arn):
+    app = cdk.App(context={"regions": REGION, "hubAccount": HUB, "hubRoleArn": arn})
+    with pytest.raises(ValidationError, match=r"hub_role_arn .* is not an IAM role ARN"):
+        load("organization_stackset").build(app)
 
 
 def test_the_template_body_needs_no_bootstrap_in_the_member_accounts(org):

@@ -9,13 +9,18 @@ serving an existing notebook does not replace it.
 
 from __future__ import annotations
 
-from aws_cdk import Names
+import hashlib
+
+from aws_cdk import Names, Stack
+from constructs import Construct
 
 from ..lambda_src.presigned_url.contract import SERVED_BY_PATTERN, SERVED_BY_TAG
 from ..validation import ValidationError, is_token
 from .instance import NotebookInstance
 
 SERVING_ID_MAX_LENGTH = 64
+# Hex digits of sha256("<account>/<region>") a default serving id ends with.
+ENVIRONMENT_HASH_LENGTH = 8
 
 
 def serving_tag_of(notebook: NotebookInstance) -> str | None:
@@ -36,11 +41,26 @@ def tag_as_served(notebook: NotebookInstance, serving_id: str) -> None:
     notebook.cfn_notebook_instance.tags.set_tag(SERVED_BY_TAG, serving_id)
 
 
-def default_serving_id(api: object) -> str:
+def default_serving_id(api: Construct) -> str:
     """The stack's name and the API's path with a hash: unique in an account and region
     (stack names are), known at synth, so notebooks in other stacks and ``aws sagemaker
-    add-tags`` can name it. It changes if the API's construct path changes."""
-    return Names.unique_resource_name(api, max_length=SERVING_ID_MAX_LENGTH, separator="-")
+    add-tags`` can name it. It changes if the API's construct path changes.
+
+    In a stack with an account and a region, ``-`` and a hash of them follow (the name
+    shortened to keep the whole within ``SERVING_ID_MAX_LENGTH``): the same app deployed as
+    two hubs (dev and prod accounts, two regions) gets two serving ids, hence two spoke role
+    names (IAM names are global to an account, so a member account can hold both spokes)
+    and two external ids, and a notebook's tag names its hub. An environment-agnostic stack
+    (a token account or region) keeps the name alone: nothing else is known at synth."""
+    stack = Stack.of(api)
+    if is_token(stack.account) or is_token(stack.region):
+        return Names.unique_resource_name(api, max_length=SERVING_ID_MAX_LENGTH, separator="-")
+    digest = hashlib.sha256(f"{stack.account}/{stack.region}".encode()).hexdigest()
+    suffix = "-" + digest[:ENVIRONMENT_HASH_LENGTH]
+    name = Names.unique_resource_name(
+        api, max_length=SERVING_ID_MAX_LENGTH - len(suffix), separator="-"
+    )
+    return name + suffix
 
 
 def check_serving_id(value: str) -> None:

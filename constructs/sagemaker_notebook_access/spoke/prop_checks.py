@@ -18,14 +18,17 @@ from ..validation import ValidationError, is_token
 
 # An IAM role ARN: partition (aws, aws-cn, aws-us-gov, ...), 12-digit account, optional
 # path, a role name of 1..64 of [\w+=,.@-] ("IAM identifiers", "IAM and AWS STS quotas",
-# IAM user guide).
+# IAM user guide; CreateRole's RoleName pattern), ASCII only. The path takes the same
+# characters between its slashes: the trust compares with ArnEquals, which honours * and ?
+# as ArnLike does ("Condition operators", IAM user guide), so neither may appear anywhere.
 ROLE_ARN_PATTERN = re.compile(
-    r"arn:(aws[a-z-]*):iam::([0-9]{12}):role/(?:[\x21-\x7e]*/)?([\w+=,.@-]{1,64})"
+    r"arn:(aws[a-z-]*):iam::([0-9]{12}):role/(?:[\w+=,.@-]+/)*([\w+=,.@-]{1,64})", re.ASCII
 )
 # An interface endpoint's id as EC2 writes it (vpce- and hexadecimal digits).
 ENDPOINT_ID_PATTERN = re.compile(r"vpce-[0-9a-f]+")
-# AssumeRole's ExternalId: 2..1224 of [\w+=,.@:/-] (AWS STS API reference, AssumeRole).
-EXTERNAL_ID_PATTERN = re.compile(r"[\w+=,.@:/-]{2,1224}")
+# AssumeRole's ExternalId: 2..1224 of [\w+=,.@:/-] (AWS STS API reference, AssumeRole),
+# ASCII: STS refuses "été".
+EXTERNAL_ID_PATTERN = re.compile(r"[\w+=,.@:/-]{2,1224}", re.ASCII)
 
 
 @dataclass(frozen=True)

@@ -59,6 +59,9 @@ RESOURCES = {
     "list": contract.PORTAL_LIST_RESOURCE,
     "open": contract.PORTAL_OPEN_RESOURCE,
     "portal-start": contract.PORTAL_START_RESOURCE,
+    # A member account's notebook on the SigV4 routes (issue 22): pass account=.
+    "spoke-url": contract.SPOKE_URL_RESOURCE,
+    "spoke-start": contract.SPOKE_START_RESOURCE,
 }
 # The browser routes: what NotebookPortal gives the function, and a signed-in person.
 NOTEBOOK_ARN_PREFIX = f"arn:aws:sagemaker:{REGION}:{ACCOUNT_ID}:notebook-instance/"
@@ -92,8 +95,10 @@ def proxy_event(
     base64_body: bool = False,
     request_id: str = "req-0001",
     api_id: str | None = API_ID,
+    account: str | None = None,
 ) -> dict[str, Any]:
-    """A REST API Lambda proxy event as API Gateway sends it for IAM-authorized calls."""
+    """A REST API Lambda proxy event as API Gateway sends it for IAM-authorized calls;
+    ``account``: the AccountId path parameter of a member account's route."""
     if base64_body and isinstance(body, str):
         body = base64.b64encode(body.encode()).decode()
     path_name = name if isinstance(name, str) else "x"
@@ -104,7 +109,8 @@ def proxy_event(
         "headers": {"Content-Type": "application/json", "Host": "api.example.com"},
         "multiValueHeaders": {},
         "queryStringParameters": None,
-        "pathParameters": {"NotebookInstanceName": name},
+        "pathParameters": {"NotebookInstanceName": name}
+        | ({} if account is None else {"AccountId": account}),
         "stageVariables": None,
         "requestContext": {
             "resourcePath": RESOURCES.get(route, route),

@@ -37,6 +37,12 @@ NAME_PARAMETER = "NotebookInstanceName"
 NAME_SEGMENT = "{" + NAME_PARAMETER + "}"
 URL_RESOURCE = f"/notebooks/{NAME_SEGMENT}/url"
 START_RESOURCE = f"/notebooks/{NAME_SEGMENT}/start"
+# A member account's notebook on the SigV4 routes (issue 22): its own resources, so a grant
+# on /notebooks/* (every notebook of the hub's account) never reaches a member account.
+ACCOUNT_PARAMETER = "AccountId"
+ACCOUNT_SEGMENT = "{" + ACCOUNT_PARAMETER + "}"
+SPOKE_URL_RESOURCE = f"/accounts/{ACCOUNT_SEGMENT}/notebooks/{NAME_SEGMENT}/url"
+SPOKE_START_RESOURCE = f"/accounts/{ACCOUNT_SEGMENT}/notebooks/{NAME_SEGMENT}/start"
 # The browser routes (issue 11): Cognito-authorized, deployed only with a portal.
 PAGE_RESOURCE = "/"
 PORTAL_LIST_RESOURCE = "/portal/notebooks"
@@ -63,9 +69,10 @@ SERVED_BY_TAG = "notebook-access:served-by"
 # (SageMaker API reference, Tag); a serving id keeps to these without the space.
 SERVED_BY_PATTERN = re.compile(r"[A-Za-z0-9_.:/=+\-@]{1,256}")
 # Spokes (issue 22): notebooks in member accounts, minted through a role there that the
-# hub's function assumes. A notebook in a spoke is named "<account id>:<name>" in routes,
-# grants and listings (a notebook name has no ":", so this is never ambiguous); a bare name
-# is the hub's own account's.
+# hub's function assumes. A notebook in a spoke is named "<account id>:<name>" in the
+# portal's routes and listing, grant_open and the notebook-url client (a notebook name has
+# no ":", so this is never ambiguous), and is at SPOKE_*_RESOURCE on the SigV4 routes; a
+# bare name is the hub's own account's.
 ACCOUNT_SEPARATOR = ":"
 ACCOUNT_ID_PATTERN = re.compile(r"[0-9]{12}")
 SPOKE_ROLE_NAME_PREFIX = "notebook-access-spoke-"

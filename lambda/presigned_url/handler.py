@@ -83,7 +83,12 @@ def handle(
     validation.validate_method(request.method, route.method)
     name = ""
     if route.takes_name:
-        name = validation.validate_name(request.notebook_name)
+        name = validation.validate_target(
+            request.notebook_name,
+            request.account_id,
+            takes_account=route.takes_account,
+            takes_ref=route.needs_portal,
+        )
         audit["notebook"] = name
     body = parsing.parse_body(parsing.raw_body_of(request))
     return route.serve(

@@ -36,6 +36,7 @@ class Request:
     route: str  # API Gateway's resource template, a key of routes.ROUTES; "" if absent
     method: Any
     notebook_name: Any
+    account_id: Any  # the AccountId path parameter of a member account's route; None if absent
     caller: str | None
     source_ip: str | None
     request_id: str
@@ -59,6 +60,7 @@ def parse_request(event: Any, context: Any) -> Request:
         route=resource if isinstance(resource, str) else "",
         method=event.get("httpMethod"),
         notebook_name=_as_dict(event.get("pathParameters")).get(contract.NAME_PARAMETER),
+        account_id=_as_dict(event.get("pathParameters")).get(contract.ACCOUNT_PARAMETER),
         caller=caller_of(identity),
         source_ip=_text_or_none(identity.get("sourceIp")),
         request_id=request_id_of(request_context, context),

@@ -143,6 +143,8 @@ ROUTES: dict[str, Route] = {
     for route in (
         Route(contract.URL_RESOURCE, "url", serve_url),
         Route(contract.START_RESOURCE, "start", serve_start, needs_allow_start=True),
+        Route(contract.SPOKE_URL_RESOURCE, "url", serve_url),
+        Route(contract.SPOKE_START_RESOURCE, "start", serve_start, needs_allow_start=True),
         Route(contract.PAGE_RESOURCE, "portal-page", serve_page, method="GET", identity="page"),
         Route(
             contract.PORTAL_LIST_RESOURCE,
@@ -165,15 +167,19 @@ ROUTES: dict[str, Route] = {
 
 def served_by(settings: configuration.Settings) -> Mapping[str, Route]:
     """The ROUTES the construct deployed with these settings; the others are unknown."""
-    return _served(settings.allow_start, settings.portal.enabled)
+    return _served(settings.allow_start, settings.portal.enabled, bool(settings.spoke_accounts))
 
 
-@lru_cache(maxsize=4)
-def _served(allow_start: bool, portal_enabled: bool) -> Mapping[str, Route]:
+@lru_cache(maxsize=8)
+def _served(allow_start: bool, portal_enabled: bool, spokes_enabled: bool) -> Mapping[str, Route]:
     return MappingProxyType(
         {
             resource: route
             for resource, route in ROUTES.items()
-            if route.deployed_with(allow_start=allow_start, portal_enabled=portal_enabled)
+            if route.deployed_with(
+                allow_start=allow_start,
+                portal_enabled=portal_enabled,
+                spokes_enabled=spokes_enabled,
+            )
         }
     )

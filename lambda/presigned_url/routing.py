@@ -54,14 +54,27 @@ class Route:
         return contract.NAME_SEGMENT in self.resource
 
     @property
+    def takes_account(self) -> bool:
+        """A member account's route: its account in its own path segment (issue 22)."""
+        return contract.ACCOUNT_SEGMENT in self.resource
+
+    @property
+    def needs_spokes(self) -> bool:
+        return self.takes_account
+
+    @property
     def needs_portal(self) -> bool:
         """The browser routes exist only with a portal (PORTAL_*); otherwise they are unknown."""
         return self.identity != "iam"
 
-    def deployed_with(self, *, allow_start: bool, portal_enabled: bool) -> bool:
+    def deployed_with(
+        self, *, allow_start: bool, portal_enabled: bool, spokes_enabled: bool = False
+    ) -> bool:
         """Whether the construct deploys this route under those settings."""
-        return (allow_start or not self.needs_allow_start) and (
-            portal_enabled or not self.needs_portal
+        return (
+            (allow_start or not self.needs_allow_start)
+            and (portal_enabled or not self.needs_portal)
+            and (spokes_enabled or not self.needs_spokes)
         )
 
 

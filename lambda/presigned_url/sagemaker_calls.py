@@ -238,10 +238,12 @@ def entitled_status(
     account: str | None = None,
     client: Any = None,
 ) -> str:
-    """The notebook's status, once its tags show it is served (404 otherwise) and that
-    ``user`` may use it (403 otherwise). ``account``/``client``: a spoke's (accounts.py).
+    """The notebook's status, once its tags show it is served and that ``user`` may use it.
 
-    Describe and ListTags run side by side; the status is told only to an entitled person.
+    One 403, in the same words, for a notebook that is not served, does not exist, or is
+    another person's: a signed-in person learns nothing of which notebooks exist, in any
+    account. ``account``/``client``: a spoke's (accounts.py). Describe and ListTags run
+    side by side; the status is told only to an entitled person.
     """
     arn = settings.notebook_arn(account, name)
     status_call = _calls.submit(describe_status, name, client)
@@ -253,24 +255,23 @@ def entitled_status(
         tags = tags_call.result()
     except Exception as error:
         if is_missing(error) or is_missing(status_call.exception()):
-            # A listed name with no notebook behind it: the same 403 as another person's
-            # notebook, so a person learns nothing of which listed names exist. What
+            # No notebook behind the name: the same 403 as another person's notebook. What
             # ListTags answers for a missing ARN is not documented; DescribeNotebookInstance's
             # "RecordNotFound" is (see is_missing), so either one says it is missing.
-            # Without a listing, no notebook means no tag: not served.
-            refusal = _not_entitled(name) if listed else errors.NotebookNotFound.not_served(name)
-            raise refusal from None
+            raise _not_entitled(name) from None
         raise upstream_error(error, name) from None
     if not (listed or _carries_serving_tag(tags, settings)):
         _discard(status_call)
-        raise errors.NotebookNotFound.not_served(name)
+        raise _not_entitled(name)
     if not portal.entitled(user, tags):
         _discard(status_call)
         raise _not_entitled(name)
     try:
         return status_call.result()
     except Exception as error:
-        raise _describe_failure(error, name, denied_is_not_served=not listed) from None
+        if is_denied(error):  # the tag went between the two calls: as if never there
+            raise _not_entitled(name) from None
+        raise upstream_error(error, name) from None
 
 
 def _carries_serving_tag(tags: dict[str, str], settings: configuration.Settings) -> bool:

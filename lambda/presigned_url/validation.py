@@ -9,6 +9,7 @@ from __future__ import annotations
 import json
 import re
 from typing import Any
+from urllib.parse import unquote
 
 if "." in __name__:  # a package: the source tree (tests) and the wheel
     from . import configuration, contract, errors
@@ -32,11 +33,41 @@ def validate_method(method: Any, allowed: str) -> None:
     )
 
 
+def validate_target(name: Any, account: Any, *, takes_account: bool, takes_ref: bool) -> str:
+    """The notebook a route names, as "<account>:<name>" or "<name>".
+
+    A member account's route (``takes_account``) has the account in its own path segment; the
+    portal's routes (``takes_ref``) take "<account>:<name>" in the name; the hub's own SigV4
+    routes take a bare name only, so a grant on them never reaches a member account.
+    """
+    if takes_account:
+        if not isinstance(account, str) or not contract.ACCOUNT_ID_PATTERN.fullmatch(account):
+            raise errors.ValidationFailed("the account in the path must be 12 digits")
+        return f"{account}{contract.ACCOUNT_SEPARATOR}{_plain_name(name)}"
+    if takes_ref:
+        return validate_name(name)
+    return _plain_name(name)
+
+
+def _plain_name(name: Any) -> str:
+    checked = validate_name(name)
+    if contract.ACCOUNT_SEPARATOR in checked:
+        raise errors.ValidationFailed(
+            "a member account's notebook is at /accounts/{account}/notebooks/{name}/..., "
+            "not /notebooks/{account}:{name}/..."
+        )
+    return checked
+
+
 def validate_name(name: Any) -> str:
     if not isinstance(name, str) or not name:
         raise errors.ValidationFailed(
             "the path must name a notebook instance: POST /notebooks/{name}/url"
         )
+    if isinstance(name, str) and "%" in name:
+        # A client that percent-encoded the ":" of "<account>:<name>": a name has no "%",
+        # so decoding once is unambiguous.
+        name = unquote(name)
     if contract.split_notebook_ref(name) is None:
         raise errors.ValidationFailed(
             f"the notebook instance name is not valid: use 1..{contract.NOTEBOOK_NAME_MAX_LENGTH} "

@@ -142,9 +142,16 @@ def test_portal_open_needs_the_tag_then_the_entitlement(aws, logs):
     assert {name: r["statusCode"] for name, (r, _) in outcomes.items()} == {
         "nb-mine": 200,
         "nb-theirs": 403,
-        "nb-unserved": 404,
-        "nb-missing": 404,
+        "nb-unserved": 403,
+        "nb-missing": 403,
     }
+    # The same words whatever the reason, but the name: nothing tells them apart.
+    messages = {
+        body["message"].replace(name, "X")
+        for name, (_, body) in outcomes.items()
+        if name != "nb-mine"
+    }
+    assert len(messages) == 1
     assert aws.calls["CreatePresignedNotebookInstanceUrl"] == 1  # only nb-mine's
 
 
@@ -240,5 +247,5 @@ def test_portal_open_checks_the_tag_itself_where_iam_would_let_it_through(aws, l
         response, body = invoke(browser_event("open", claims=ALICE, name="nb-unserved"))
     finally:
         aws.served_by = SERVING_ID
-    assert (response["statusCode"], body["error"]) == (404, "NotebookNotFound")
+    assert (response["statusCode"], body["error"]) == (403, "Forbidden")
     assert "CreatePresignedNotebookInstanceUrl" not in aws.calls

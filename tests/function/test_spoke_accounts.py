@@ -79,7 +79,7 @@ def calls(org: Accounts, account: str) -> dict[str, int]:
 def test_a_spoke_notebook_is_minted_there_with_one_assume_role_per_session(org, logs):
     org[SPOKE_A].add_notebook("nb-a", "InService", OWNED)
     for _ in range(2):
-        response, body = invoke(proxy_event(name=f"{SPOKE_A}:nb-a"))
+        response, body = invoke(proxy_event(route="spoke-url", account=SPOKE_A, name="nb-a"))
         assert response["statusCode"] == 200, body
         assert body["NotebookInstanceName"] == f"{SPOKE_A}:nb-a"
     assert org.sts_calls == {"AssumeRole": 1}  # the session is kept
@@ -91,43 +91,68 @@ def test_the_same_name_in_the_hub_and_a_spoke_is_never_confused(org, logs):
     org[ACCOUNT_ID].add_notebook("shared-name", "InService", OWNED)
     org[SPOKE_B].add_notebook("shared-name", "Stopped", OWNED)
     hub_response, _ = invoke(proxy_event(name="shared-name"))
-    spoke_response, spoke_body = invoke(proxy_event(name=f"{SPOKE_B}:shared-name"))
+    spoke_response, spoke_body = invoke(
+        proxy_event(route="spoke-url", account=SPOKE_B, name="shared-name")
+    )
     assert hub_response["statusCode"] == 200
     # The spoke's is stopped: a 409 that says so, not the hub's URL.
     assert (spoke_response["statusCode"], spoke_body["NotebookInstanceStatus"]) == (409, "Stopped")
 
 
 @pytest.mark.parametrize(
-    "ref",
-    [f"{STRANGER}:nb-a", f"{ACCOUNT_ID}:nb-a"],
-    ids=["account-not-a-spoke", "hub-account-spelled-out"],
+    "account", [STRANGER, ACCOUNT_ID], ids=["account-not-a-spoke", "hub-account-spelled-out"]
 )
-def test_an_account_that_is_not_a_spoke_is_404_before_any_call(org, logs, ref):
+def test_an_account_that_is_not_a_spoke_is_404_before_any_call(org, logs, account):
     org[STRANGER].add_notebook("nb-a", "InService", OWNED)
-    response, body = invoke(proxy_event(name=ref))
+    response, body = invoke(proxy_event(route="spoke-url", account=account, name="nb-a"))
     assert (response["statusCode"], body["error"]) == (404, "NotebookNotFound")
     assert org.sts_calls == {}
     assert all(stand_in.calls == {} for stand_in in org.stand_ins.values())
 
 
+def test_a_member_accounts_notebook_is_not_reachable_through_the_hubs_own_route(org, logs):
+    # A grant on /notebooks/* (every notebook of the hub's account) must not reach a member
+    # account by naming "<account>:<name>" there: the hub's routes take a bare name only.
+    org[SPOKE_A].add_notebook("nb-a", "InService", OWNED)
+    for name in (f"{SPOKE_A}:nb-a", f"{SPOKE_A}%3Anb-a", f"{SPOKE_A}%3anb-a"):
+        response, body = invoke(proxy_event(name=name))
+        assert (response["statusCode"], body["error"]) == (400, "ValidationError"), name
+        assert "/accounts/{account}/notebooks/{name}" in body["message"]
+    assert org.sts_calls == {}
+    assert calls(org, SPOKE_A) == {}
+
+
 def test_a_spoke_notebook_without_the_hubs_tag_is_404(org, logs):
     org[SPOKE_A].add_notebook("nb-a", "InService", {contract.SERVED_BY_TAG: "Other-Hub"})
-    response, body = invoke(proxy_event(name=f"{SPOKE_A}:nb-a"))
+    response, body = invoke(proxy_event(route="spoke-url", account=SPOKE_A, name="nb-a"))
     assert (response["statusCode"], body["error"]) == (404, "NotebookNotFound")
     assert "AuthorizedUrl" not in body
 
 
 @pytest.mark.parametrize("ref", ["12:nb-a", f"{SPOKE_A}:", f"{SPOKE_A}:nb_a", f"x{SPOKE_A}:nb"])
 def test_a_malformed_reference_is_a_400(org, logs, ref):
-    response, body = invoke(proxy_event(name=ref))
+    response, body = invoke(browser_event("open", claims=ALICE, name=ref))
     assert (response["statusCode"], body["error"]) == (400, "ValidationError")
     assert org.sts_calls == {}
+
+
+@pytest.mark.parametrize("account", ["12", "2222222222222", "22222222222x", None])
+def test_a_malformed_account_in_the_path_is_a_400(org, logs, account):
+    response, body = invoke(proxy_event(route="spoke-url", account=account, name="nb-a"))
+    assert (response["statusCode"], body["error"]) == (400, "ValidationError")
+    assert org.sts_calls == {}
+
+
+def test_the_portal_opens_a_reference_whose_colon_was_percent_encoded(org, logs):
+    org[SPOKE_A].add_notebook("mine", "InService", OWNED)
+    response, body = invoke(browser_event("open", claims=ALICE, name=f"{SPOKE_A}%3Amine"))
+    assert response["statusCode"] == 200, body
 
 
 def test_a_spoke_that_refuses_the_hub_is_an_upstream_error_and_nothing_is_minted(org, logs):
     org[SPOKE_A].add_notebook("nb-a", "InService", OWNED)
     with handler_environment(**{**HUB_ENV, **PORTAL_ENV, "SPOKE_EXTERNAL_ID": "guessed"}):
-        response, body = invoke(proxy_event(name=f"{SPOKE_A}:nb-a"))
+        response, body = invoke(proxy_event(route="spoke-url", account=SPOKE_A, name="nb-a"))
     assert (response["statusCode"], body["error"]) == (502, "UpstreamError")
     assert "could not be reached" in body["message"]
     assert calls(org, SPOKE_A) == {}
@@ -135,7 +160,9 @@ def test_a_spoke_that_refuses_the_hub_is_an_upstream_error_and_nothing_is_minted
 
 def test_start_in_a_spoke(org, logs):
     org[SPOKE_B].add_notebook("nb-b", "Stopped", OWNED)
-    response, body = invoke(proxy_event(route="start", name=f"{SPOKE_B}:nb-b", body="{}"))
+    response, body = invoke(
+        proxy_event(route="spoke-start", account=SPOKE_B, name="nb-b", body="{}")
+    )
     assert (response["statusCode"], body["NotebookInstanceStatus"]) == (202, "Pending")
     assert org[SPOKE_B].notebook("nb-b").status == "Pending"
 
@@ -187,7 +214,9 @@ def test_portal_open_in_a_spoke_needs_the_tag_and_the_entitlement(org, logs):
         name: invoke(browser_event("open", claims=ALICE, name=f"{SPOKE_A}:{name}"))[0]["statusCode"]
         for name in ("mine", "theirs", "unserved")
     }
-    assert statuses == {"mine": 200, "theirs": 403, "unserved": 404}
+    # One 403, in the same words, for another person's and for one not served: a person
+    # learns nothing of which notebooks exist.
+    assert statuses == {"mine": 200, "theirs": 403, "unserved": 403}
     assert calls(org, SPOKE_A)["CreatePresignedNotebookInstanceUrl"] == 1
 
 

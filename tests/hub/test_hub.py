@@ -9,6 +9,7 @@ made after it, and a hub on an API with a given SageMaker endpoint (left alone).
 from __future__ import annotations
 
 import json
+import re
 
 import aws_cdk as cdk
 import pytest
@@ -31,6 +32,7 @@ from compliance import (
 from sagemaker_notebook_access import (
     IpRestrictedNotebook,
     NotebookAccessHub,
+    NotebookInstance,
     NotebookPortal,
     PresignedUrlApi,
     PrivateVpc,
@@ -252,19 +254,63 @@ def test_a_bad_external_id_and_a_second_hub_are_refused():
         NotebookAccessHub(stack, "Second", api=api, spoke_accounts=["444444444444"])
 
 
-def test_grant_open_names_a_spokes_notebook_by_reference():
+def granted_paths(stack: cdk.Stack, user: iam.User) -> list[str]:
+    ref = stack.get_logical_id(user.node.default_child)
+    policies = [
+        json.dumps(r["Properties"]["PolicyDocument"])
+        for r in Template.from_stack(stack).to_json()["Resources"].values()
+        if r["Type"] in ("AWS::IAM::Policy", "AWS::IAM::ManagedPolicy")
+        and {"Ref": ref} in r["Properties"].get("Users", [])
+    ]
+    return sorted(set(re.findall(r"/v1/POST/([^\"]+)", " ".join(policies))))
+
+
+def test_grants_on_the_hubs_notebooks_never_reach_a_member_account():
+    # The attack: a role granted every notebook of the hub (grant_open without a notebook)
+    # calls POST /notebooks/222222222222:nb-a/url. Its grant is on /notebooks/*; a member
+    # account's notebooks are only at /accounts/{account}/notebooks/..., which it does not
+    # match (and the handler refuses "<account>:<name>" on the hub's own route:
+    # tests/function/test_spoke_accounts.py).
     stack = cdk.Stack(cdk.App(), "Grants", env=cdk.Environment(**TEST_ENV))
     api = PresignedUrlApi(stack, "Api", vpc=make_vpc(stack), allowed_cidrs=CIDRS)
     NotebookAccessHub(stack, "Hub", api=api, spoke_accounts=SPOKES)
-    user = iam.User(stack, "User")
-    api.grant_open(user, f"{SPOKES[0]}:nb-a")
-    text = json.dumps(Template.from_stack(stack).to_json())
-    assert f"/POST/notebooks/{SPOKES[0]}:nb-a/url" in text
-    for bad in ("12:nb-a", f"{SPOKES[0]}:nb_a", f"{SPOKES[0]}:"):
+    everyone, one, whole_account = iam.User(stack, "A"), iam.User(stack, "B"), iam.User(stack, "C")
+    api.grant_open(everyone)
+    api.grant_open(one, f"{SPOKES[0]}:nb-a")
+    api.grant_open(whole_account, f"{SPOKES[1]}:*")
+    assert granted_paths(stack, everyone) == ["notebooks/*/url"]
+    assert granted_paths(stack, one) == [f"accounts/{SPOKES[0]}/notebooks/nb-a/url"]
+    assert granted_paths(stack, whole_account) == [f"accounts/{SPOKES[1]}/notebooks/*/url"]
+    # The member account's route exists, IAM-authorized like the others.
+    methods = [
+        m["Properties"]
+        for m in Template.from_stack(stack).to_json()["Resources"].values()
+        if m["Type"] == "AWS::ApiGateway::Method"
+    ]
+    assert all(m["AuthorizationType"] == "AWS_IAM" for m in methods)
+    assert len(methods) == 2  # /notebooks/{name}/url and /accounts/{account}/notebooks/{name}/url
+    for bad in ("12:nb-a", f"{SPOKES[0]}:nb_a", f"{SPOKES[0]}:", "x:*"):
         with pytest.raises(
             ValidationError, match=r"is not '<12-digit account id>:<notebook name>'"
         ):
-            api.grant_open(user, bad)
+            api.grant_open(everyone, bad)
+
+
+def test_a_grant_on_a_member_accounts_notebook_instance_names_its_account():
+    # The attack: a NotebookInstance made in a spoke's stack, granted by object, must not
+    # become a grant on the hub's notebook of the same name.
+    app = cdk.App()
+    hub_stack = cdk.Stack(app, "HubStack", env=cdk.Environment(**TEST_ENV))
+    api = PresignedUrlApi(hub_stack, "Api", vpc=make_vpc(hub_stack), allowed_cidrs=CIDRS)
+    spoke_stack = cdk.Stack(
+        app, "SpokeStack", env=cdk.Environment(account=SPOKES[0], region="eu-west-1")
+    )
+    notebook = NotebookInstance(
+        spoke_stack, "Nb", vpc=make_vpc(spoke_stack), notebook_instance_name="analysis"
+    )
+    user = iam.User(hub_stack, "U")
+    api.grant_open(user, notebook)
+    assert granted_paths(hub_stack, user) == [f"accounts/{SPOKES[0]}/notebooks/analysis/url"]
 
 
 def test_the_hub_outputs_what_a_spoke_in_another_account_needs(synthesized):
@@ -274,3 +320,13 @@ def test_the_hub_outputs_what_a_spoke_in_another_account_needs(synthesized):
     (endpoint_id,) = [o for k, o in outputs.items() if k.startswith("HubHubEndpointId")]
     assert "FunctionRole" in role["Value"]["Fn::GetAtt"][0]
     assert "SageMakerApiEndpoint" in endpoint_id["Value"]["Ref"]
+
+
+@pytest.mark.parametrize("external_id", ["hub-\u00e9t\u00e9", "ab\u0663"])
+def test_a_non_ascii_external_id_is_refused(external_id):
+    # STS's ExternalId is ASCII ([\w+=,.@:/-], STS API reference): a Unicode one would pass
+    # synth and fail every AssumeRole.
+    stack = cdk.Stack(cdk.App(), "Bad", env=cdk.Environment(**TEST_ENV))
+    api = PresignedUrlApi(stack, "Api", vpc=make_vpc(stack), allowed_cidrs=CIDRS)
+    with pytest.raises(ValidationError, match=r"external_id .* must be 2\.\.1224"):
+        NotebookAccessHub(stack, "Hub", api=api, spoke_accounts=SPOKES, external_id=external_id)

@@ -22,7 +22,7 @@ from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from importlib.metadata import entry_points
 from pathlib import Path
 from typing import Any
-from urllib.parse import parse_qs, quote, urlsplit
+from urllib.parse import parse_qs, urlsplit
 
 import boto3
 import pytest
@@ -459,17 +459,17 @@ def test_name_of_63_characters_is_accepted(api: FakeApi, capsys) -> None:
 
 
 def test_a_notebook_in_a_member_account_is_named_with_its_account(api: FakeApi, capsys) -> None:
-    # Issue 22: "<account id>:<name>", percent-encoded in the path (API Gateway decodes it).
+    # Issue 22: "<account id>:<name>" is at the member account's own route.
     name = "222222222222:nb-a"
     api.answer(
-        "/v1/notebooks/222222222222%3Anb-a/url",
+        "/v1/accounts/222222222222/notebooks/nb-a/url",
         url_answer(f"https://nb-a.notebook.eu-west-1.sagemaker.aws/auth?token={TOKEN}", name),
     )
 
     result = run_cli(capsys, "--api-url", api.base_url, name, "--print")
 
     assert result.code == 0, result.err
-    assert api.paths == ["/v1/notebooks/222222222222%3Anb-a/url"]
+    assert api.paths == ["/v1/accounts/222222222222/notebooks/nb-a/url"]
     assert_signed(api)
 
 
@@ -608,7 +608,8 @@ ACCEPTED = [case for case in URL_CASES if not case["refused"]]
 def answer_case(api: FakeApi, case: dict) -> tuple[str, tuple[str, ...]]:
     """Have the fake API answer the case's URL for its notebook; the URL and the CLI's args."""
     url = case["url"].replace("{token}", TOKEN)
-    path = f"/v1/notebooks/{quote(case['notebook'], safe='')}/url"  # as the CLI sends it
+    account, _, name = case["notebook"].rpartition(":")
+    path = f"/v1/{f'accounts/{account}/' if account else ''}notebooks/{name}/url"
     api.answer(path, url_answer(url, case["notebook"]))
     api.region = case["region"]
     return url, ("--api-url", api.base_url, "--region", case["region"], case["notebook"])

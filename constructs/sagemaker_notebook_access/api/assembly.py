@@ -156,6 +156,7 @@ def build_rest_api(
     api.execution_log_group = rest.execution_log_group
     api.logging_role = rest.logging_role
     api.web_acl = rest.web_acl
+    api._sigv4_routes = rest.routes  # NotebookAccessHub adds a member account's routes
     # What `notebook-url --stack-name` reads: marked by its description, in any stack.
     api.url_output = CfnOutput(
         api, API_OUTPUT_ID, value=api.url, description=api_output_description(api.node.path)

@@ -71,7 +71,8 @@ class PresignedUrlApi(Construct):
         protects. Default: no prefix.
     :param serving_tag_value: the value of the ``notebook-access:served-by`` tag that
         makes a notebook served by this API: 1..256 letters, digits and ``_ . : / = + - @``,
-        known at synth. Default: the stack name and the construct path with a hash
+        known at synth. Default: the stack name and the construct path with a hash (and, in a
+        stack with an account and region, a hash of them)
         (``serving_tag_value`` attribute); set it to keep the value when the path changes.
     :param allow_start: add ``POST /notebooks/{name}/start`` and let the Lambda start a
         Stopped notebook. Default: False (no route, no permission).
@@ -235,10 +236,9 @@ class PresignedUrlApi(Construct):
         serve_notebook(self, notebook)
 
     def grant_open(self, grantee: iam.IGrantable, notebook: NotebookRef | None = None) -> iam.Grant:
-        """Let ``grantee`` call the API for ``notebook`` (default: every served notebook).
-
-        Grants ``execute-api:Invoke`` on that notebook's routes only: the route
-        contains the name, so IAM scopes the grant per notebook.
+        """Let ``grantee`` call the API for ``notebook`` (default: every served notebook of
+        this account; ``"<account id>:<name>"`` or ``"<account id>:*"``: a hub's member
+        account's). ``execute-api:Invoke`` on those routes only: IAM scopes it per notebook.
         """
         return grant_open_routes(self, grantee, notebook)
 

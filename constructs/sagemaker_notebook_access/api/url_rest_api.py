@@ -8,6 +8,7 @@ responses (api/gateway_responses.py) give API Gateway's own errors the handler's
 from __future__ import annotations
 
 import json
+import re
 from collections.abc import Sequence
 from dataclasses import dataclass
 
@@ -20,7 +21,6 @@ from constructs import Construct
 
 from ..acknowledgments import LAMBDA_PERMISSION_RULE, acknowledge
 from ..lambda_src.presigned_url.contract import (
-    NAME_PARAMETER,
     SESSION_DURATION_FIELD,
     START_RESOURCE,
     URL_RESOURCE,
@@ -67,6 +67,7 @@ class UrlRestApi:
     execution_log_group: logs.LogGroup
     logging_role: ApiGatewayLoggingRole | None
     web_acl: ApiWebAcl
+    routes: SigV4Routes
 
     @classmethod
     def create(
@@ -95,7 +96,7 @@ class UrlRestApi:
             ),
             deploy_options=stage.options(access_log_group),
         )
-        _add_routes(rest_api, function, allow_start=allow_start)
+        routes = _add_routes(rest_api, function, allow_start=allow_start)
         add_gateway_responses(rest_api)
         _acknowledge(rest_api)
         execution_log_group = log_settings.log_group(
@@ -124,7 +125,7 @@ class UrlRestApi:
             log_retention=log_settings.retention,
             removal_policy=log_settings.removal_policy,
         )
-        return cls(rest_api, access_log_group, execution_log_group, logging_role, web_acl)
+        return cls(rest_api, access_log_group, execution_log_group, logging_role, web_acl, routes)
 
 
 def _deny_outside(allowed_cidrs: Sequence[str]) -> iam.PolicyDocument:
@@ -144,47 +145,65 @@ def _deny_outside(allowed_cidrs: Sequence[str]) -> iam.PolicyDocument:
     )
 
 
-def _add_routes(api: apigw.RestApi, function: lambda_.IFunction, *, allow_start: bool) -> None:
-    """``POST`` on the URL route (and the start route), body and path checked first."""
-    # No console test-invoke permission: it would skip IAM auth and the resource policy.
-    integration = apigw.LambdaIntegration(function, allow_test_invoke=False)
-    validator = api.add_request_validator(
-        "Validator", validate_request_body=True, validate_request_parameters=True
-    )
-    body_model = api.add_model(
-        "SessionRequest",
-        content_type="application/json",
-        schema=apigw.JsonSchema(
-            schema=apigw.JsonSchemaVersion.DRAFT4,
-            title="SessionRequest",
-            type=apigw.JsonSchemaType.OBJECT,
-            additional_properties=False,
-            properties={
-                SESSION_DURATION_FIELD: apigw.JsonSchema(
-                    type=apigw.JsonSchemaType.INTEGER,
-                    minimum=SESSION_DURATION_MIN_SECONDS,
-                    maximum=SESSION_DURATION_MAX_SECONDS,
-                )
-            },
-        ),
-    )
-    path_parameters = {f"method.request.path.{NAME_PARAMETER}": True}
-    # Only POST is defined. Another method on a route gets API Gateway's own answer for
-    # an undefined method, 403 MISSING_AUTHENTICATION_TOKEN (api/gateway_responses.py): a
-    # catch-all method cannot answer 405, because a method without IAM authorization
-    # behind a resource policy with no explicit Allow is denied ("How API Gateway
-    # resource policies affect authorization workflow", API Gateway developer guide).
-    api.root.resource_for_path(URL_RESOURCE).add_method(
-        "POST",
-        integration,
-        request_validator=validator,
-        request_parameters=path_parameters,
-        request_models={"application/json": body_model},
-    )
-    if allow_start:
-        api.root.resource_for_path(START_RESOURCE).add_method(
-            "POST", integration, request_validator=validator, request_parameters=path_parameters
+class SigV4Routes:
+    """The IAM-authorized routes to the function: ``POST`` only, body and path checked first.
+
+    ``add`` also serves NotebookAccessHub, which adds a member account's routes later.
+    """
+
+    def __init__(self, api: apigw.RestApi, function: lambda_.IFunction) -> None:
+        self._api = api
+        # No console test-invoke permission: it would skip IAM auth and the resource policy.
+        self._integration = apigw.LambdaIntegration(function, allow_test_invoke=False)
+        self._validator = api.add_request_validator(
+            "Validator", validate_request_body=True, validate_request_parameters=True
         )
+        self._body_model = api.add_model(
+            "SessionRequest",
+            content_type="application/json",
+            schema=apigw.JsonSchema(
+                schema=apigw.JsonSchemaVersion.DRAFT4,
+                title="SessionRequest",
+                type=apigw.JsonSchemaType.OBJECT,
+                additional_properties=False,
+                properties={
+                    SESSION_DURATION_FIELD: apigw.JsonSchema(
+                        type=apigw.JsonSchemaType.INTEGER,
+                        minimum=SESSION_DURATION_MIN_SECONDS,
+                        maximum=SESSION_DURATION_MAX_SECONDS,
+                    )
+                },
+            ),
+        )
+
+    def add(self, resource: str, *, with_session_body: bool) -> apigw.Method:
+        """``POST`` on ``resource`` (its path parameters required)."""
+        # Only POST is defined. Another method on a route gets API Gateway's own answer for
+        # an undefined method, 403 MISSING_AUTHENTICATION_TOKEN (api/gateway_responses.py):
+        # a catch-all method cannot answer 405, because a method without IAM authorization
+        # behind a resource policy with no explicit Allow is denied ("How API Gateway
+        # resource policies affect authorization workflow", API Gateway developer guide).
+        parameters = {
+            f"method.request.path.{name}": True for name in re.findall(r"{(\w+)}", resource)
+        }
+        return self._api.root.resource_for_path(resource).add_method(
+            "POST",
+            self._integration,
+            request_validator=self._validator,
+            request_parameters=parameters,
+            request_models=({"application/json": self._body_model} if with_session_body else None),
+        )
+
+
+def _add_routes(
+    api: apigw.RestApi, function: lambda_.IFunction, *, allow_start: bool
+) -> SigV4Routes:
+    """The URL route, and the start route with ``allow_start``."""
+    routes = SigV4Routes(api, function)
+    routes.add(URL_RESOURCE, with_session_body=True)
+    if allow_start:
+        routes.add(START_RESOURCE, with_session_body=False)
+    return routes
 
 
 def _acknowledge(api: apigw.RestApi) -> None:

@@ -24,6 +24,8 @@ from ..api.presigned_url_api import PresignedUrlApi
 from ..api.served_notebooks import DESCRIBE_ACTION, START_ACTION
 from ..lambda_src.presigned_url.contract import (
     ACCOUNT_ID_PATTERN,
+    SPOKE_START_RESOURCE,
+    SPOKE_URL_RESOURCE,
     Env,
     spoke_role_name,
 )
@@ -32,7 +34,7 @@ from ..validation import ValidationError, is_token, validating
 
 ASSUME_ROLE_ACTION = "sts:AssumeRole"
 # STS AssumeRole's ExternalId: 2..1224 characters of [\w+=,.@:/-] (STS API reference).
-EXTERNAL_ID_PATTERN = re.compile(r"[\w+=,.@:/-]{2,1224}")
+EXTERNAL_ID_PATTERN = re.compile(r"[\w+=,.@:/-]{2,1224}", re.ASCII)
 # What a spoke role calls through the hub's endpoints (its own policy scopes each).
 SPOKE_SAGEMAKER_ACTIONS = [
     PRESIGN_ACTION,
@@ -109,6 +111,11 @@ class NotebookAccessHub(Construct):
         ]
         for name, (value, max_chars) in _variables(api, accounts, external_id).items():
             api._add_environment(name, value, max_chars=max_chars)
+        # A member account's notebooks on routes of their own, so a grant on the hub's
+        # /notebooks/* never reaches them (grant_open with account= or "<account>:<name>").
+        api._sigv4_routes.add(SPOKE_URL_RESOURCE, with_session_body=True)
+        if api.allow_start:
+            api._sigv4_routes.add(SPOKE_START_RESOURCE, with_session_body=False)
         api.function_policy.add_statements(
             iam.PolicyStatement(
                 sid="AssumeSpokeRoles", actions=[ASSUME_ROLE_ACTION], resources=self.spoke_role_arns

@@ -70,7 +70,11 @@ class ApiClient:
         self._opener = urllib.request.build_opener(_RefuseRedirects)
 
     def route(self, notebook: str, action: str) -> str:
-        return f"{self.api_url}notebooks/{quote(notebook, safe='')}/{action}"
+        """The route of ``notebook``; "<account id>:<name>" is a hub's member account's,
+        at /accounts/<account id>/notebooks/<name>/ (its own routes, issue 22)."""
+        account, _, name = notebook.rpartition(":")
+        prefix = f"accounts/{quote(account, safe='')}/" if account else ""
+        return f"{self.api_url}{prefix}notebooks/{quote(name, safe='')}/{action}"
 
     def post(self, url: str, payload: dict[str, Any]) -> ApiResponse:
         # Always a JSON object, "{}" at least: the API validates the body against its model.

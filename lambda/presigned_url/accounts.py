@@ -33,6 +33,9 @@ else:  # the Lambda: this folder is the top level (handler string "handler.handl
 # spoke credentials is good for 15 minutes at most.
 SESSION_SECONDS = 900
 RENEW_BEFORE_SECONDS = 300
+# A spoke that refused (no role yet, a wrong trust) is not asked again for this long: a
+# listing per page view would otherwise make an AssumeRole for it every time.
+REFUSAL_SECONDS = 60
 SESSION_NAME = "notebook-access-hub"  # the hub's audit line names the person
 # The regional endpoint, reached through the hub's STS interface endpoint (private DNS);
 # pinned, whatever the runtime's botocore defaults to ("Manage AWS STS in an AWS Region",
@@ -65,6 +68,7 @@ _sessions: dict[str, tuple[float, Clients]] = {}
 # One lock per account, so the listing's threads assume different spokes side by side and
 # never the same one twice; _lock guards the two dicts.
 _account_locks: dict[str, threading.Lock] = {}
+_refused_until: dict[str, float] = {}
 _lock = threading.Lock()
 
 
@@ -82,6 +86,8 @@ def clients_for(account: str | None, settings: configuration.Settings) -> Client
         cached = _sessions.get(account)
         if cached is not None and cached[0] - time.time() > RENEW_BEFORE_SECONDS:
             return cached[1]
+        if _refused_until.get(account, 0) > time.time():
+            raise errors.UpstreamError(_UNREACHABLE)
         try:
             answer = sts.assume_role(
                 RoleArn=settings.spoke_role_arn(account),
@@ -90,7 +96,10 @@ def clients_for(account: str | None, settings: configuration.Settings) -> Client
                 DurationSeconds=SESSION_SECONDS,
             )
         except Exception as error:
-            raise _unreachable(error) from None
+            mapped = _unreachable(error)
+            if isinstance(mapped, errors.UpstreamError):  # refused or failed, not throttled
+                _refused_until[account] = time.time() + REFUSAL_SECONDS
+            raise mapped from None
         credentials = answer["Credentials"]
         keys = {
             "aws_access_key_id": credentials["AccessKeyId"],
@@ -110,13 +119,17 @@ def forget_sessions() -> None:
     """Drop every spoke session (tests; a changed configuration)."""
     with _lock:
         _sessions.clear()
+        _refused_until.clear()
+
+
+_UNREACHABLE = (
+    "the notebook's account could not be reached; retry later, and if it persists "
+    "give the requestId to the API's operators"
+)
 
 
 def _unreachable(error: Exception) -> Exception:
     mapped = sagemaker_calls.upstream_error(error, "")
     if isinstance(mapped, errors.ApiError) and mapped.status == 502:
-        return errors.UpstreamError(
-            "the notebook's account could not be reached; retry later, and if it persists "
-            "give the requestId to the API's operators"
-        )
+        return errors.UpstreamError(_UNREACHABLE)
     return mapped

@@ -13,7 +13,7 @@ from __future__ import annotations
 
 import time
 from collections.abc import Callable, Iterable
-from concurrent.futures import ThreadPoolExecutor
+from concurrent.futures import ThreadPoolExecutor, wait
 from dataclasses import dataclass, field
 from typing import Any
 
@@ -91,7 +91,11 @@ def listing_for(
             _add_listed(hub, user, settings)
     except Exception as error:
         raise sagemaker_calls.upstream_error(error, "") from None
-    listings = [hub, *(future.result() for future in futures)]
+    # The spokes get what is left of the budget: one still reading then is left out.
+    done, late = wait(futures, timeout=max(hub.deadline - clock(), 0))
+    listings = [hub, *(future.result() for future in futures if future in done)]
+    if late:
+        hub.complete = False
     rows = sorted(
         (row for listing in listings for row in listing.rows.values()),
         key=lambda row: row["NotebookInstanceName"].lower(),
@@ -107,6 +111,8 @@ def _spoke_listing(
 ) -> _Listing:
     """One spoke's rows; a spoke that cannot be reached is left out (and said so)."""
     listing = _Listing(hub.deadline, hub.clock, accounts.Clients(None, None), account)
+    if listing.late():  # queued behind other spokes until the budget was spent
+        return listing
     try:
         listing.clients = accounts.clients_for(account, settings)
         _add_tagged(listing, user, settings.served_by)

@@ -254,3 +254,27 @@ def test_spoke_sessions_are_made_side_by_side_and_once_each(org, logs, monkeypat
         thread.join()
     assert failures == []
     assert org.sts_calls == {"AssumeRole": 2}
+
+
+def test_a_refusing_spoke_is_not_asked_again_for_a_minute(org, logs):
+    # Five page views while a member account has no spoke role yet: one AssumeRole, not five.
+    org.missing_roles.add(SPOKE_A)
+    org[SPOKE_B].add_notebook("b-nb", "InService", OWNED)
+    for _ in range(5):
+        rows, complete = listing()
+        assert ([r["NotebookInstanceName"] for r in rows], complete) == ([f"{SPOKE_B}:b-nb"], False)
+    assert org.sts_calls == {"AssumeRole": 2}  # SPOKE_A refused once, SPOKE_B's session kept
+
+
+def test_the_listing_across_spokes_keeps_its_budget(org, logs, monkeypatch):
+    # Every clock reading 11 s after the last: the budget (10 s) is spent at the first reading
+    # after the start, so no spoke is asked at all and the answer says it is incomplete.
+    from presigned_url import portal_listing
+
+    org[SPOKE_A].add_notebook("a-nb", "InService", OWNED)
+    ticks = iter(range(0, 100_000, 11))
+    monkeypatch.setattr(portal_listing.time, "monotonic", lambda: float(next(ticks)))
+    _, complete = listing()
+    assert complete is False
+    assert org.sts_calls == {}
+    assert org[SPOKE_A].calls == {}

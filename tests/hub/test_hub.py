@@ -330,3 +330,26 @@ def test_a_non_ascii_external_id_is_refused(external_id):
     api = PresignedUrlApi(stack, "Api", vpc=make_vpc(stack), allowed_cidrs=CIDRS)
     with pytest.raises(ValidationError, match=r"external_id .* must be 2\.\.1224"):
         NotebookAccessHub(stack, "Hub", api=api, spoke_accounts=SPOKES, external_id=external_id)
+
+
+def test_a_given_sts_endpoint_is_used_instead_of_a_new_one():
+    # A VPC with an STS endpoint already (private DNS): a second one would fail the deploy.
+    stack = cdk.Stack(cdk.App(), "GivenSts", env=cdk.Environment(**TEST_ENV))
+    vpc = make_vpc(stack)
+    given = vpc.add_interface_endpoint("Sts", service=ec2.InterfaceVpcEndpointAwsService.STS)
+    api = PresignedUrlApi(stack, "Api", vpc=vpc, allowed_cidrs=CIDRS)
+    hub = NotebookAccessHub(stack, "Hub", api=api, spoke_accounts=SPOKES, sts_endpoint=given)
+    assert hub.sts_endpoint is given
+    template = Template.from_stack(stack).to_json()
+    sts = [
+        e
+        for e in of_type(template, "AWS::EC2::VPCEndpoint").values()
+        if ".sts" in json.dumps(e["Properties"]["ServiceName"])
+    ]
+    assert len(sts) == 1
+    # The function may reach it.
+    assert any(
+        r["Properties"].get("FromPort") == 443
+        and "Sts" in json.dumps(r["Properties"].get("GroupId", ""))
+        for r in of_type(template, "AWS::EC2::SecurityGroupIngress").values()
+    )

@@ -60,6 +60,12 @@ class NotebookAccessHub(Construct):
         (STS API reference: 2..1224 of letters, digits and ``_+=,.@:/-``). Not a secret;
         it keeps another hub that a spoke might trust by mistake from using its role.
         Default: the API's ``serving_tag_value``.
+    :param sts_endpoint: an existing STS interface endpoint (``com.amazonaws.<region>.sts``,
+        private DNS on) in the API's VPC, whose policy lets the API's function role assume
+        the spoke roles. Default: a new one in the API's subnets that only the function may
+        use, for those roles only. Pass one where the VPC has one already (two with private
+        DNS cannot coexist), or where other workloads in the VPC call STS: a new endpoint's
+        private DNS sends the VPC's regional STS calls to it, and it admits only the function.
 
     With ``api``'s own SageMaker endpoint and a portal's own tagging endpoint, their
     policies admit the spoke roles; with a given ``endpoint=``, admit them yourself
@@ -76,7 +82,7 @@ class NotebookAccessHub(Construct):
     """The spoke role's name in every member account, derived from the serving id."""
     spoke_role_arns: list[str]
     """The spoke roles, one per account."""
-    sts_endpoint: ec2.InterfaceVpcEndpoint
+    sts_endpoint: ec2.IInterfaceVpcEndpoint
     """The STS interface endpoint the function assumes the spoke roles through."""
     outputs: list[CfnOutput]
     """Stack outputs of what a spoke in another account needs and only a deploy tells:
@@ -90,6 +96,7 @@ class NotebookAccessHub(Construct):
         api: PresignedUrlApi,
         spoke_accounts: Sequence[str],
         external_id: str | None = None,
+        sts_endpoint: ec2.IInterfaceVpcEndpoint | None = None,
     ) -> None:
         with validating(scope, id):
             accounts = _checked_accounts(api, spoke_accounts)
@@ -121,7 +128,11 @@ class NotebookAccessHub(Construct):
                 sid="AssumeSpokeRoles", actions=[ASSUME_ROLE_ACTION], resources=self.spoke_role_arns
             )
         )
-        self.sts_endpoint = self._sts_endpoint()
+        self.sts_endpoint = sts_endpoint or self._sts_endpoint()
+        if sts_endpoint is not None:
+            sts_endpoint.connections.allow_default_port_from(
+                api.function_security_group, "Presigned URL Lambda to STS"
+            )
         self.outputs = [
             CfnOutput(self, "HubRoleArn", value=api.role.role_arn, description=_SPOKE_VALUE),
             CfnOutput(

@@ -1,7 +1,8 @@
 """The IAM matrix (issue 18, docs/iam-matrix.md): @cloud-copilot/iam-simulate decides every row
 of tests/iam_matrix/rows.py over the synthesized templates, and each row's deciding statements
 are shown to matter (removed, mis-scoped or widened, the row flips). Issue 22's hub and spoke
-live in two accounts; each condition of the spoke role's trust is shown to decide alone.
+live in two accounts; each condition of the spoke role's trust is shown to decide alone, and
+each hub grantee's own grant keeps it off the routes it was not granted.
 
 The stacks are synthesized once for the module; the rows run in one Node process, the teeth
 in a second.
@@ -15,9 +16,9 @@ from dataclasses import replace
 import pytest
 from iam_matrix import simulator, table
 from iam_matrix.cfn import ACCOUNT, SPOKE_ACCOUNT, ResolvedTemplate, UnresolvableError
-from iam_matrix.model import ALLOWED, SERVED_BY_CONTEXT, SERVED_BY_KEY
+from iam_matrix.model import ALLOWED, IMPLICIT_DENY, SERVED_BY_CONTEXT, SERVED_BY_KEY
 from iam_matrix.rows import ROWS
-from iam_matrix.stacks import build_world
+from iam_matrix.stacks import HUB_GRANTEES, build_world
 
 from sagemaker_notebook_access import PresignedUrlApi
 
@@ -222,6 +223,43 @@ def test_each_condition_of_the_spoke_trust_decides_its_rows(matrix, row_id, deci
         f"{row_id}: without the trust's {deciding} condition {decisions[0]}, without its "
         f"{other} condition {decisions[1]}"
     )
+
+
+# The red team's attack on the hub (issue 22): a grant on every notebook of the hub must not
+# reach a member account's notebook, nor a grant on one member account's notebook another.
+# The generic teeth widen the grantee's grant and the portal's browser-route Allow together;
+# here the grantee's own grant alone, widened to every POST route of the stage, opens each
+# denied row: the grant's scope (the route it names), nothing else, keeps the caller out.
+HUB_GRANT_DENIED_ROWS = [
+    row.id
+    for row in ROWS
+    if row.where == "Hub"
+    and row.action == "execute-api:Invoke"
+    and row.who in HUB_GRANTEES
+    and row.expect == IMPLICIT_DENY
+]
+
+
+@pytest.mark.parametrize("row_id", HUB_GRANT_DENIED_ROWS)
+def test_the_grantees_own_grant_keeps_it_off_the_other_routes(matrix, row_id):
+    prepared, _ = matrix[row_id]
+    widened = copy.deepcopy(prepared.simulation)
+    (grant,) = widened["identityPolicies"]
+    (statement,) = grant["policy"]["Statement"]
+    stage = "{rest_api}/{stage}/".format(**prepared.facts)
+    assert statement["Resource"].startswith(stage + "POST/"), statement
+    statement["Resource"] = stage + "POST/*"
+    decisions = [a["decision"] for a in simulator.run_batch([prepared.simulation, widened])]
+    assert decisions == [IMPLICIT_DENY, ALLOWED], (
+        f"{row_id}: as granted {decisions[0]}, with the grant widened to {stage}POST/* "
+        f"{decisions[1]}"
+    )
+
+
+def test_each_hub_grantee_has_a_denied_row():
+    """So the test above runs for every form of grant_open (an empty list would skip it)."""
+    denied = {row.who for row in ROWS if row.id in HUB_GRANT_DENIED_ROWS}
+    assert denied == set(HUB_GRANTEES)
 
 
 def test_the_spoke_is_built_from_the_hubs_resolved_values(world):

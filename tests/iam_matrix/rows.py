@@ -169,6 +169,13 @@ ASSUME_ANY_ROLE = {
     "Statement": [{"Effect": "Allow", "Action": "sts:AssumeRole", "Resource": "*"}],
 }
 SPOKE_POLICY_SOURCE = "spoke/spoke.py spoke_statements; hub/hub.py admit_spoke_roles"
+# The hub's routes for a member account's notebooks (hub/hub.py, contract.SPOKE_URL_RESOURCE)
+# and grant_open's three forms on them (api/open_grants.py; the users: stacks.HUB_GRANTEES).
+HUB_INVOKE_SOURCE = (
+    f"{SAR_EXECUTE_API} (execute-api-general); {APIGW_INVOKE_ARN}; {APIGW_POLICY_FLOW}; "
+    "hub/hub.py (SPOKE_URL_RESOURCE); api/open_grants.py grant_open_routes"
+)
+SPOKE_ROUTE = "POST/accounts/{spoke_account}/notebooks/{spoke_notebook_name}/url"
 
 
 def _invoke(method_and_path: str) -> str:
@@ -1612,6 +1619,125 @@ ROWS: list[Row] = [
             ),
         ),
         why="a role of a third account, with the external id: the trust names the hub account only",
+    ),
+    # The hub's SigV4 routes for a member account's notebooks, and grant_open's three forms:
+    # a grant on every notebook of the hub never reaches a member account (red team, issue
+    # 22), one on a member account's notebook or account reaches that one only. All from
+    # inside the allow-list, so the REST API's deny-only resource policy stays out of it.
+    *[
+        Row(
+            id=f"Hub/{caller}/{what}",
+            where="Hub",
+            who=who,
+            action="execute-api:Invoke",
+            resource=_invoke(route),
+            resource_policy="rest_api",
+            ip=INSIDE,
+            expect=expect,
+            by=(IDENTITY,) if expect == ALLOWED else (IDENTITY, RESOURCE),
+            source=f"{HUB_INVOKE_SOURCE} ({form})",
+            why=why,
+        )
+        for caller, who, form, what, route, expect, why in (
+            (
+                "every-notebook",
+                "every_notebook_user",
+                "grant_open(user)",
+                "invoke-any-hub-notebook-url",
+                "POST/notebooks/nb-x/url",
+                ALLOWED,
+                "granted every notebook of the hub's account: any name on /notebooks/*/url",
+            ),
+            (
+                "every-notebook",
+                "every_notebook_user",
+                "grant_open(user)",
+                "invoke-member-account-notebook-url",
+                SPOKE_ROUTE,
+                IMPLICIT_DENY,
+                "the attack: a grant on every notebook of the hub names /notebooks/*/url, and "
+                "a member account's notebook is on /accounts/<account>/notebooks/<name>/url",
+            ),
+            (
+                "one-spoke-notebook",
+                "spoke_notebook_user",
+                "grant_open(user, '<account>:<name>')",
+                "invoke-own-route",
+                SPOKE_ROUTE,
+                ALLOWED,
+                "granted one notebook of the member account: its account route",
+            ),
+            (
+                "one-spoke-notebook",
+                "spoke_notebook_user",
+                "grant_open(user, '<account>:<name>')",
+                "invoke-another-notebook-of-the-account",
+                "POST/accounts/{spoke_account}/notebooks/{spoke_unserved_name}/url",
+                IMPLICIT_DENY,
+                "another notebook of the same member account: the grant names one",
+            ),
+            (
+                "one-spoke-notebook",
+                "spoke_notebook_user",
+                "grant_open(user, '<account>:<name>')",
+                "invoke-hub-notebook-of-the-same-name",
+                "POST/notebooks/{spoke_notebook_name}/url",
+                IMPLICIT_DENY,
+                "the hub's own notebook of the same name (/notebooks/<name>/url): the grant "
+                "names the member account's route only",
+            ),
+            (
+                "spoke-account",
+                "spoke_account_user",
+                "grant_open(user, '<account>:*')",
+                "invoke-a-notebook-of-the-account",
+                SPOKE_ROUTE,
+                ALLOWED,
+                "granted all of the member account: its served notebook",
+            ),
+            (
+                "spoke-account",
+                "spoke_account_user",
+                "grant_open(user, '<account>:*')",
+                "invoke-another-notebook-of-the-account",
+                "POST/accounts/{spoke_account}/notebooks/{spoke_unserved_name}/url",
+                ALLOWED,
+                "granted all of the member account: any name there (the function still "
+                "refuses one the hub does not serve)",
+            ),
+            (
+                "spoke-account",
+                "spoke_account_user",
+                "grant_open(user, '<account>:*')",
+                "invoke-another-member-account",
+                "POST/accounts/{second_spoke_account}/notebooks/{spoke_notebook_name}/url",
+                IMPLICIT_DENY,
+                "the hub's other member account, a notebook of the same name: the grant "
+                "names one account",
+            ),
+            (
+                "spoke-account",
+                "spoke_account_user",
+                "grant_open(user, '<account>:*')",
+                "invoke-hub-notebook-url",
+                "POST/notebooks/{notebook_name}/url",
+                IMPLICIT_DENY,
+                "the hub's own notebook: a member account's grant does not reach the hub's",
+            ),
+        )
+    ],
+    Row(
+        id="Hub/one-spoke-notebook/invoke-own-route-outside",
+        where="Hub",
+        who="spoke_notebook_user",
+        action="execute-api:Invoke",
+        resource=_invoke(SPOKE_ROUTE),
+        resource_policy="rest_api",
+        ip=OUTSIDE,
+        expect=EXPLICIT_DENY,
+        by=(RESOURCE,),
+        source=f"{HUB_INVOKE_SOURCE}; api/url_rest_api.py _deny_outside",
+        why="the member account's route is behind the same allow-list as the hub's own",
     ),
     *[
         Row(

@@ -19,7 +19,9 @@ explicit environment. The spoke is synthesized after the hub, in an App of its o
 hub's values as the strings the matrix resolves them to (``hub_settings``), as a member
 account receives them (docs/spokes.md). A subject may *borrow* handles of another stack (the
 hub's endpoints for the spoke, the spoke's role for the hub): each resolves in its own
-template and account.
+template and account. The hub has a second member account (routes only, no stack) and a
+user per form of ``grant_open``: every notebook of the hub's account, one notebook of the
+spoke account, all of the spoke account (``HUB_GRANTEES``).
 """
 
 from __future__ import annotations
@@ -108,6 +110,15 @@ HUB_CIDRS = ["203.0.113.0/24"]  # rows.INSIDE is in it, rows.OUTSIDE is not
 SPOKE_NOTEBOOK = "analysis"  # served by the hub (NotebookAccessSpoke.serve)
 SPOKE_UNSERVED = "unserved-notebook"  # no serving tag
 SPOKE_OTHER_HUBS = "other-hub-notebook"  # served by another hub through its own spoke
+# The hub's second member account (no stack of its own: only its routes are asked about).
+SECOND_SPOKE_ACCOUNT = "444444444444"
+# grant_open's three forms on the hub's API (open_grants.py), one user each: every notebook
+# of the hub's own account (no notebook), one notebook of a member account, all of it.
+HUB_GRANTEES = {
+    "every_notebook_user": ("EveryHubNotebookUser", None),
+    "spoke_notebook_user": ("SpokeNotebookUser", f"{SPOKE_ACCOUNT}:{SPOKE_NOTEBOOK}"),
+    "spoke_account_user": ("SpokeAccountUser", f"{SPOKE_ACCOUNT}:*"),
+}
 # Another hub this account is also a spoke of: another API of the hub account, another
 # serving id (so another spoke role name), another endpoint and allow-list.
 OTHER_HUB = {
@@ -121,7 +132,8 @@ OTHER_HUB = {
 
 def add_hub_stack(app: cdk.App) -> tuple[cdk.Stack, NotebookAccessHub]:
     """A hub as tests/hub builds one: an IpRestrictedNotebook with a portal, then the hub
-    (its SageMaker and tagging endpoints then admit the spoke role)."""
+    (its SageMaker and tagging endpoints then admit the spoke role) with two member accounts,
+    and a user for each form of grant_open (HUB_GRANTEES)."""
     stack = cdk.Stack(app, HUB_STACK)
     access = IpRestrictedNotebook(
         stack,
@@ -130,7 +142,11 @@ def add_hub_stack(app: cdk.App) -> tuple[cdk.Stack, NotebookAccessHub]:
         notebook_instance_name="hub-notebook",
         sign_in=SignIn(domain_prefix="hub-notebooks"),
     )
-    hub = NotebookAccessHub(stack, "Hub", api=access.api, spoke_accounts=[SPOKE_ACCOUNT])
+    hub = NotebookAccessHub(
+        stack, "Hub", api=access.api, spoke_accounts=[SPOKE_ACCOUNT, SECOND_SPOKE_ACCOUNT]
+    )
+    for construct_id, notebook in HUB_GRANTEES.values():
+        access.api.grant_open(iam.User(stack, construct_id), notebook)
     return stack, hub
 
 
@@ -308,12 +324,23 @@ def _hub_and_spoke(stacks: dict[str, cdk.Stack]) -> dict[str, Subject]:
         access,
         tagging_endpoint=access.portal.tagging_endpoint,
         sts_endpoint=hub.sts_endpoint,
+        **{
+            handle: hub_stack.node.find_child(construct_id)
+            for handle, (construct_id, _) in HUB_GRANTEES.items()
+        },
     )
     values = {"external_id": hub.external_id, "spoke_account": SPOKE_ACCOUNT}
     return {
         "Hub": replace(
             hub_subject,
-            values={**hub_subject.values, **values},
+            values={
+                **hub_subject.values,
+                **values,
+                "second_spoke_account": SECOND_SPOKE_ACCOUNT,
+                # The member account's notebooks, by name (the hub's routes carry names).
+                "spoke_notebook_name": SPOKE_NOTEBOOK,
+                "spoke_unserved_name": SPOKE_UNSERVED,
+            },
             borrowed=_borrowed(spoke_stack, {"spoke_role": spoke.role}),
         ),
         "Spoke": Subject(

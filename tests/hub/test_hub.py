@@ -353,3 +353,14 @@ def test_a_given_sts_endpoint_is_used_instead_of_a_new_one():
         and "Sts" in json.dumps(r["Properties"].get("GroupId", ""))
         for r in of_type(template, "AWS::EC2::SecurityGroupIngress").values()
     )
+
+
+def test_the_sagemaker_endpoint_admits_spoke_roles_to_their_accounts_notebooks_only(synthesized):
+    templates, _, _ = synthesized
+    statements = endpoint(templates[PORTAL_FIRST], "sagemaker.api")["PolicyDocument"]["Statement"]
+    (notebooks,) = [s for s in statements if s.get("Sid") == "SpokeRoles"]
+    resources = json.dumps(notebooks["Resource"])
+    assert all(f":{account}:notebook-instance/*" in resources for account in SPOKES)
+    assert '"*"' not in resources
+    (listing,) = [s for s in statements if s.get("Sid") == "SpokeRolesList"]
+    assert (listing["Action"], listing["Resource"]) == ("sagemaker:ListNotebookInstances", "*")

@@ -36,13 +36,8 @@ ASSUME_ROLE_ACTION = "sts:AssumeRole"
 # STS AssumeRole's ExternalId: 2..1224 characters of [\w+=,.@:/-] (STS API reference).
 EXTERNAL_ID_PATTERN = re.compile(r"[\w+=,.@:/-]{2,1224}", re.ASCII)
 # What a spoke role calls through the hub's endpoints (its own policy scopes each).
-SPOKE_SAGEMAKER_ACTIONS = [
-    PRESIGN_ACTION,
-    DESCRIBE_ACTION,
-    START_ACTION,
-    "sagemaker:ListTags",
-    "sagemaker:ListNotebookInstances",
-]
+SPOKE_SAGEMAKER_ACTIONS = [PRESIGN_ACTION, DESCRIBE_ACTION, START_ACTION, "sagemaker:ListTags"]
+LIST_NOTEBOOKS_ACTION = "sagemaker:ListNotebookInstances"
 GET_RESOURCES_ACTION = "tag:GetResources"
 MAX_SPOKES = 40  # 12 digits and a comma each in the function's 4 KiB environment
 _SPOKE_VALUE = "for each NotebookAccessSpoke of this hub (docs/spokes.md)"
@@ -142,8 +137,29 @@ class NotebookAccessHub(Construct):
                 description=_SPOKE_VALUE,
             ),
         ]
+        self._admit_spoke_roles()
+
+    def _admit_spoke_roles(self) -> None:
+        """The spoke roles through the API's own endpoints (a given one is its owner's)."""
+        api = self.api
         if _created_by(api.endpoint, api):
-            admit_spoke_roles(api.endpoint, self.spoke_role_arns, SPOKE_SAGEMAKER_ACTIONS)
+            # Their calls on their accounts' notebooks only; the listing's
+            # ListNotebookInstances has no resource-level permissions (SAR, SageMaker).
+            notebooks = [
+                Stack.of(self).format_arn(
+                    service="sagemaker",
+                    account=account,
+                    resource="notebook-instance",
+                    resource_name="*",
+                )
+                for account in self.spoke_accounts
+            ]
+            admit_spoke_roles(
+                api.endpoint, self.spoke_role_arns, SPOKE_SAGEMAKER_ACTIONS, resources=notebooks
+            )
+            admit_spoke_roles(
+                api.endpoint, self.spoke_role_arns, [LIST_NOTEBOOKS_ACTION], sid="SpokeRolesList"
+            )
         portal = api._portal
         if portal is not None and _created_by(portal.tagging_endpoint, portal):
             admit_spoke_roles(portal.tagging_endpoint, self.spoke_role_arns, [GET_RESOURCES_ACTION])
@@ -189,7 +205,12 @@ class NotebookAccessHub(Construct):
 
 
 def admit_spoke_roles(
-    endpoint: ec2.IInterfaceVpcEndpoint, role_arns: Sequence[str], actions: Sequence[str]
+    endpoint: ec2.IInterfaceVpcEndpoint,
+    role_arns: Sequence[str],
+    actions: Sequence[str],
+    *,
+    resources: Sequence[str] = ("*",),
+    sid: str = "SpokeRoles",
 ) -> None:
     """Let the spoke roles (sessions of them: ``aws:PrincipalArn`` is the role's ARN, IAM
     user guide, "AWS global condition context keys") call ``actions`` through ``endpoint``.
@@ -200,10 +221,10 @@ def admit_spoke_roles(
     assert isinstance(endpoint, ec2.InterfaceVpcEndpoint)
     endpoint.add_to_policy(
         iam.PolicyStatement(
-            sid="SpokeRoles",
+            sid=sid,
             principals=[iam.AnyPrincipal()],
             actions=list(actions),
-            resources=["*"],
+            resources=list(resources),
             conditions={"ArnEquals": {"aws:PrincipalArn": list(role_arns)}},
         )
     )

@@ -33,7 +33,8 @@ PORTAL_LIST_LIMIT = 100
 TAG_READS_AT_ONCE = 8
 PORTAL_LIST_BUDGET_SECONDS = 10
 # Up to this many rows get a status by one describe each (side by side); more, by
-# ListNotebookInstances pages of 100, whichever costs fewer calls for a typical account.
+# ListNotebookInstances pages of 100, unless the account is so big that those pages (one
+# after another) would take longer than the describes (TAG_READS_AT_ONCE at a time).
 DESCRIBES_AT_MOST = 10
 LIST_PAGE_SIZE = 100
 
@@ -128,7 +129,9 @@ def _spoke_listing(
 def _add_tagged(listing: _Listing, user: portal.User, served_by: str) -> None:
     """Entitled ARNs from the tagging API's pages, then their names and statuses."""
     arns: list[str] = []
+    served = 0  # served notebooks seen: at least that many notebooks in the account
     for page in tag_reads.served_pages(served_by, listing.clients.tagging):
+        served += len(page)
         arns.extend(arn for arn, tags in page if portal.entitled(user, portal.tags_of(tags)))
         if len(arns) > PORTAL_LIST_LIMIT:  # more than can be shown: no need to read on
             listing.complete = False
@@ -136,8 +139,12 @@ def _add_tagged(listing: _Listing, user: portal.User, served_by: str) -> None:
         if listing.late():
             break
     wanted = {arn.lower() for arn in arns[:PORTAL_LIST_LIMIT]}
-    few = len(wanted) <= DESCRIBES_AT_MOST
-    unresolved = _describe_each(listing, wanted) if few else wanted
+    # Describes run TAG_READS_AT_ONCE side by side; list pages one after another. Describe
+    # when the rows are few, or when listing would take more rounds (a big account).
+    describe_rounds = -(-len(wanted) // TAG_READS_AT_ONCE)
+    list_pages = -(-served // LIST_PAGE_SIZE)
+    by_describe = len(wanted) <= DESCRIBES_AT_MOST or list_pages > describe_rounds
+    unresolved = _describe_each(listing, wanted) if by_describe else wanted
     if unresolved:
         _status_from_list(listing, unresolved)
 

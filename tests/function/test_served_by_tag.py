@@ -249,3 +249,15 @@ def test_portal_open_checks_the_tag_itself_where_iam_would_let_it_through(aws, l
         aws.served_by = SERVING_ID
     assert (response["statusCode"], body["error"]) == (403, "Forbidden")
     assert "CreatePresignedNotebookInstanceUrl" not in aws.calls
+
+
+def test_many_rows_spread_over_a_big_account_get_statuses_by_describes(aws, logs):
+    # 100 entitled among 2,000 served: 20 list pages one after another would take longer than
+    # 13 rounds of 8 describes side by side, so the listing describes.
+    for i in range(2000):
+        tags = served(**({GROUPS: "ml-team"} if i % 20 == 0 else {}))
+        aws.add_notebook(f"fleet-{i:04d}", "Stopped", tags)
+    aws.reset_calls()
+    rows, complete = listing({**ALICE, "cognito:groups": "ml-team"})
+    assert (len(rows), complete) == (100, True)
+    assert aws.calls == {"GetResources": 20, "DescribeNotebookInstance": 100}

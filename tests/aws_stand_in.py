@@ -262,7 +262,7 @@ class AwsStandIn(LocalServer):
         with self._lock:
             self._calls[operation or f"{method} {path}"] += 1
         if self.latency_seconds:
-            time.sleep(self.latency_seconds)
+            self.wait_latency()
         try:
             handler = self._check_request(method, path, header, prefix, operation)
             try:
@@ -274,6 +274,10 @@ class AwsStandIn(LocalServer):
             return _answer(200, handler(request))
         except Refusal as refusal:
             return _answer(refusal.status, {"__type": refusal.code, "message": refusal.message})
+
+    def wait_latency(self) -> None:
+        """The fixed per-call latency; each request waits on its own thread (side by side)."""
+        time.sleep(self.latency_seconds)
 
     def _check_request(
         self, method: str, path: str, header: dict[str, str], prefix: str, operation: str

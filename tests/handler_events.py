@@ -526,7 +526,6 @@ def aim_handler_clients(monkeypatch: Any, endpoint_url: str | None = None) -> No
         (tag_reads, "tagging", "resourcegroupstaggingapi"),
         (accounts, "sts", "sts"),
     ):
-        client = getattr(module, attribute)
         monkeypatch.setattr(
             module,
             attribute,
@@ -536,6 +535,6 @@ def aim_handler_clients(monkeypatch: Any, endpoint_url: str | None = None) -> No
                 region_name=REGION,
                 aws_access_key_id="testing",
                 aws_secret_access_key="testing",
-                config=client.meta.config,
+                config=sagemaker_calls.CLIENT_CONFIG,
             ),
         )

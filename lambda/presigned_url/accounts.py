@@ -21,13 +21,12 @@ from typing import Any
 import boto3
 
 if "." in __name__:  # a package: the source tree (tests) and the wheel
-    from . import configuration, contract, errors, sagemaker_calls, tag_reads
+    from . import configuration, contract, errors, sagemaker_calls
 else:  # the Lambda: this folder is the top level (handler string "handler.handler")
     import configuration
     import contract
     import errors
     import sagemaker_calls
-    import tag_reads
 
 # AssumeRole's shortest session ("DurationSeconds", STS API reference): a leaked set of
 # spoke credentials is good for 15 minutes at most.
@@ -37,11 +36,20 @@ RENEW_BEFORE_SECONDS = 300
 # listing per page view would otherwise make an AssumeRole for it every time.
 REFUSAL_SECONDS = 60
 SESSION_NAME = "notebook-access-hub"  # the hub's audit line names the person
-# The regional endpoint, reached through the hub's STS interface endpoint (private DNS);
-# pinned, whatever the runtime's botocore defaults to ("Manage AWS STS in an AWS Region",
-# IAM user guide; the global endpoint would leave the VPC). AWS_ENDPOINT_URL_STS in tests.
-os.environ.setdefault("AWS_STS_REGIONAL_ENDPOINTS", "regional")
-sts = boto3.client("sts", config=sagemaker_calls.CLIENT_CONFIG)
+# Made on the first spoke call, not at import: only a hub needs it. Tests set their own.
+sts: Any = None
+
+
+def sts_client() -> Any:
+    """The function's STS client at the regional endpoint, reached through the hub's STS
+    interface endpoint (private DNS); pinned, whatever the runtime's botocore defaults to
+    ("Manage AWS STS in an AWS Region", IAM user guide; the global endpoint would leave the
+    VPC). AWS_ENDPOINT_URL_STS in tests."""
+    global sts
+    if sts is None:
+        os.environ.setdefault("AWS_STS_REGIONAL_ENDPOINTS", "regional")
+        sts = boto3.client("sts", config=sagemaker_calls.CLIENT_CONFIG)
+    return sts
 
 
 @dataclass(frozen=True)
@@ -61,7 +69,7 @@ class Target:
 @dataclass(frozen=True)
 class Clients:
     sagemaker: Any
-    tagging: Any
+    tagging: Any  # None: tag_reads' own (the hub's account)
 
 
 _sessions: dict[str, tuple[float, Clients]] = {}
@@ -79,7 +87,8 @@ def clients_for(account: str | None, settings: configuration.Settings) -> Client
     is wrong: an operator's problem, not the caller's).
     """
     if account is None:
-        return Clients(sagemaker_calls.sagemaker, tag_reads.tagging)
+        # None: tag_reads' own client, made only when a listing asks for it.
+        return Clients(sagemaker_calls.sagemaker, None)
     with _lock:
         account_lock = _account_locks.setdefault(account, threading.Lock())
     with account_lock:
@@ -89,7 +98,7 @@ def clients_for(account: str | None, settings: configuration.Settings) -> Client
         if _refused_until.get(account, 0) > time.time():
             raise errors.UpstreamError(_UNREACHABLE)
         try:
-            answer = sts.assume_role(
+            answer = sts_client().assume_role(
                 RoleArn=settings.spoke_role_arn(account),
                 RoleSessionName=SESSION_NAME,
                 ExternalId=settings.spoke_external_id,
@@ -107,8 +116,8 @@ def clients_for(account: str | None, settings: configuration.Settings) -> Client
             "aws_session_token": credentials["SessionToken"],
         }
         clients = Clients(
-            boto3.client("sagemaker", config=sagemaker_calls.sagemaker.meta.config, **keys),
-            boto3.client("resourcegroupstaggingapi", config=tag_reads.tagging.meta.config, **keys),
+            boto3.client("sagemaker", config=sagemaker_calls.CLIENT_CONFIG, **keys),
+            boto3.client("resourcegroupstaggingapi", config=sagemaker_calls.CLIENT_CONFIG, **keys),
         )
         with _lock:
             _sessions[account] = (credentials["Expiration"].timestamp(), clients)

@@ -25,9 +25,18 @@ else:  # the Lambda: this folder is the top level (handler string "handler.handl
 
 NOTEBOOK_RESOURCE_TYPE = "sagemaker:notebook-instance"
 RESOURCES_PER_PAGE = 100  # GetResources' largest page
-# The same per-call budget as SageMaker's (sagemaker_calls: at most 9 s per call).
-# Endpoint from AWS_ENDPOINT_URL_RESOURCE_GROUPS_TAGGING_API in tests.
-tagging = boto3.client("resourcegroupstaggingapi", config=sagemaker_calls.CLIENT_CONFIG)
+# Made on the first listing, not at import: only a portal's page views need it, and a
+# client costs a cold start its service model. Tests and the bench set it to their own.
+tagging: Any = None
+
+
+def tagging_client() -> Any:
+    """The function's own tagging client, with SageMaker's per-call budget (at most 9 s a
+    call); its endpoint from AWS_ENDPOINT_URL_RESOURCE_GROUPS_TAGGING_API in tests."""
+    global tagging
+    if tagging is None:
+        tagging = boto3.client("resourcegroupstaggingapi", config=sagemaker_calls.CLIENT_CONFIG)
+    return tagging
 
 
 def served_pages(
@@ -36,7 +45,7 @@ def served_pages(
     """Page after page of (ARN, tags) of the notebooks carrying the serving tag; the next
     page is asked for only when the caller wants it. ``client``: a spoke's (accounts.py)."""
     pages = (
-        (client or tagging)
+        (client or tagging_client())
         .get_paginator("get_resources")
         .paginate(
             ResourceTypeFilters=[NOTEBOOK_RESOURCE_TYPE],

@@ -14,7 +14,7 @@ import re
 
 import aws_cdk as cdk
 import pytest
-from cfnlint.api import ManualArgs, lint
+from cfn_lint_problems import cfn_lint_problems
 from conftest import REPO_ROOT, TEST_ENV
 from presigned_url.contract import Env, spoke_role_name
 from template_lookup import resources, the_one
@@ -69,15 +69,6 @@ def new_app(tmp_path_factory, name: str, **context) -> cdk.App:
 def template_of(stack: cdk.Stack) -> dict:
     """A stack's template, in its stage's nested assembly when it has one."""
     return cdk.Stage.of(stack).synth().get_stack_by_name(stack.stack_name).template
-
-
-def cfn_lint_problems(template: dict) -> list[str]:
-    matches = lint(json.dumps(template), config=ManualArgs(regions=[REGION]))
-    return [
-        f"{m.rule.id} {m.message} ({'/'.join(str(p) for p in m.path)})"
-        for m in matches
-        if m.rule.id[0] in "EW" and m.rule.id not in CFN_LINT_IGNORED
-    ]
 
 
 def statement(template: dict, sid: str) -> dict:
@@ -197,7 +188,7 @@ def test_the_packs_and_control_tower_ran_over_every_stage_and_found_nothing_unac
 
 def test_every_stage_template_is_cfn_lint_clean(stages):
     for path, template in stages["templates"].items():
-        assert cfn_lint_problems(template) == [], path
+        assert cfn_lint_problems(template, region=REGION, ignored=CFN_LINT_IGNORED) == [], path
 
 
 def test_without_the_endpoint_id_the_spokes_fail_closed_and_say_so():
@@ -323,7 +314,7 @@ def test_the_template_body_needs_no_bootstrap_in_the_member_accounts(org):
 def test_the_template_body_is_within_its_limit_and_cfn_lint_clean(org):
     module = load("organization_stackset")
     assert len(org["properties"]["TemplateBody"].encode()) <= module.TEMPLATE_BODY_MAX_BYTES
-    assert cfn_lint_problems(org["body"]) == []
+    assert cfn_lint_problems(org["body"], region=REGION, ignored=CFN_LINT_IGNORED) == []
 
 
 def test_a_template_body_over_the_limit_fails_clearly(monkeypatch):
@@ -338,7 +329,7 @@ def test_the_management_stack_passes_the_packs_control_tower_and_cfn_lint(org):
         assert (
             findings(org["report"], path_prefix=f"{org['stack'].node.path}/", plugins=plugins) == []
         )
-    assert cfn_lint_problems(org["template"]) == []
+    assert cfn_lint_problems(org["template"], region=REGION, ignored=CFN_LINT_IGNORED) == []
 
 
 def test_a_delegated_administrator_calls_as_one(tmp_path_factory):

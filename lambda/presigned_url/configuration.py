@@ -55,6 +55,12 @@ class Settings:
         id) whatever SageMaker lets the role describe, which only IAM knows."""
         return bool(self.served_by) or self.lists(name)
 
+    def listed(self, account: str | None, name: str) -> bool:
+        """Served by the name list or prefix, no tag needed: the hub's own notebooks only
+        (a member account's are always served by the tag). Otherwise SageMaker refusing
+        the role's describe means "not served"."""
+        return account is None and self.lists(name)
+
     def lists(self, name: str) -> bool:
         """Whether ``name`` is served by the name list or the prefix (no tag needed)."""
         if name in self.notebook_names:

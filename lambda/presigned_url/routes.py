@@ -52,17 +52,15 @@ def _located(call: Call) -> tuple[accounts.Target, Any]:
     return target, accounts.clients_for(target.account, call.settings).sagemaker
 
 
-def _tagged(call: Call, target: accounts.Target) -> bool:
-    """Served by the tag (so a refused describe means "not served"), not by a listed name."""
-    return target.account is not None or not call.settings.lists(target.name)
-
-
 def serve_url(call: Call) -> dict[str, Any]:
     duration = validation.validate_duration(call.body, call.settings)
     call.audit["sessionDurationSeconds"] = duration
     target, client = _located(call)
     url = sagemaker_calls.mint_url(
-        target.name, duration, tagged=_tagged(call, target), client=client
+        target.name,
+        duration,
+        tagged=not call.settings.listed(target.account, target.name),
+        client=client,
     )
     return responses.respond(
         200,
@@ -74,7 +72,7 @@ def serve_start(call: Call) -> dict[str, Any]:
     validation.validate_start_body(call.body)
     target, client = _located(call)
     status = sagemaker_calls.start_notebook(
-        target.name, tagged=_tagged(call, target), client=client
+        target.name, tagged=not call.settings.listed(target.account, target.name), client=client
     )
     return responses.respond(
         202, {"NotebookInstanceName": call.name, "NotebookInstanceStatus": status}
@@ -100,13 +98,20 @@ def serve_portal_list(call: Call) -> dict[str, Any]:
     )
 
 
-def serve_portal_open(call: Call) -> dict[str, Any]:
-    assert call.user is not None
+def _entitled(call: Call) -> tuple[accounts.Target, Any, str]:
+    """The portal's routes: the notebook, its client, and its status once the signed-in
+    person is entitled to it (one 403 otherwise: sagemaker_calls.entitled_status)."""
+    assert call.user is not None  # authorization.identify ran
     validation.validate_start_body(call.body)
     target, client = _located(call)
     status = sagemaker_calls.entitled_status(
         target.name, call.user, call.settings, account=target.account, client=client
     )
+    return target, client, status
+
+
+def serve_portal_open(call: Call) -> dict[str, Any]:
+    target, client, status = _entitled(call)
     if status != "InService":
         raise errors.NotebookNotInService(
             f"notebook instance {call.name!r} is {status}; it opens once it is InService",
@@ -126,12 +131,7 @@ def serve_portal_open(call: Call) -> dict[str, Any]:
 
 
 def serve_portal_start(call: Call) -> dict[str, Any]:
-    assert call.user is not None
-    validation.validate_start_body(call.body)
-    target, client = _located(call)
-    status = sagemaker_calls.entitled_status(
-        target.name, call.user, call.settings, account=target.account, client=client
-    )
+    target, client, status = _entitled(call)
     started = sagemaker_calls.start_notebook(target.name, status, client=client)
     return responses.respond(
         202, {"NotebookInstanceName": call.name, "NotebookInstanceStatus": started}

@@ -248,7 +248,7 @@ def entitled_status(
     arn = settings.notebook_arn(account, name)
     status_call = _calls.submit(describe_status, name, client)
     tags_call = _calls.submit(notebook_tags, arn, client)
-    listed = account is None and settings.lists(name)
+    listed = settings.listed(account, name)
     # The tags decide first: a person not entitled learns neither the status nor whether
     # the describe failed.
     try:

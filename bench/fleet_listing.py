@@ -59,6 +59,7 @@ from collections.abc import Callable, Iterator
 from pathlib import Path
 from types import ModuleType
 from typing import Any
+from unittest import mock
 
 REPO = Path(__file__).resolve().parent.parent
 BENCH = REPO / "bench"
@@ -151,23 +152,10 @@ def baseline_package(into: Path) -> Path:
 @contextlib.contextmanager
 def side_env(side: str, arn_prefix: str) -> Iterator[None]:
     """The function's environment of one side, for load_settings() (restored after)."""
-    with patched_env({**COMMON_ENV, **SIDE_ENV[side], "NOTEBOOK_ARN_PREFIX": arn_prefix}):
+    with mock.patch.dict(
+        os.environ, {**COMMON_ENV, **SIDE_ENV[side], "NOTEBOOK_ARN_PREFIX": arn_prefix}
+    ):
         yield
-
-
-@contextlib.contextmanager
-def patched_env(values: dict[str, str]) -> Iterator[None]:
-    """``values`` in os.environ, restored after."""
-    saved = {key: os.environ.get(key) for key in values}
-    os.environ.update(values)
-    try:
-        yield
-    finally:
-        for key, value in saved.items():
-            if value is None:
-                os.environ.pop(key, None)
-            else:
-                os.environ[key] = value
 
 
 def fill(aws: Any, count: int, owned: set[int] | None = None) -> list[str]:
@@ -420,11 +408,11 @@ def measure_accounts(rounds: int) -> dict[str, Any]:
         original = (sagemaker_calls.sagemaker, tag_reads.tagging, accounts.sts)
 
         def hub_clients(url: str) -> tuple[Any, Any, Any]:
+            # The function's own configuration (the tagging and STS clients are made on
+            # first use, so there is none to copy before then).
             return tuple(
-                boto3.client(service, endpoint_url=url, config=client.meta.config)
-                for service, client in zip(
-                    ("sagemaker", "resourcegroupstaggingapi", "sts"), original, strict=True
-                )
+                boto3.client(service, endpoint_url=url, config=sagemaker_calls.CLIENT_CONFIG)
+                for service in ("sagemaker", "resourcegroupstaggingapi", "sts")
             )
 
         setups: dict[str, tuple[Any, tuple[Any, Any, Any], dict[str, str]]] = {}
@@ -448,7 +436,7 @@ def measure_accounts(rounds: int) -> dict[str, Any]:
             sagemaker_calls.sagemaker, tag_reads.tagging, accounts.sts = clients
             sub, groups = USERS[scenario]
             user = modules["portal"].User(sub=sub, email=None, groups=groups)
-            with patched_env(env):
+            with mock.patch.dict(os.environ, env):
                 settings = modules["configuration"].load_settings()
                 if cold:
                     accounts.forget_sessions()

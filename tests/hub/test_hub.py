@@ -223,6 +223,13 @@ def test_cfn_lint_clean(synthesized, stack):
 # ---------------------------------------------------------------- bad props
 
 
+@pytest.fixture(scope="module")
+def refusing() -> tuple[cdk.Stack, PresignedUrlApi]:
+    """One API for every refused hub: a refusal leaves nothing, so they can share it."""
+    stack = cdk.Stack(cdk.App(), "Bad", env=cdk.Environment(**TEST_ENV))
+    return stack, PresignedUrlApi(stack, "Api", vpc=make_vpc(stack), allowed_cidrs=CIDRS)
+
+
 @pytest.mark.parametrize(
     "accounts, message",
     [
@@ -233,9 +240,8 @@ def test_cfn_lint_clean(synthesized, stack):
         (["123456789012"], r"is the hub's own account"),
     ],
 )
-def test_bad_spoke_accounts_are_refused_leaving_nothing(accounts, message):
-    stack = cdk.Stack(cdk.App(), "Bad", env=cdk.Environment(**TEST_ENV))
-    api = PresignedUrlApi(stack, "Api", vpc=make_vpc(stack), allowed_cidrs=CIDRS)
+def test_bad_spoke_accounts_are_refused_leaving_nothing(refusing, accounts, message):
+    stack, api = refusing
     with pytest.raises(ValidationError, match=message):
         NotebookAccessHub(stack, "Hub", api=api, spoke_accounts=accounts)
     assert stack.node.try_find_child("Hub") is None
@@ -321,11 +327,10 @@ def test_the_hub_outputs_what_a_spoke_in_another_account_needs(synthesized):
 
 
 @pytest.mark.parametrize("external_id", ["hub-\u00e9t\u00e9", "ab\u0663"])
-def test_a_non_ascii_external_id_is_refused(external_id):
+def test_a_non_ascii_external_id_is_refused(refusing, external_id):
     # STS's ExternalId is ASCII ([\w+=,.@:/-], STS API reference): a Unicode one would pass
     # synth and fail every AssumeRole.
-    stack = cdk.Stack(cdk.App(), "Bad", env=cdk.Environment(**TEST_ENV))
-    api = PresignedUrlApi(stack, "Api", vpc=make_vpc(stack), allowed_cidrs=CIDRS)
+    stack, api = refusing
     with pytest.raises(ValidationError, match=r"external_id .* must be 2\.\.1224"):
         NotebookAccessHub(stack, "Hub", api=api, spoke_accounts=SPOKES, external_id=external_id)
 

@@ -151,7 +151,13 @@ def _add_tagged(listing: _Listing, user: portal.User, served_by: str) -> None:
 
 def _describe_each(listing: _Listing, arns: set[str]) -> set[str]:
     """Describe each notebook by its ARN's name; the ARNs no describe found (a name
-    SageMaker wrote in lower case in the ARN but not in its name, or one just deleted)."""
+    SageMaker wrote in lower case in the ARN but not in its name, or one just deleted).
+
+    SageMaker lower-cases the name in a notebook's ARN ("AWS::SageMaker::NotebookInstance",
+    CloudFormation template reference: Ref gives .../mynotebookinstance for the notebook
+    MyNotebookInstance); whether DescribeNotebookInstance finds a name in another case is
+    not documented, so a miss goes to the list (docs/verify-in-your-account.md).
+    """
     if listing.late():
         return set()
     ordered = sorted(arns)

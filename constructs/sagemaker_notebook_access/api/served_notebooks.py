@@ -45,7 +45,8 @@ NotebookRef = NotebookInstance | str
 
 def notebook_arn(scope: Construct, name: str) -> str:
     """The ARN of ``scope``'s account's notebook ``name`` (``*`` and ``prefix*`` too)."""
-    # SageMaker writes notebook instance names in lower case inside ARNs; a token
+    # SageMaker writes notebook instance names in lower case inside ARNs (CloudFormation
+    # template reference, AWS::SageMaker::NotebookInstance: Ref's example); a token
     # (a generated name) is left to CloudFormation as it is.
     return Stack.of(scope).format_arn(
         service="sagemaker",

@@ -12,7 +12,6 @@ A notebook in a spoke is named ``<account id>:<name>`` in routes, grants and the
 
 from __future__ import annotations
 
-import re
 from collections.abc import Sequence
 
 from aws_cdk import CfnOutput, Stack
@@ -30,11 +29,10 @@ from ..lambda_src.presigned_url.contract import (
     spoke_role_name,
 )
 from ..notebook.ip_policy import PRESIGN_ACTION
+from ..spoke.prop_checks import EXTERNAL_ID_PATTERN  # the spoke requires what the hub sends
 from ..validation import ValidationError, is_token, validating
 
 ASSUME_ROLE_ACTION = "sts:AssumeRole"
-# STS AssumeRole's ExternalId: 2..1224 characters of [\w+=,.@:/-] (STS API reference).
-EXTERNAL_ID_PATTERN = re.compile(r"[\w+=,.@:/-]{2,1224}", re.ASCII)
 # What a spoke role calls through the hub's endpoints (its own policy scopes each).
 SPOKE_SAGEMAKER_ACTIONS = [PRESIGN_ACTION, DESCRIBE_ACTION, START_ACTION, "sagemaker:ListTags"]
 LIST_NOTEBOOKS_ACTION = "sagemaker:ListNotebookInstances"
